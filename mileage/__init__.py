@@ -1,0 +1,1 @@
+"""Volunteer mileage: approved volunteer hours become points on a card."""

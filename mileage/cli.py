@@ -1,0 +1,118 @@
+"""The `mileage` command: migrate, create users, load demo data, serve, check the ledger."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from mileage.app import create_app
+from mileage.db import run_in_transaction
+
+
+def _app():
+    return create_app()
+
+
+def _session_factory(app):
+    return app.extensions["mileage.session_factory"]
+
+
+@click.group()
+def main() -> None:
+    """Volunteer mileage: approved hours become points spent at partner shops or donated."""
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to the newest schema."""
+    from mileage.migrations_runner import upgrade_database
+
+    app = _app()
+    upgrade_database(app.config["DATABASE_URL"], revision=revision)
+    click.echo(f"database at {revision}: {app.extensions['mileage.engine'].url.render_as_string()}")
+
+
+@db.command("downgrade")
+@click.option("--revision", required=True, help="Target revision, e.g. base.")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to an older schema."""
+    from mileage.migrations_runner import downgrade_database
+
+    downgrade_database(_app().config["DATABASE_URL"], revision=revision)
+    click.echo(f"database at {revision}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["staff", "admin", "auditor", "coordinator", "volunteer"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default="")
+@click.option("--organisation-id", type=int, default=None, help="For a coordinator.")
+@click.option("--volunteer-id", type=int, default=None, help="For a volunteer.")
+def create_user_command(username, role, password, display_name, organisation_id, volunteer_id) -> None:
+    """Create a user who can sign in."""
+    from mileage.errors import DomainError
+    from mileage.users import create_user
+
+    app = _app()
+    try:
+        user = run_in_transaction(
+            _session_factory(app),
+            lambda session: create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                organisation_id=organisation_id,
+                volunteer_id=volunteer_id,
+            ),
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message("en")) from error
+    click.echo(f"created {user.role} {user.username} (id {user.id})")
+
+
+@main.command("demo")
+def demo_command() -> None:
+    """Migrate the database and load realistic demo data (once)."""
+    from mileage.demo import load_demo_data
+    from mileage.migrations_runner import upgrade_database
+
+    app = _app()
+    upgrade_database(app.config["DATABASE_URL"])
+    summary = run_in_transaction(_session_factory(app), load_demo_data)
+    click.echo(summary)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--debug/--no-debug", default=False)
+def serve_command(host: str, port: int, debug: bool) -> None:
+    """Run the development server (use gunicorn in production)."""
+    _app().run(host=host, port=port, debug=debug)
+
+
+@main.command("check")
+def check_command() -> None:
+    """Check every ledger invariant; exit non-zero if anything is broken."""
+    from mileage.ledger import check_invariants
+
+    app = _app()
+    session = _session_factory(app)()
+    try:
+        report = check_invariants(session)
+    finally:
+        session.close()
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    if not report.ok:
+        sys.exit(1)

@@ -1,0 +1,75 @@
+"""Configuration from the environment, with safe development defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from mileage.claims import ClaimPolicy
+
+GENERATED_SECRETS_FILE = "dev-secrets.json"
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TOKEN_SIGNING_KEY", "DATABASE_URL")
+
+# Environment variables that tune the claim policy, and the policy field each one sets.
+POLICY_ENVIRONMENT = {
+    "MILEAGE_POINTS_PER_HOUR": "points_per_hour",
+    "MILEAGE_MAX_MINUTES_PER_DAY": "max_minutes_per_day",
+    "MILEAGE_CLAIM_WINDOW_DAYS": "claim_window_days",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Return the app configuration: defaults, then the environment, then explicit overrides.
+
+    :raises ConfigurationError: production is missing a required secret.
+    """
+    environ = os.environ
+    config: dict = {
+        "MILEAGE_ENV": environ.get("MILEAGE_ENV", "development"),
+        "DATABASE_URL": environ.get("DATABASE_URL"),
+        "SECRET_KEY": environ.get("SECRET_KEY"),
+        "TOKEN_SIGNING_KEY": environ.get("TOKEN_SIGNING_KEY"),
+        # Request bodies above this size get a 413 before any parsing.
+        "MAX_CONTENT_LENGTH": int(environ.get("MILEAGE_MAX_BODY_BYTES", 1024 * 1024)),
+        "CLAIM_POLICY": ClaimPolicy.from_mapping(
+            {field: int(environ[name]) for name, field in POLICY_ENVIRONMENT.items() if name in environ}
+        ),
+        "JSON_AS_ASCII": False,
+    }
+    config.update(overrides or {})
+    if config["MILEAGE_ENV"] == "production":
+        missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key)]
+        if missing:
+            raise ConfigurationError(f"MILEAGE_ENV=production requires {', '.join(missing)}")
+        return config
+    # The embedded default: a SQLite file and generated secrets, both in the instance folder.
+    config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'mileage.sqlite3'}"
+    if not (config.get("SECRET_KEY") and config.get("TOKEN_SIGNING_KEY")):
+        for key, value in _development_secrets(instance_path).items():
+            config[key] = config.get(key) or value
+    return config
+
+
+def _development_secrets(instance_path: str) -> dict:
+    """Generate development secrets once and keep them in the instance folder.
+
+    Kept on disk so that every worker process and every restart signs with the same key.
+    """
+    path = Path(instance_path) / GENERATED_SECRETS_FILE
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    values = {"SECRET_KEY": secrets.token_hex(32), "TOKEN_SIGNING_KEY": secrets.token_hex(32)}
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(values))
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return json.loads(path.read_text())

@@ -1,0 +1,136 @@
+"""Database plumbing: declarative base, engines, and the retrying unit of work."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from mileage.clock import as_utc
+from mileage.errors import TransactionConflict
+
+# Stable constraint names keep Alembic migrations identical on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, so big ids use a variant there.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+MAX_TRANSACTION_ATTEMPTS = 5
+
+T = TypeVar("T")
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware timestamp that always comes back as aware UTC, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model, with the shared naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, **options) -> Engine:
+    """Create an engine tuned for the dialect behind the URL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+        _configure_sqlite(engine)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", 10)
+    options.setdefault("max_overflow", 10)
+    return create_engine(url, **options)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Make SQLite enforce foreign keys and take the write lock when a transaction begins.
+
+    pysqlite's own transaction handling breaks SAVEPOINT; taking over BEGIN fixes that
+    (SQLAlchemy's documented recipe). BEGIN IMMEDIATE serialises writers up front, so a
+    conditional debit can never act on a stale snapshot.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(bind) -> sessionmaker[Session]:
+    """Return the session factory the app, CLI and tests share."""
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Tell whether a failed transaction may simply be run again."""
+    if isinstance(exc, TransactionConflict):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    original = exc.orig
+    # PostgreSQL: serialization_failure and deadlock_detected.
+    if getattr(original, "sqlstate", None) in ("40001", "40P01"):
+        return True
+    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Tell whether an error means the database cannot be reached right now."""
+    if not isinstance(exc, DBAPIError) or isinstance(exc.orig, sqlite3.Error):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    # No SQLSTATE: the driver never reached a server. Class 08 is connection exceptions;
+    # 57P0x is the server shutting down or starting up.
+    return isinstance(exc, OperationalError) and (sqlstate is None or sqlstate[:2] in ("08", "57"))
+
+
+def run_in_transaction(session_factory: Callable[[], Session], work: Callable[[Session], T]) -> T:
+    """Run work in one transaction and commit it, retrying conflicts a bounded number of times.
+
+    :raises: the last error when every attempt conflicted, or the first non-retryable one.
+    """
+    for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+        session = session_factory()
+        try:
+            result = work(session)
+            session.commit()
+            return result
+        except Exception as exc:
+            session.rollback()
+            if attempt == MAX_TRANSACTION_ATTEMPTS or not is_retryable(exc):
+                raise
+        finally:
+            session.close()
+    raise AssertionError("unreachable")

@@ -1,0 +1,430 @@
+"""The double-entry ledger: posting, reversing, reading balances and history, checking invariants.
+
+Every movement of points goes through `post_entry`. It is all-or-nothing (a savepoint), updates
+the stored balances in account-id order so concurrent postings cannot deadlock, and debits with a
+conditional UPDATE so that no balance can go negative, even for an instant another transaction sees.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mileage.clock import utc_now
+from mileage.errors import (
+    AccountNotFound,
+    EntryAlreadyReversed,
+    EntryNotFound,
+    IdempotencyKeyReused,
+    InsufficientBalance,
+    InvalidAmount,
+    InvalidCursor,
+    TransactionConflict,
+    UnbalancedEntry,
+)
+from mileage.models.ledger import MAY_GO_NEGATIVE, Account, AccountKind, JournalEntry, Posting
+
+SYSTEM_ACCOUNTS = (
+    AccountKind.ISSUANCE,
+    AccountKind.DISBURSED,
+    AccountKind.EXPIRED,
+    AccountKind.HOLDS,
+)
+
+MAX_HISTORY_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One intended posting: a signed number of points on one account."""
+
+    account_id: int
+    amount: int
+
+
+def request_fingerprint(payload: Mapping) -> str:
+    """Return a stable hash of a request, to tell a retry from a different request."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+def open_account(session: Session, kind: AccountKind, code: str) -> Account:
+    """Create an account with a zero balance."""
+    account = Account(kind=kind, code=code, balance=0)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def system_account(session: Session, kind: AccountKind) -> Account:
+    """Return the single system account of a kind (issuance, expired, ...); migrations create them.
+
+    :raises AccountNotFound:
+    """
+    account = session.scalar(select(Account).where(Account.code == str(kind)))
+    if account is None:
+        raise AccountNotFound(code=str(kind))
+    return account
+
+
+def get_balance(session: Session, account_id: int) -> int:
+    """Return an account's balance: one primary-key read, however long its history.
+
+    :raises AccountNotFound:
+    """
+    balance = session.scalar(select(Account.balance).where(Account.id == account_id))
+    if balance is None:
+        raise AccountNotFound(account_id=account_id)
+    return balance
+
+
+def get_balance_as_of(session: Session, account_id: int, moment: datetime) -> int:
+    """Return an account's balance at a past instant, from the last posting made by then."""
+    balance_after = session.scalar(
+        select(Posting.balance_after)
+        .where(Posting.account_id == account_id, Posting.created_at <= moment)
+        .order_by(Posting.created_at.desc(), Posting.id.desc())
+        .limit(1)
+    )
+    return balance_after or 0
+
+
+# --- posting --------------------------------------------------------------------------------
+
+def find_replay(session: Session, idempotency_key: str | None, fingerprint: str) -> JournalEntry | None:
+    """Return the entry an idempotency key already produced, if any.
+
+    :raises IdempotencyKeyReused: the key was used for a different request.
+    """
+    if idempotency_key is None:
+        return None
+    entry = session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == idempotency_key))
+    if entry is not None and entry.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(idempotency_key=idempotency_key)
+    return entry
+
+
+def post_entry(
+    session: Session,
+    *,
+    kind: str,
+    legs: Iterable[Leg],
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    memo: str = "",
+    reverses_entry_id: int | None = None,
+    actor_user_id: int | None = None,
+) -> JournalEntry:
+    """Post one balanced journal entry, or replay the one its idempotency key already posted.
+
+    :raises InvalidAmount: an amount is not a non-zero integer.
+    :raises UnbalancedEntry: the legs do not sum to zero, or there are fewer than two.
+    :raises InsufficientBalance: a debit would take an account below zero; nothing is posted.
+    :raises IdempotencyKeyReused: the key belongs to a different request.
+    :raises TransactionConflict: a concurrent request with the same key won; run the unit again.
+    """
+    legs = list(legs)
+    fingerprint = fingerprint or request_fingerprint(
+        {"kind": kind, "legs": [(leg.account_id, leg.amount) for leg in legs], "reverses": reverses_entry_id}
+    )
+    replay = find_replay(session, idempotency_key, fingerprint)
+    if replay is not None:
+        return replay
+    deltas = _net_amounts_by_account(legs)
+
+    with session.begin_nested():
+        now = utc_now()
+        entry = JournalEntry(
+            kind=kind,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+            memo=memo,
+            reverses_entry_id=reverses_entry_id,
+            actor_user_id=actor_user_id,
+            created_at=now,
+        )
+        session.add(entry)
+        try:
+            # Inserting first makes a racing duplicate key (or double reversal) wait here and fail
+            # before it touches any balance.
+            session.flush([entry])
+        except IntegrityError as exc:
+            raise TransactionConflict(idempotency_key=idempotency_key) from exc
+
+        postings = []
+        # Fixed account-id order: two entries touching the same accounts lock them in the same order.
+        for account_id in sorted(deltas):
+            delta = deltas[account_id]
+            new_balance = _apply_delta(session, account_id, delta)
+            postings.append(
+                {
+                    "entry_id": entry.id,
+                    "account_id": account_id,
+                    "amount": delta,
+                    "balance_after": new_balance,
+                    "created_at": now,
+                }
+            )
+        session.execute(insert(Posting), postings)
+    session.expire(entry, ["postings"])
+    return entry
+
+
+def _net_amounts_by_account(legs: list[Leg]) -> dict[int, int]:
+    """Validate the legs and net them per account."""
+    if len(legs) < 2:
+        raise UnbalancedEntry(legs=len(legs))
+    deltas: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        # bool is an int subclass; a True point is a bug, not a point.
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool) or leg.amount == 0:
+            raise InvalidAmount(amount=leg.amount)
+        deltas[leg.account_id] += leg.amount
+    if sum(deltas.values()) != 0:
+        raise UnbalancedEntry(total=sum(deltas.values()))
+    deltas = {account_id: delta for account_id, delta in deltas.items() if delta != 0}
+    if len(deltas) < 2:
+        raise UnbalancedEntry(legs=len(deltas))
+    return deltas
+
+
+def _apply_delta(session: Session, account_id: int, delta: int) -> int:
+    """Change one stored balance with a conditional UPDATE and return the new balance.
+
+    :raises InsufficientBalance: the account may not go below zero and would.
+    """
+    statement = update(Account).where(Account.id == account_id)
+    if delta < 0:
+        # The check and the debit are one statement: on PostgreSQL a concurrent debit waits for
+        # the row lock and then re-evaluates this condition against the committed balance.
+        may_go_negative = Account.kind.in_([str(kind) for kind in MAY_GO_NEGATIVE])
+        statement = statement.where((Account.balance + delta >= 0) | may_go_negative)
+    new_balance = session.execute(
+        statement.values(balance=Account.balance + delta)
+        .returning(Account.balance)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if new_balance is None:
+        available = session.scalar(select(Account.balance).where(Account.id == account_id))
+        if available is None:
+            raise AccountNotFound(account_id=account_id)
+        raise InsufficientBalance(account_id=account_id, available=available, requested=-delta)
+    return new_balance
+
+
+def transfer(
+    session: Session,
+    *,
+    kind: str,
+    from_account_id: int,
+    to_account_id: int,
+    amount: int,
+    **options,
+) -> JournalEntry:
+    """Post a two-leg entry moving a positive amount between two accounts."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidAmount(amount=amount)
+    return post_entry(
+        session,
+        kind=kind,
+        legs=[Leg(from_account_id, -amount), Leg(to_account_id, amount)],
+        **options,
+    )
+
+
+def reverse_entry(
+    session: Session,
+    entry_id: int,
+    *,
+    kind: str = "reversal",
+    idempotency_key: str | None = None,
+    memo: str = "",
+    actor_user_id: int | None = None,
+) -> JournalEntry:
+    """Post the exact opposite of an entry; each entry can be reversed once.
+
+    :raises EntryNotFound:
+    :raises EntryAlreadyReversed:
+    :raises InsufficientBalance: an account has since spent what the reversal must take back.
+    """
+    original = session.get(JournalEntry, entry_id)
+    if original is None:
+        raise EntryNotFound(entry_id=entry_id)
+    fingerprint = request_fingerprint({"reverse": entry_id, "kind": kind})
+    replay = find_replay(session, idempotency_key, fingerprint)
+    if replay is not None:
+        return replay
+    if is_reversed(session, entry_id):
+        raise EntryAlreadyReversed(entry_id=entry_id)
+    return post_entry(
+        session,
+        kind=kind,
+        legs=[Leg(posting.account_id, -posting.amount) for posting in original.postings],
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        memo=memo or f"reversal of entry {entry_id}",
+        reverses_entry_id=entry_id,
+        actor_user_id=actor_user_id,
+    )
+
+
+def is_reversed(session: Session, entry_id: int) -> bool:
+    """Tell whether an entry already has its reversal."""
+    return session.scalar(
+        select(func.count()).select_from(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id)
+    ) > 0
+
+
+# --- history --------------------------------------------------------------------------------
+
+@dataclass
+class HistoryPage:
+    """A page of an account's postings, newest first, and the cursor of the next page."""
+
+    postings: list[Posting]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    """Return an opaque cursor that resumes after the given row id."""
+    return base64.urlsafe_b64encode(f"p{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """Return the row id a cursor resumes after.
+
+    :raises InvalidCursor:
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("p"):
+            raise ValueError(raw)
+        value = int(raw[1:])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidCursor(cursor=cursor) from exc
+    if value <= 0:
+        raise InvalidCursor(cursor=cursor)
+    return value
+
+
+def account_history(
+    session: Session, account_id: int, *, limit: int = 50, cursor: str | None = None
+) -> HistoryPage:
+    """Return one page of an account's postings, newest first (keyset pagination)."""
+    limit = max(1, min(limit, MAX_HISTORY_PAGE))
+    query = (
+        select(Posting)
+        .where(Posting.account_id == account_id)
+        .order_by(Posting.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        query = query.where(Posting.id < decode_cursor(cursor))
+    rows = list(session.scalars(query))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return HistoryPage(rows, encode_cursor(rows[-1].id) if has_more else None)
+
+
+# --- invariants -----------------------------------------------------------------------------
+
+@dataclass
+class InvariantReport:
+    """What the invariant check found; `ok` only when every list is empty."""
+
+    unbalanced_entries: list[int] = field(default_factory=list)
+    entries_with_too_few_postings: list[int] = field(default_factory=list)
+    balance_mismatches: list[dict] = field(default_factory=list)
+    negative_balances: list[dict] = field(default_factory=list)
+    non_integer_amounts: int = 0
+    total_of_all_postings: int = 0
+    entries_checked: int = 0
+    accounts_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.unbalanced_entries
+            or self.entries_with_too_few_postings
+            or self.balance_mismatches
+            or self.negative_balances
+            or self.non_integer_amounts
+            or self.total_of_all_postings
+        )
+
+    def as_dict(self) -> dict:
+        """Return the report as plain data for JSON and the CLI."""
+        return {
+            "ok": self.ok,
+            "unbalanced_entries": self.unbalanced_entries,
+            "entries_with_too_few_postings": self.entries_with_too_few_postings,
+            "balance_mismatches": self.balance_mismatches,
+            "negative_balances": self.negative_balances,
+            "non_integer_amounts": self.non_integer_amounts,
+            "total_of_all_postings": self.total_of_all_postings,
+            "entries_checked": self.entries_checked,
+            "accounts_checked": self.accounts_checked,
+        }
+
+
+def check_invariants(session: Session, *, sample_limit: int = 100) -> InvariantReport:
+    """Check every ledger invariant over the whole database and report what was found."""
+    report = InvariantReport()
+    report.unbalanced_entries = list(
+        session.scalars(
+            select(Posting.entry_id)
+            .group_by(Posting.entry_id)
+            .having(func.sum(Posting.amount) != 0)
+            .limit(sample_limit)
+        )
+    )
+    posting_counts = (
+        select(JournalEntry.id, func.count(Posting.id).label("n"))
+        .outerjoin(Posting, Posting.entry_id == JournalEntry.id)
+        .group_by(JournalEntry.id)
+        .subquery()
+    )
+    report.entries_with_too_few_postings = list(
+        session.scalars(select(posting_counts.c.id).where(posting_counts.c.n < 2).limit(sample_limit))
+    )
+    sums = (
+        select(Posting.account_id, func.sum(Posting.amount).label("total"))
+        .group_by(Posting.account_id)
+        .subquery()
+    )
+    mismatches = session.execute(
+        select(Account.id, Account.code, Account.balance, func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.account_id == Account.id)
+        .where(Account.balance != func.coalesce(sums.c.total, 0))
+        .limit(sample_limit)
+    )
+    report.balance_mismatches = [
+        {"account_id": row[0], "code": row[1], "stored": row[2], "postings": int(row[3])}
+        for row in mismatches
+    ]
+    negatives = session.execute(
+        select(Account.id, Account.code, Account.balance)
+        .where(Account.balance < 0, Account.kind.not_in([str(k) for k in MAY_GO_NEGATIVE]))
+        .limit(sample_limit)
+    )
+    report.negative_balances = [{"account_id": r[0], "code": r[1], "balance": r[2]} for r in negatives]
+    # Amounts are BIGINT columns, but SQLite stores whatever it is given: look for stray reals.
+    if session.get_bind().dialect.name == "sqlite":
+        report.non_integer_amounts = session.scalar(
+            text("SELECT count(*) FROM postings WHERE typeof(amount) <> 'integer'")
+        )
+    report.total_of_all_postings = int(session.scalar(select(func.coalesce(func.sum(Posting.amount), 0))))
+    report.entries_checked = session.scalar(select(func.count()).select_from(JournalEntry))
+    report.accounts_checked = session.scalar(select(func.count()).select_from(Account))
+    return report

@@ -1,0 +1,21 @@
+"""Every table of the schema. Importing this package registers all models on `Base.metadata`."""
+
+from mileage.models.claims import Claim, ClaimState, Organisation
+from mileage.models.ledger import Account, AccountKind, JournalEntry, Posting
+from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
+
+__all__ = [
+    "Account",
+    "AccountKind",
+    "Card",
+    "CardStatus",
+    "Claim",
+    "ClaimState",
+    "JournalEntry",
+    "Organisation",
+    "Posting",
+    "Role",
+    "User",
+    "Volunteer",
+    "VolunteerStatus",
+]

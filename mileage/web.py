@@ -1,0 +1,127 @@
+"""The request boundary: one database session and one transaction per request, request ids, language."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy.orm import Session
+
+from mileage.db import MAX_TRANSACTION_ATTEMPTS, is_retryable
+from mileage.errors import DomainError
+
+SUPPORTED_LANGUAGES = ("ko", "en")
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+log = logging.getLogger("mileage.request")
+
+
+class MileageFlask(Flask):
+    """Flask whose every view runs as one unit of work.
+
+    The view's changes are committed when it returns and rolled back when it raises. A
+    serialisation failure or deadlock reruns the whole view, a bounded number of times.
+    """
+
+    def dispatch_request(self):
+        for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            try:
+                response = super().dispatch_request()
+                _finish_session(commit=True)
+                return response
+            except Exception as exc:
+                _finish_session(commit=isinstance(exc, DomainError) and exc.keeps_changes)
+                if attempt == MAX_TRANSACTION_ATTEMPTS or not is_retryable(exc):
+                    raise
+                log.info("retrying request after a transaction conflict", extra={"attempt": attempt})
+        raise AssertionError("unreachable")
+
+
+def get_session() -> Session:
+    """Return this request's database session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["mileage.session_factory"]()
+    return g.db_session
+
+
+def _finish_session(*, commit: bool) -> None:
+    """Commit or roll back this request's session and close it."""
+    session = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+def request_language() -> str:
+    """Return the language for user-facing messages: Korean unless the caller prefers English."""
+    if not has_request_context():
+        return "ko"
+    return request.accept_languages.best_match(SUPPORTED_LANGUAGES, default="ko") or "ko"
+
+
+def request_id() -> str:
+    """Return the id of the current request, for headers, logs and the audit log."""
+    if not has_request_context():
+        return "-"
+    if "request_id" not in g:
+        offered = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = offered if _SAFE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    return g.request_id
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every log record with the current request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id()
+        return True
+
+
+class JsonLogFormatter(logging.Formatter):
+    """Write one JSON object per log line, so logs can be searched by request id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        payload = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def init_request_boundary(app: Flask, session_factory) -> None:
+    """Attach the session factory, request ids and structured logging to an app."""
+    app.extensions["mileage.session_factory"] = session_factory
+
+    @app.teardown_appcontext
+    def _close_leftover_session(_exc):
+        # Sessions opened outside a view (error handlers, CLI in an app context) end here.
+        _finish_session(commit=False)
+
+    @app.after_request
+    def _add_request_id(response):
+        response.headers[REQUEST_ID_HEADER] = request_id()
+        return response
+
+    if not app.testing and not any(isinstance(h, logging.StreamHandler) for h in logging.getLogger("mileage").handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonLogFormatter())
+        handler.addFilter(RequestIdFilter())
+        mileage_logger = logging.getLogger("mileage")
+        mileage_logger.addHandler(handler)
+        mileage_logger.setLevel(logging.INFO)

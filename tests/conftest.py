@@ -1,0 +1,88 @@
+"""Shared fixtures: a migrated database per run, a rolled-back transaction per test, the app and client.
+
+Set MILEAGE_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the
+whole suite on PostgreSQL; without it the suite runs on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from mileage.app import create_app
+from mileage.db import make_engine, make_session_factory
+from mileage.migrations_runner import upgrade_database
+from tests.support.databases import configured_server_url, scratch_database
+from tests.support.factories import Factories
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database migrated to head with Alembic, shared by the whole run."""
+    with scratch_database(configured_server_url()) as url:
+        upgrade_database(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine):
+    """One connection whose outer transaction is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection):
+    """Sessions that share the test's connection; their commits become savepoint releases."""
+    factory = make_session_factory(connection)
+    factory.configure(join_transaction_mode="create_savepoint")
+    return factory
+
+
+@pytest.fixture
+def session(session_factory) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app(engine, session_factory, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "TOKEN_SIGNING_KEY": "test-token-signing-key-of-32-bytes!",
+            "DATABASE_URL": str(engine.url),
+            "ENGINE": engine,
+            "SESSION_FACTORY": session_factory,
+        }
+    )
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(session) -> Factories:
+    """Factories for volunteers, cards, organisations and claims: `make.card(balance=5000)`."""
+    return Factories(session)

@@ -1,0 +1,1 @@
+"""Test support: scratch databases and factories."""
