@@ -2,27 +2,73 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 
+from mileage.auth import TokenSigner
 from mileage.config import load_config
 from mileage.db import make_engine, make_session_factory
 from mileage.http_errors import register_error_handlers
 from mileage.web import MileageFlask, init_request_boundary
 
+API_SETTINGS = {
+    "API_TITLE": "Volunteer Mileage API",
+    "API_VERSION": "1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+}
+
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the app: configuration, database, error envelope, API blueprints."""
     app = MileageFlask("mileage", instance_relative_config=True)
+    app.config.from_mapping(API_SETTINGS)
     app.config.from_mapping(load_config(app.instance_path, config))
     app.json.ensure_ascii = False
 
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["mileage.engine"] = engine
     init_request_boundary(app, app.config.get("SESSION_FACTORY") or make_session_factory(engine))
+    app.extensions["mileage.token_signer"] = TokenSigner(
+        key=app.config["TOKEN_SIGNING_KEY"],
+        access_ttl=timedelta(seconds=int(app.config.get("ACCESS_TOKEN_SECONDS", 900))),
+        refresh_ttl=timedelta(seconds=int(app.config.get("REFRESH_TOKEN_SECONDS", 14 * 24 * 3600))),
+    )
+    _register_api(app)
+    # After the API: its own HTTP error handler is replaced by the one envelope.
     register_error_handlers(app)
-
-    # Blueprints are imported here so that importing the domain never pulls them in.
-    from mileage.health import blueprint as health_blueprint
-
-    app.register_blueprint(health_blueprint)
     return app
+
+
+def _register_api(app: Flask) -> None:
+    """Register every blueprint; imported here so that importing the domain never pulls them in."""
+    from flask_smorest import Api
+
+    from admin import register_admin
+    from merchant_api import register_merchant_api
+    from mileage.api_docs import blueprint as docs_blueprint
+    from mileage.auth_api.views import blueprint as auth_blueprint
+    from mileage.health import blueprint as health_blueprint
+    from mileage.limits import limiter
+    from mileage.volunteer_api import register_volunteer_api
+
+    limiter.init_app(app)
+    api = Api(
+        app,
+        spec_kwargs={
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "Volunteer hours become mileage points, spent at partner shops or donated."},
+        },
+    )
+    app.extensions["mileage.api"] = api
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    app.register_blueprint(health_blueprint)
+    app.register_blueprint(docs_blueprint)
+    api.register_blueprint(auth_blueprint)
+    register_volunteer_api(app, api)
+    register_merchant_api(app, api)
+    register_admin(app, api)

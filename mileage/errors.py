@@ -300,3 +300,68 @@ class WeakPassword(RuleViolation):
     code = "weak_password"
     ko = '비밀번호는 {min_length}자 이상이어야 합니다.'
     en = 'A password must have at least {min_length} characters.'
+
+
+# --- sign-in and tokens ---------------------------------------------------------------------
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    ko = "아이디 또는 비밀번호가 올바르지 않습니다."
+    en = "Wrong username or password."
+
+
+class TokenMissing(NotAuthenticated):
+    code = "token_missing"
+    ko = "로그인이 필요합니다. (Authorization: Bearer 토큰 없음)"
+    en = "Authentication is required (no Authorization: Bearer token)."
+
+
+class TokenExpired(NotAuthenticated):
+    code = "token_expired"
+    ko = "토큰이 만료되었습니다. 다시 로그인하세요."
+    en = "The token has expired. Sign in again."
+
+
+class TokenInvalid(NotAuthenticated):
+    code = "token_invalid"
+    ko = "유효하지 않은 토큰입니다."
+    en = "The token is not valid."
+
+
+class TokenRevoked(NotAuthenticated):
+    code = "token_revoked"
+    ko = "더 이상 사용할 수 없는 토큰입니다. 다시 로그인하세요."
+    en = "The token has been revoked. Sign in again."
+
+
+class RoleNotAllowed(NotAllowed):
+    code = "role_not_allowed"
+    ko = "이 기능을 사용할 권한이 없습니다."
+    en = "Your role may not use this."
+
+
+class NotOwner(NotAllowed):
+    code = "not_owner"
+    ko = "본인(소속)의 정보만 다룰 수 있습니다."
+    en = "You may only act on what belongs to you."
+
+
+class IdempotencyKeyRequired(RuleViolation):
+    code = "idempotency_key_required"
+    ko = "이 요청에는 Idempotency-Key 헤더가 필요합니다."
+    en = "This request needs an Idempotency-Key header."
+
+
+class IdempotencyKeyInvalid(RuleViolation):
+    code = "idempotency_key_invalid"
+    ko = "Idempotency-Key는 1~200자의 영문, 숫자, -, _, ., : 만 쓸 수 있습니다."
+    en = "An Idempotency-Key is 1-200 characters of letters, digits, -, _, . and :."
+
+
+class RefreshTokenReused(TokenRevoked):
+    """A rotated refresh token came back: it was copied, so its whole sign-in is revoked."""
+
+    code = "refresh_token_reused"
+    ko = "이미 사용된 토큰입니다. 보안을 위해 로그아웃되었습니다. 다시 로그인하세요."
+    en = "This token was already used. You have been signed out for safety; sign in again."
+    keeps_changes = True

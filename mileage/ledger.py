@@ -7,7 +7,6 @@ conditional UPDATE so that no balance can go negative, even for an instant anoth
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections import defaultdict
@@ -27,11 +26,11 @@ from mileage.errors import (
     IdempotencyKeyReused,
     InsufficientBalance,
     InvalidAmount,
-    InvalidCursor,
     TransactionConflict,
     UnbalancedEntry,
 )
 from mileage.models.ledger import MAY_GO_NEGATIVE, Account, AccountKind, JournalEntry, Posting
+from mileage.pagination import clamp_page_size, decode_cursor, page_of
 
 SYSTEM_ACCOUNTS = (
     AccountKind.ISSUANCE,
@@ -39,9 +38,6 @@ SYSTEM_ACCOUNTS = (
     AccountKind.EXPIRED,
     AccountKind.HOLDS,
 )
-
-MAX_HISTORY_PAGE = 200
-
 
 @dataclass(frozen=True)
 class Leg:
@@ -296,33 +292,11 @@ class HistoryPage:
     next_cursor: str | None
 
 
-def encode_cursor(last_id: int) -> str:
-    """Return an opaque cursor that resumes after the given row id."""
-    return base64.urlsafe_b64encode(f"p{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    """Return the row id a cursor resumes after.
-
-    :raises InvalidCursor:
-    """
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("p"):
-            raise ValueError(raw)
-        value = int(raw[1:])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidCursor(cursor=cursor) from exc
-    if value <= 0:
-        raise InvalidCursor(cursor=cursor)
-    return value
-
-
 def account_history(
     session: Session, account_id: int, *, limit: int = 50, cursor: str | None = None
 ) -> HistoryPage:
     """Return one page of an account's postings, newest first (keyset pagination)."""
-    limit = max(1, min(limit, MAX_HISTORY_PAGE))
+    limit = clamp_page_size(limit)
     query = (
         select(Posting)
         .where(Posting.account_id == account_id)
@@ -331,10 +305,7 @@ def account_history(
     )
     if cursor:
         query = query.where(Posting.id < decode_cursor(cursor))
-    rows = list(session.scalars(query))
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return HistoryPage(rows, encode_cursor(rows[-1].id) if has_more else None)
+    return HistoryPage(*page_of(list(session.scalars(query)), limit))
 
 
 # --- invariants -----------------------------------------------------------------------------

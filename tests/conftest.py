@@ -86,3 +86,34 @@ def runner(app):
 def make(session) -> Factories:
     """Factories for volunteers, cards, organisations and claims: `make.card(balance=5000)`."""
     return Factories(session)
+
+
+@pytest.fixture
+def login(app):
+    """Return Authorization headers carrying an access token for a user or principal."""
+    from mileage.auth import Principal, issue_access_token
+
+    def headers_for(who, **extra_headers) -> dict:
+        principal = who if isinstance(who, Principal) else Principal.of_user(who)
+        token = issue_access_token(app.extensions["mileage.token_signer"], principal)
+        return {"Authorization": f"Bearer {token}", **extra_headers}
+
+    return headers_for
+
+
+@pytest.fixture
+def login_as(make, login):
+    """Create a user of a role (a volunteer gets a card, a coordinator an organisation) and sign in.
+
+    Returns (user, headers).
+    """
+
+    def sign_in(role: str, **overrides):
+        if role == "volunteer" and "volunteer_id" not in overrides:
+            overrides["volunteer_id"] = make.card().volunteer_id
+        if role == "coordinator" and "organisation_id" not in overrides:
+            overrides["organisation_id"] = make.organisation().id
+        user = make.user(role=role, **overrides)
+        return user, login(user)
+
+    return sign_in

@@ -4,8 +4,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from mileage.db import Base, make_engine
 from mileage import models  # noqa: F401  (registers every table on Base.metadata)
+from mileage.db import Base, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

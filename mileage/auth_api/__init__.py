@@ -1,0 +1,1 @@
+"""Sign-in API: /auth/token, /auth/refresh, /auth/logout, /auth/me."""

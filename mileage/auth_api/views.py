@@ -1,0 +1,58 @@
+"""Sign-in views: exchange a password for tokens, rotate them, revoke them."""
+
+from flask_smorest import Blueprint
+
+from mileage import auth
+from mileage.access import ANY_ROLE, current_principal, requires, token_signer
+from mileage.auth_api.schemas import PrincipalSchema, RefreshSchema, SignInSchema, TokenPairSchema
+from mileage.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter, login_username
+from mileage.web import get_session
+
+blueprint = Blueprint("auth", __name__, url_prefix="/auth", description="Sign in and tokens")
+
+
+def _pair_body(pair: auth.TokenPair) -> dict:
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+        "role": pair.principal.role,
+    }
+
+
+@blueprint.route("/token", methods=["POST"])
+@limiter.limit(LOGIN_LIMIT_PER_IP, deduct_when=failed_sign_in)
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, key_func=login_username, deduct_when=failed_sign_in)
+@blueprint.arguments(SignInSchema)
+@blueprint.response(200, TokenPairSchema)
+@blueprint.doc(security=[])
+def sign_in(credentials):
+    """Sign in with a username and password; get an access token and a refresh token."""
+    return _pair_body(auth.sign_in(get_session(), token_signer(), credentials["username"], credentials["password"]))
+
+
+@blueprint.route("/refresh", methods=["POST"])
+@blueprint.arguments(RefreshSchema)
+@blueprint.response(200, TokenPairSchema)
+@blueprint.doc(security=[])
+def refresh(body):
+    """Exchange a refresh token (usable once) for a new pair."""
+    return _pair_body(auth.refresh_tokens(get_session(), token_signer(), body["refresh_token"]))
+
+
+@blueprint.route("/logout", methods=["POST"])
+@blueprint.arguments(RefreshSchema)
+@blueprint.response(204)
+@blueprint.doc(security=[])
+def logout(body):
+    """Sign out: revoke the refresh token and every token rotated from the same sign-in."""
+    auth.sign_out(get_session(), token_signer(), body["refresh_token"])
+
+
+@blueprint.route("/me", methods=["GET"])
+@requires(*ANY_ROLE)
+@blueprint.response(200, PrincipalSchema)
+def me():
+    """Return who the access token belongs to."""
+    return current_principal()

@@ -1,0 +1,10 @@
+"""Authorization rows for the sign-in API. PUBLIC means no token is needed."""
+
+from tests.authz.roles import EVERY_ROLE, PUBLIC
+
+ROWS = {
+    ("POST", "/auth/token"): PUBLIC,
+    ("POST", "/auth/refresh"): PUBLIC,
+    ("POST", "/auth/logout"): PUBLIC,
+    ("GET", "/auth/me"): EVERY_ROLE,
+}
