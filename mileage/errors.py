@@ -365,3 +365,29 @@ class RefreshTokenReused(TokenRevoked):
     ko = "이미 사용된 토큰입니다. 보안을 위해 로그아웃되었습니다. 다시 로그인하세요."
     en = "This token was already used. You have been signed out for safety; sign in again."
     keeps_changes = True
+
+
+# --- QR cards -------------------------------------------------------------------------------
+
+class QrTokenExpired(Conflict):
+    code = "qr_token_expired"
+    ko = "QR 코드의 유효 시간이 지났습니다. 새 QR 코드를 보여 주세요."
+    en = "The QR code has expired. Show a fresh one."
+
+
+class QrTokenInvalid(RuleViolation):
+    code = "qr_token_invalid"
+    ko = "인식할 수 없는 QR 코드입니다."
+    en = "This QR code is not valid."
+
+
+class QrTokenReplayed(Conflict):
+    code = "qr_token_replayed"
+    ko = "이미 사용된 QR 코드입니다. 새 QR 코드를 보여 주세요."
+    en = "This QR code has already been used. Show a fresh one."
+
+
+class QrTokenCardMismatch(Conflict):
+    code = "qr_token_card_mismatch"
+    ko = "QR 코드가 이 카드의 것이 아닙니다."
+    en = "This QR code belongs to another card."

@@ -153,8 +153,9 @@ def post_entry(
         session.add(entry)
         try:
             # Inserting first makes a racing duplicate key (or double reversal) wait here and fail
-            # before it touches any balance.
-            session.flush([entry])
+            # before it touches any balance. begin_nested() flushed everything else already, so
+            # this flush writes only the entry (flush([entry]) is deprecated in SQLAlchemy 2.1).
+            session.flush()
         except IntegrityError as exc:
             raise TransactionConflict(idempotency_key=idempotency_key) from exc
 
@@ -169,9 +170,13 @@ def post_entry(
                     "account_id": account_id,
                     "amount": delta,
                     "balance_after": new_balance,
-                    "created_at": now,
                 }
             )
+        # Stamp the postings only now, while every touched account is locked: a posting that waited
+        # for another's lock must not look older than it, or the balance as of a moment is wrong.
+        posted_at = utc_now()
+        for posting in postings:
+            posting["created_at"] = posted_at
         session.execute(insert(Posting), postings)
     session.expire(entry, ["postings"])
     return entry

@@ -3,6 +3,7 @@
 from mileage.models.access import AuditEvent, IdempotentRequest, RefreshToken
 from mileage.models.claims import Claim, ClaimState, Organisation
 from mileage.models.ledger import Account, AccountKind, JournalEntry, Posting
+from mileage.models.qr import UsedQrToken
 from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Posting",
     "RefreshToken",
     "Role",
+    "UsedQrToken",
     "User",
     "Volunteer",
     "VolunteerStatus",

@@ -5,7 +5,8 @@ Revises: 0004
 Create Date: 2026-11-25
 """
 
-
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005"
 down_revision = "0004"

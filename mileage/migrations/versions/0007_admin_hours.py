@@ -5,7 +5,8 @@ Revises: 0006
 Create Date: 2026-11-25
 """
 
-
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0006"
