@@ -1,0 +1,75 @@
+"""Browser tests: a live server on 127.0.0.1 with its own committed database, and headless Chromium.
+
+Use `live_server` (base_url + session_factory to seed data with real commits) and `page`
+(a Playwright page). Without /usr/bin/chromium the tests skip, except under CI=true where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from mileage.app import create_app
+from mileage.db import make_engine, make_session_factory
+from mileage.migrations_runner import upgrade_database
+from tests.support.databases import configured_server_url, scratch_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    session_factory: object
+    app: object
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    """Serve the app from a thread, on a fresh migrated database, for one test module."""
+    with scratch_database(configured_server_url()) as url:
+        upgrade_database(url)
+        engine = make_engine(url)
+        app = create_app(
+            {"DATABASE_URL": url, "ENGINE": engine, "SECRET_KEY": "browser-secret",
+             "TOKEN_SIGNING_KEY": "browser-token-signing-key-32-bytes!"}
+        )
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", make_session_factory(engine), app)
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required in CI but /usr/bin/chromium is missing")
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no shared storage) and page, Korean locale."""
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
