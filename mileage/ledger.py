@@ -305,7 +305,10 @@ def account_history(
     query = (
         select(Posting)
         .where(Posting.account_id == account_id)
-        .order_by(Posting.id.desc())
+        # Ordering by the whole (account_id, id) index key keeps PostgreSQL on that index: ordering
+        # by id alone lets it walk the primary key backwards and filter, which is slow for a card
+        # whose postings are old or sparse among millions.
+        .order_by(Posting.account_id.desc(), Posting.id.desc())
         .limit(limit + 1)
     )
     if cursor:

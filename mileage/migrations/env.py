@@ -5,7 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from mileage import models  # noqa: F401  (registers every table on Base.metadata)
-from mileage.db import Base, make_engine
+from mileage.db import Base, UTCDateTime, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -41,12 +41,20 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _render_item(type_, obj, autogen_context):
+    """Render our UTC timestamp type as the plain column type it stores, so migrations import nothing of ours."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
