@@ -391,3 +391,385 @@ class QrTokenCardMismatch(Conflict):
     code = "qr_token_card_mismatch"
     ko = "QR 코드가 이 카드의 것이 아닙니다."
     en = "This QR code belongs to another card."
+
+
+# --- cards awaiting reissue -----------------------------------------------------------------
+
+class VolunteerCardAwaitsReissue(VolunteerHasActiveCard):
+    code = "volunteer_card_awaits_reissue"
+    ko = '기존 카드(상태: {status})에 포인트가 남아 있습니다. 새 카드 발급 대신 재발급하세요.'
+    en = "The volunteer's {status} card still holds the points. Reissue it instead of issuing a new card."
+
+
+# --- the volunteer's own card ---------------------------------------------------------------
+
+class VolunteerNotLinked(NotAllowed):
+    code = "volunteer_not_linked"
+    ko = "이 계정에 연결된 봉사자 정보가 없습니다. 자원봉사센터에 문의하세요."
+    en = "This account is not linked to a volunteer. Contact the volunteer centre."
+
+
+class SelfSubmissionDisabled(NotAllowed):
+    code = "self_submission_disabled"
+    ko = "봉사자 본인의 봉사시간 신청은 받지 않습니다. 봉사 기관에 신청을 요청하세요."
+    en = "Volunteers may not submit their own hours. Ask the organisation to submit them."
+
+
+class CurrentPinRequired(RuleViolation):
+    code = "current_pin_required"
+    ko = "PIN을 바꾸려면 현재 PIN을 입력하세요."
+    en = "Enter the current PIN to change it."
+
+
+# --- staff hours desk: volunteers, cards, organisations, claim imports ----------------------
+
+class Portal1365IdTaken(Conflict):
+    code = "portal_1365_id_taken"
+    ko = "이미 다른 봉사자에게 등록된 1365 아이디입니다."
+    en = "This 1365 portal id already belongs to another volunteer."
+
+
+class OrganisationNameTaken(Conflict):
+    code = "organisation_name_taken"
+    ko = "이미 등록된 기관 이름입니다."
+    en = "An organisation with this name already exists."
+
+
+class CardPinNotLocked(Conflict):
+    code = "card_pin_not_locked"
+    ko = "PIN이 잠겨 있지 않은 카드입니다."
+    en = "The card's PIN is not locked."
+
+
+class ClaimVolunteerRequired(RuleViolation):
+    code = "claim_volunteer_required"
+    ko = "봉사자 ID 또는 카드번호를 입력하세요."
+    en = "Give a volunteer id or a card number."
+
+
+class ClaimVolunteerMismatch(RuleViolation):
+    code = "claim_volunteer_mismatch"
+    ko = "카드번호가 이 봉사자의 것이 아닙니다."
+    en = "The card number does not belong to this volunteer."
+
+
+class VolunteerNameMismatch(RuleViolation):
+    code = "volunteer_name_mismatch"
+    ko = "이름이 봉사자 정보와 일치하지 않습니다."
+    en = "The name does not match the volunteer."
+
+
+class ClaimOrganisationRequired(RuleViolation):
+    code = "claim_organisation_required"
+    ko = "기관 ID를 입력하세요."
+    en = "Give an organisation id."
+
+
+class ImportFileUnreadable(RuleViolation):
+    code = "import_file_unreadable"
+    ko = "CSV 파일을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR)로 저장한 CSV 파일을 올려 주세요."
+    en = "The CSV file cannot be read. Upload a CSV file saved as UTF-8 or CP949 (EUC-KR)."
+
+
+class ImportFileEmpty(RuleViolation):
+    code = "import_file_empty"
+    ko = "CSV 파일에 봉사시간 행이 없습니다."
+    en = "The CSV file has no rows of hours."
+
+
+class ImportColumnsMissing(RuleViolation):
+    code = "import_columns_missing"
+    ko = "CSV 파일에 필요한 열이 없습니다: {columns}"
+    en = "The CSV file lacks required columns: {columns}"
+
+
+class ImportTooManyRows(RuleViolation):
+    code = "import_too_many_rows"
+    ko = "한 번에 {max_rows:,}행까지 올릴 수 있습니다."
+    en = "At most {max_rows:,} rows can be uploaded at once."
+
+
+class ImportValueMissing(RuleViolation):
+    code = "import_value_missing"
+    ko = "'{column}' 값이 비어 있습니다."
+    en = "The '{column}' value is empty."
+
+
+class ImportValueInvalid(RuleViolation):
+    code = "import_value_invalid"
+    ko = "'{column}' 값을 읽을 수 없습니다: {value}"
+    en = "The '{column}' value cannot be read: {value}"
+
+
+# --- partner shops ----------------------------------------------------------------------------
+
+class MerchantNotFound(NotFound):
+    code = "merchant_not_found"
+    ko = "가맹점을 찾을 수 없습니다."
+    en = "Partner shop not found."
+
+
+class InvalidBusinessNumber(RuleViolation):
+    code = "invalid_business_number"
+    ko = "사업자등록번호가 올바르지 않습니다. (숫자 10자리, 검증번호 확인)"
+    en = "The business registration number is not valid (10 digits with a valid check digit)."
+
+
+class BusinessNumberTaken(Conflict):
+    code = "business_number_taken"
+    ko = "이미 등록된 사업자등록번호입니다."
+    en = "This business registration number is already registered."
+
+
+class MerchantStatusTransitionRefused(Conflict):
+    code = "merchant_status_transition_refused"
+    ko = "가맹점 상태를 {current}에서 {target}(으)로 바꿀 수 없습니다."
+    en = "A partner shop cannot go from {current} to {target}."
+
+
+class MerchantNotActive(NotAllowed):
+    code = "merchant_not_active"
+    ko = "아직 승인되지 않은 가맹점입니다. 자원봉사센터에 문의하세요."
+    en = "This partner shop is not active yet. Contact the volunteer centre."
+
+
+class MerchantSuspended(MerchantNotActive):
+    code = "merchant_suspended"
+    ko = "거래가 정지된 가맹점입니다. 자원봉사센터에 문의하세요."
+    en = "This partner shop has been suspended. Contact the volunteer centre."
+
+
+class InvalidOffer(RuleViolation):
+    code = "invalid_offer"
+    ko = "할인 조건이 올바르지 않습니다: {reason}"
+    en = "The offer is not valid: {reason}"
+
+
+class MerchantHasNoOffer(Conflict):
+    code = "merchant_has_no_offer"
+    ko = "이 가맹점에는 등록된 할인 조건이 없습니다."
+    en = "This partner shop has no discount offer."
+
+
+class OfferNotAvailableNow(RuleViolation):
+    code = "offer_not_available_now"
+    ko = "지금은 마일리지 할인 시간이 아닙니다."
+    en = "The mileage discount does not apply at this time."
+
+
+class TerminalNotFound(NotFound):
+    code = "terminal_not_found"
+    ko = "단말기를 찾을 수 없습니다."
+    en = "Terminal not found."
+
+
+class InvalidTerminalCredentials(NotAuthenticated):
+    code = "invalid_terminal_credentials"
+    ko = "단말기 ID 또는 비밀키가 올바르지 않습니다."
+    en = "Wrong terminal key id or secret."
+
+
+class TerminalRevoked(NotAuthenticated):
+    code = "terminal_revoked"
+    ko = "사용이 중지된 단말기입니다."
+    en = "This terminal has been revoked."
+
+
+class TerminalAlreadyRevoked(Conflict):
+    code = "terminal_already_revoked"
+    ko = "이미 사용이 중지된 단말기입니다."
+    en = "This terminal has already been revoked."
+
+
+# --- redemptions, holds and refunds ---------------------------------------------------------
+
+class BelowMinimumPurchase(RuleViolation):
+    code = "below_minimum_purchase"
+    ko = "구매 금액이 최소 결제 금액({min_purchase:,}원)보다 적습니다."
+    en = "The purchase is below the minimum of {min_purchase:,} won."
+
+
+class NoDiscountForPurchase(RuleViolation):
+    code = "no_discount_for_purchase"
+    ko = "이 구매 금액에는 적용할 할인이 없습니다."
+    en = "No discount applies to this purchase."
+
+
+class PinRequired(RuleViolation):
+    code = "pin_required"
+    ko = "실물 카드로 결제하려면 카드 PIN을 입력하세요."
+    en = "A printed card needs its PIN."
+
+
+class RedemptionNotFound(NotFound):
+    code = "redemption_not_found"
+    ko = "마일리지 사용 내역을 찾을 수 없습니다."
+    en = "Redemption not found."
+
+
+class RedemptionOfAnotherMerchant(NotAllowed):
+    code = "redemption_of_another_merchant"
+    ko = "다른 가맹점의 거래는 취소할 수 없습니다."
+    en = "Only the shop that made the sale can refund it."
+
+
+class RefundExceedsRemaining(Conflict):
+    code = "refund_exceeds_remaining"
+    ko = "환불 가능한 포인트({remaining:,}점)를 넘습니다."
+    en = "The refund exceeds the {remaining:,} points left to refund."
+
+
+class RefundWindowClosed(Conflict):
+    code = "refund_window_closed"
+    ko = "사용 후 {window_days}일이 지나 환불할 수 없습니다."
+    en = "Refunds are only possible within {window_days} days of the sale."
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+    ko = "포인트 승인(홀드)을 찾을 수 없습니다."
+    en = "Hold not found."
+
+
+class HoldOfAnotherMerchant(NotAllowed):
+    code = "hold_of_another_merchant"
+    ko = "다른 가맹점의 승인 건입니다."
+    en = "This hold belongs to another shop."
+
+
+class HoldExpired(Conflict):
+    code = "hold_expired"
+    ko = "승인 유효 시간이 지나 확정할 수 없습니다. 다시 승인하세요."
+    en = "The hold has expired and cannot be captured. Authorize again."
+
+
+class HoldNotOpen(Conflict):
+    code = "hold_not_open"
+    ko = "이미 처리된 승인 건입니다. (상태: {status})"
+    en = "The hold has already been settled (status: {status})."
+
+
+class CaptureExceedsHold(Conflict):
+    code = "capture_exceeds_hold"
+    ko = "승인된 포인트({held:,}점)보다 많이 확정할 수 없습니다."
+    en = "Cannot capture more than the {held:,} points held."
+
+
+# --- settlement -----------------------------------------------------------------------------
+
+class InvalidSettlementRange(RuleViolation):
+    code = "invalid_settlement_range"
+    ko = "정산 기간이 올바르지 않습니다. (시작일 ≤ 종료일, 최대 {max_days}일)"
+    en = "The settlement range is not valid (start on or before end, at most {max_days} days)."
+
+
+class SettlementPeriodNotOver(RuleViolation):
+    code = "settlement_period_not_over"
+    ko = "아직 끝나지 않은 기간은 마감할 수 없습니다."
+    en = "A period can only be closed after it has ended."
+
+
+class SettlementPeriodAlreadyClosed(Conflict):
+    code = "settlement_period_already_closed"
+    ko = "이미 마감된 정산 기간입니다."
+    en = "This settlement period is already closed."
+
+
+# --- donations, campaigns, disbursements ----------------------------------------------------
+
+class CauseNotFound(NotFound):
+    code = "cause_not_found"
+    ko = "기부처를 찾을 수 없습니다."
+    en = "Donation cause not found."
+
+
+class CauseNameTaken(Conflict):
+    code = "cause_name_taken"
+    ko = "같은 이름의 기부처가 이미 있습니다: {name}"
+    en = "A cause with this name already exists: {name}"
+
+
+class CauseClosed(Conflict):
+    code = "cause_closed"
+    ko = "모금이 마감된 기부처입니다: {name}"
+    en = "This cause is closed to donations: {name}"
+
+
+class CauseStatusUnchanged(Conflict):
+    code = "cause_status_unchanged"
+    ko = "기부처가 이미 그 상태입니다. (상태: {status})"
+    en = "The cause is already {status}."
+
+
+class DonationNotFound(NotFound):
+    code = "donation_not_found"
+    ko = "기부 내역을 찾을 수 없습니다."
+    en = "Donation not found."
+
+
+class ConsentWitnessRequired(RuleViolation):
+    code = "consent_witness_required"
+    ko = "구두 동의는 입회한 사람(이름 또는 직원)을 기록해야 합니다."
+    en = "Verbal consent needs a witness (a name or a staff user)."
+
+
+class ConsentNoteRequired(RuleViolation):
+    code = "consent_note_required"
+    ko = "동의를 받은 방법을 메모로 남겨 주세요. (예: 연말 캠페인 서면 동의서)"
+    en = "Describe how consent was collected (for example, signed year-end campaign forms)."
+
+
+class DisbursementExceedsBalance(Conflict):
+    code = "disbursement_exceeds_balance"
+    ko = "기부처 잔액({available:,}점)보다 많이 전달할 수 없습니다. (요청 {requested:,}점)"
+    en = "Cannot disburse more than the cause holds ({available:,} points; {requested:,} requested)."
+
+
+class DisbursementMemoRequired(RuleViolation):
+    code = "disbursement_memo_required"
+    ko = "전달 내용을 메모로 남겨 주세요."
+    en = "A memo describing the hand-over is required."
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign_not_found"
+    ko = "기부 캠페인을 찾을 수 없습니다."
+    en = "Donation campaign not found."
+
+
+class CampaignSelectsNobody(RuleViolation):
+    code = "campaign_selects_nobody"
+    ko = "조건에 맞는 봉사자가 없습니다."
+    en = "No volunteer matches the campaign's filter."
+
+
+class CampaignTooLarge(RuleViolation):
+    code = "campaign_too_large"
+    ko = "한 캠페인에는 봉사자 {max_volunteers:,}명까지 담을 수 있습니다. (선택 {selected:,}명)"
+    en = "A campaign may hold at most {max_volunteers:,} volunteers ({selected:,} selected)."
+
+
+# --- expiry ---------------------------------------------------------------------------------
+
+class ExpiryDateInFuture(RuleViolation):
+    code = "expiry_date_in_future"
+    ko = "미래 날짜({as_of})로는 소멸 처리를 할 수 없습니다."
+    en = "Points cannot be expired as of a future date ({as_of})."
+
+
+# --- reports --------------------------------------------------------------------------------
+
+class InvalidReportPeriod(RuleViolation):
+    code = "invalid_report_period"
+    ko = "보고서 기간이 올바르지 않습니다. (시작일 ≤ 종료일, 최대 {max_months}개월)"
+    en = "The report period is not valid (start on or before end, at most {max_months} months)."
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+class MalformedJson(DomainError):
+    """A body that is not JSON we accept; raised before any view parses it."""
+
+    code = "malformed_json"
+    ko = "JSON 본문을 읽을 수 없습니다. ({reason})"
+    en = "The JSON body cannot be read ({reason})."

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from mileage import errors
@@ -135,6 +135,13 @@ def register_error_handlers(app: Flask) -> None:
         if status == 400 and field_errors:
             status, code = 422, "validation_failed"
         return error_response(status, code, http_message(status), field_errors, headers)
+
+    @app.errorhandler(DataError)
+    def _value_rejected_by_database(exc: DataError):
+        # Input validation should have caught it (a string too long for its column, a number out of
+        # range); refusing it is still right, and the log says which check is missing.
+        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0][:200])
+        return error_response(422, "validation_failed", http_message(422))
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(exc: SQLAlchemyError):

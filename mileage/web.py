@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -10,7 +11,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from mileage.db import MAX_TRANSACTION_ATTEMPTS, is_retryable
-from mileage.errors import DomainError
+from mileage.errors import DomainError, MalformedJson
 
 SUPPORTED_LANGUAGES = ("ko", "en")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -90,8 +91,6 @@ class JsonLogFormatter(logging.Formatter):
     """Write one JSON object per log line, so logs can be searched by request id."""
 
     def format(self, record: logging.LogRecord) -> str:
-        import json
-
         payload = {
             "time": self.formatTime(record),
             "level": record.levelname,
@@ -104,9 +103,45 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+# Points and ids stay far below this; bigger numbers are refused before they reach a column.
+MAX_JSON_INTEGER = 2**53
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_JSON_INTEGER:
+        raise ValueError("integer out of range")
+    return value
+
+
+def refuse_unsafe_json() -> None:
+    """Refuse JSON bodies no view should see: too deeply nested, NaN/Infinity, or huge integers.
+
+    Python's parser would turn them into a RecursionError, a float NaN or an integer that overflows
+    a BIGINT column. Checked once here, before any view or schema parses the body.
+
+    :raises MalformedJson:
+    """
+    if not request.is_json or not request.content_length:
+        return
+    try:
+        json.loads(request.get_data(cache=True), parse_constant=_reject_constant, parse_int=_bounded_int)
+    except RecursionError as exc:
+        raise MalformedJson(reason="nested too deeply") from exc
+    except UnicodeDecodeError as exc:
+        raise MalformedJson(reason="not UTF-8") from exc
+    except ValueError as exc:
+        raise MalformedJson(reason=str(exc)[:80]) from exc
+
+
 def init_request_boundary(app: Flask, session_factory) -> None:
     """Attach the session factory, request ids and structured logging to an app."""
     app.extensions["mileage.session_factory"] = session_factory
+    app.before_request(refuse_unsafe_json)
 
     @app.teardown_appcontext
     def _close_leftover_session(_exc):
