@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from flask import Flask
@@ -23,10 +24,22 @@ API_SETTINGS = {
 }
 
 
+def _environment_settings() -> dict:
+    """Read settings that only matter to operators and load tests."""
+    settings = {}
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        settings["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+    # Load and fault tests drive one account from many clients on purpose; never set in production.
+    if os.environ.get("MILEAGE_DISABLE_RATE_LIMITS") == "1":
+        settings["RATELIMIT_ENABLED"] = False
+    return settings
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Create the app: configuration, database, error envelope, API blueprints."""
     app = MileageFlask("mileage", instance_relative_config=True)
     app.config.from_mapping(API_SETTINGS)
+    app.config.from_mapping(_environment_settings())
     app.config.from_mapping(load_config(app.instance_path, config))
     app.json.ensure_ascii = False
 
