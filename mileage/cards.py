@@ -18,6 +18,7 @@ from mileage.errors import (
     InvalidCardNumber,
     InvalidPinFormat,
     PinNotSet,
+    VolunteerCardAwaitsReissue,
     VolunteerHasActiveCard,
     VolunteerHasNoCard,
     VolunteerInactive,
@@ -31,7 +32,8 @@ from mileage.models import Account, AccountKind, Card, CardStatus, Volunteer, Vo
 # Cards issued by this centre start with this issuer prefix; the rest is random plus a Luhn digit.
 CARD_NUMBER_PREFIX = "9410"
 MAX_WRONG_PINS = 5
-PIN_PATTERN = re.compile(r"\d{4,6}")
+# ASCII digits only: \d would also accept digits no PIN pad can type, such as "١٢٣٤" or "１２３４".
+PIN_PATTERN = re.compile(r"[0-9]{4,6}")
 
 # Which statuses a card may move to by a staff action. Replaced is final: its balance has moved on.
 ALLOWED_STATUS_CHANGES = {
@@ -127,12 +129,22 @@ def issue_card(session: Session, volunteer_id: int) -> Card:
     """Issue a first card, with its own ledger account, to a volunteer who has no active card.
 
     :raises VolunteerHasActiveCard:
+    :raises VolunteerCardAwaitsReissue: a lost or blocked card still holds the points; reissue it.
     """
     volunteer = get_volunteer(session, volunteer_id)
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise VolunteerInactive(volunteer_id=volunteer_id)
     if _active_card(session, volunteer_id) is not None:
         raise VolunteerHasActiveCard(volunteer_id=volunteer_id)
+    # A lost or blocked card keeps the points until it is reissued. A second card would strand them
+    # there, and the later reissue would collide with the one-active-card rule.
+    held_by = session.scalar(
+        select(Card.status)
+        .where(Card.volunteer_id == volunteer_id, Card.status != CardStatus.REPLACED)
+        .limit(1)
+    )
+    if held_by is not None:
+        raise VolunteerCardAwaitsReissue(volunteer_id=volunteer_id, status=held_by)
     return _create_card(session, volunteer)
 
 

@@ -26,7 +26,16 @@ from mileage.errors import (
     VolunteerInactive,
 )
 from mileage.ledger import Leg, post_entry, system_account, transfer
-from mileage.models import Account, AccountKind, Claim, ClaimState, Organisation, VolunteerStatus
+from mileage.models import (
+    Account,
+    AccountKind,
+    Card,
+    CardStatus,
+    Claim,
+    ClaimState,
+    Organisation,
+    VolunteerStatus,
+)
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -234,12 +243,12 @@ def approve_claim(
         points=points,
     )
     if points > 0:
-        card = current_card(session, claim.volunteer_id)
+        card_account_id = _lock_current_card_account(session, claim.volunteer_id)
         entry = transfer(
             session,
             kind="claim_approval",
             from_account_id=system_account(session, AccountKind.ISSUANCE).id,
-            to_account_id=card.account_id,
+            to_account_id=card_account_id,
             amount=points,
             idempotency_key=f"claim:{claim_id}:approval",
             memo=f"claim {claim_id}",
@@ -251,6 +260,27 @@ def approve_claim(
         )
     session.refresh(claim)
     return claim
+
+
+def _lock_current_card_account(session: Session, volunteer_id: int) -> int:
+    """Lock the volunteer's current card row and return the ledger account that holds its points.
+
+    A reissue flips the old card to "replaced" under this row lock before it moves the balance. So
+    either the reissue waits for our posting and moves it along, or it committed first and we follow
+    the card to its replacement, instead of posting to a card whose balance has already moved on.
+
+    :raises VolunteerHasNoCard:
+    """
+    card_id = current_card(session, volunteer_id).id
+    while True:
+        status, account_id, replaced_by_card_id = session.execute(
+            select(Card.status, Card.account_id, Card.replaced_by_card_id)
+            .where(Card.id == card_id)
+            .with_for_update()
+        ).one()
+        if status != CardStatus.REPLACED or replaced_by_card_id is None:
+            return account_id
+        card_id = replaced_by_card_id
 
 
 def reject_claim(session: Session, claim_id: int, *, reviewer_id: int | None, reason: str) -> Claim:
@@ -287,10 +317,10 @@ def reverse_claim(session: Session, claim_id: int, *, reviewer_id: int | None, r
     claim = get_claim(session, claim_id)
     if claim.state != ClaimState.APPROVED:
         raise ClaimNotApproved(claim_id=claim_id, state=claim.state)
-    card = current_card(session, claim.volunteer_id)
+    card_account_id = _lock_current_card_account(session, claim.volunteer_id)
     # Lock the card's balance so the amount recovered is exactly what is still there.
     balance = session.scalar(
-        select(Account.balance).where(Account.id == card.account_id).with_for_update()
+        select(Account.balance).where(Account.id == card_account_id).with_for_update()
     )
     recoverable = min(claim.points or 0, balance)
     values = dict(state=str(ClaimState.REVERSED), unrecovered_points=(claim.points or 0) - recoverable)
@@ -300,7 +330,7 @@ def reverse_claim(session: Session, claim_id: int, *, reviewer_id: int | None, r
             session,
             kind="claim_reversal",
             legs=[
-                Leg(card.account_id, -recoverable),
+                Leg(card_account_id, -recoverable),
                 Leg(system_account(session, AccountKind.ISSUANCE).id, recoverable),
             ],
             idempotency_key=f"claim:{claim_id}:reversal",

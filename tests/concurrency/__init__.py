@@ -1,0 +1,1 @@
+"""Concurrency tests: real threads, real connections and real commits on a scratch database."""
