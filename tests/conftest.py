@@ -9,13 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
+from mileage import hashing
 from mileage.app import create_app
 from mileage.db import make_engine, make_session_factory
 from mileage.migrations_runner import upgrade_database
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
+
+
+@pytest.fixture(autouse=True)
+def cheap_secret_hashing(monkeypatch):
+    """Hash PINs and passwords with the cheapest argon2 cost: the cost is a production setting, not a rule."""
+    monkeypatch.setattr(hashing, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")
