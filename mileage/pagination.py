@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from mileage.errors import InvalidCursor
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+
+T = TypeVar("T")
 
 
 def encode_cursor(last_id: int) -> str:
@@ -43,3 +50,33 @@ def page_of(rows: list, limit: int) -> tuple[list, str | None]:
         rows = rows[:limit]
         return rows, encode_cursor(rows[-1].id)
     return rows, None
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of rows and the cursor of the next page (None on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def fetch_page(
+    session: Session,
+    statement: Select,
+    id_column,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+    newest_first: bool = False,
+) -> Page:
+    """Run a select one keyset page at a time, ordered by an id column (ascending unless newest_first).
+
+    :raises InvalidCursor:
+    """
+    limit = clamp_page_size(limit)
+    order = id_column.desc() if newest_first else id_column.asc()
+    statement = statement.order_by(order).limit(limit + 1)
+    if cursor:
+        after = decode_cursor(cursor)
+        statement = statement.where(id_column < after if newest_first else id_column > after)
+    return Page(*page_of(list(session.scalars(statement)), limit))

@@ -3,3 +3,11 @@
 
 def register_volunteer_api(app, api) -> None:
     """Register the volunteer API blueprints and pages on the app."""
+    from mileage.volunteer_api.pages import blueprint as pages_blueprint
+    from mileage.volunteer_api.views import blueprint as api_blueprint
+    from mileage.volunteer_donations_api import blueprint as donations_blueprint
+
+    api.register_blueprint(api_blueprint)
+    api.register_blueprint(donations_blueprint)
+    # A plain Flask blueprint: pages are not part of the OpenAPI document.
+    app.register_blueprint(pages_blueprint)

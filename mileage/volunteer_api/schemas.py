@@ -1,0 +1,146 @@
+"""Request and response schemas of the volunteer's own card API."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from mileage.claims import MINUTES_PER_DAY
+
+_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
+
+
+class ClockTime(fields.Field):
+    """A local time of day as "HH:MM" ("24:00" ends a day), held as minutes since midnight."""
+
+    default_error_messages = {"invalid": "Use HH:MM, from 00:00 to 24:00."}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return f"{value // 60:02d}:{value % 60:02d}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not _CLOCK_TIME.fullmatch(value):
+            raise self.make_error("invalid")
+        hours, minutes = value.split(":")
+        return int(hours) * 60 + int(minutes)
+
+
+class PageArgsSchema(Schema):
+    cursor = fields.String(load_default=None, validate=validate.Length(max=100))
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=200))
+
+
+# --- the card -------------------------------------------------------------------------------
+
+class CardSchema(Schema):
+    number_masked = fields.String(dump_only=True, attribute="card.masked_number")
+    last4 = fields.Function(lambda summary: summary.card.number[-4:], dump_only=True)
+    status = fields.String(dump_only=True, attribute="card.status", metadata={"description": "active, lost or blocked"})
+    balance = fields.Integer(dump_only=True, metadata={"description": "Points on the card."})
+    volunteer_name = fields.String(dump_only=True, attribute="volunteer.name")
+    volunteer_masked_name = fields.String(
+        dump_only=True, attribute="volunteer.masked_name", metadata={"description": "The name as shops see it."}
+    )
+    pin_set = fields.Function(lambda summary: summary.card.pin_hash is not None, dump_only=True)
+    pin_locked = fields.Boolean(dump_only=True, attribute="card.pin_locked")
+    issued_at = fields.DateTime(dump_only=True, attribute="card.issued_at")
+
+
+class PinChangeSchema(Schema):
+    new_pin = fields.String(required=True, load_only=True, validate=validate.Length(max=64))
+    current_pin = fields.String(
+        load_default=None,
+        load_only=True,
+        validate=validate.Length(max=64),
+        metadata={"description": "Required when the card already has a PIN."},
+    )
+
+
+class PinStateSchema(Schema):
+    pin_set = fields.Function(lambda card: card.pin_hash is not None, dump_only=True)
+    pin_locked = fields.Boolean(dump_only=True)
+
+
+# --- history --------------------------------------------------------------------------------
+
+class MovementSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    entry_id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"description": "claim_approval, redemption, refund, donation, ..."})
+    memo = fields.String(dump_only=True)
+    amount = fields.Integer(dump_only=True, metadata={"description": "Signed points: credits are positive."})
+    balance_after = fields.Integer(dump_only=True, metadata={"description": "That card's balance after it."})
+    created_at = fields.DateTime(dump_only=True)
+    local_date = fields.Date(dump_only=True, metadata={"description": "The day in Asia/Seoul."})
+    card_last4 = fields.String(dump_only=True)
+    claim_id = fields.Integer(dump_only=True, allow_none=True)
+    organisation_name = fields.String(dump_only=True, allow_none=True)
+    claim_category = fields.String(dump_only=True, allow_none=True)
+    claim_minutes = fields.Integer(dump_only=True, allow_none=True)
+
+
+class MovementPageSchema(Schema):
+    items = fields.List(fields.Nested(MovementSchema), dump_only=True)
+    next_cursor = fields.String(dump_only=True, allow_none=True)
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+class OwnClaimInputSchema(Schema):
+    organisation_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    work_date = fields.Date(required=True, metadata={"description": "The day worked, in Asia/Seoul."})
+    start_time = ClockTime(required=True, metadata={"description": "HH:MM"})
+    end_time = ClockTime(required=True, metadata={"description": "HH:MM (24:00 for midnight)"})
+    category = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _end_after_start(self, data, **kwargs):
+        start, end = data.get("start_time"), data.get("end_time")
+        if start is not None and end is not None and not (start < end <= MINUTES_PER_DAY):
+            raise ValidationError("The end time must be after the start time.", "end_time")
+
+
+class OwnClaimSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    organisation_id = fields.Integer(dump_only=True)
+    organisation_name = fields.String(dump_only=True, attribute="organisation.name")
+    work_date = fields.Date(dump_only=True)
+    start_time = ClockTime(dump_only=True, attribute="start_minute")
+    end_time = ClockTime(dump_only=True, attribute="end_minute")
+    minutes = fields.Integer(dump_only=True)
+    category = fields.String(dump_only=True)
+    note = fields.String(dump_only=True)
+    state = fields.String(dump_only=True, metadata={"description": "submitted, approved, rejected or reversed"})
+    points = fields.Integer(dump_only=True, allow_none=True)
+    rejection_reason = fields.String(dump_only=True, allow_none=True)
+    submitted_at = fields.DateTime(dump_only=True)
+    reviewed_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class OwnClaimPageSchema(Schema):
+    items = fields.List(fields.Nested(OwnClaimSchema), dump_only=True)
+    next_cursor = fields.String(dump_only=True, allow_none=True)
+
+
+# --- statement and QR -----------------------------------------------------------------------
+
+class StatementArgsSchema(Schema):
+    first_day = fields.Date(data_key="from", load_default=None, metadata={"description": "First Seoul day, inclusive."})
+    last_day = fields.Date(data_key="to", load_default=None, metadata={"description": "Last Seoul day, inclusive."})
+
+    @validates_schema
+    def _in_order(self, data, **kwargs):
+        if data.get("first_day") and data.get("last_day") and data["first_day"] > data["last_day"]:
+            raise ValidationError("'from' must not be after 'to'.", "to")
+
+
+class QrTokenSchema(Schema):
+    token = fields.String(dump_only=True, metadata={"description": "The signed single-use payload of the QR."})
+    expires_at = fields.DateTime(dump_only=True)
+    refresh_after_seconds = fields.Integer(
+        dump_only=True, metadata={"description": "Fetch a new QR after this many seconds, before this one expires."}
+    )
