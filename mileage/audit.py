@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mileage.clock import seoul_day_start
 from mileage.models import AuditEvent
+from mileage.pagination import Page, clamp_page_size, decode_cursor, page_of
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,12 @@ def record_audit(
     target_id: object = None,
     before: dict | None = None,
     after: dict | None = None,
+    flush: bool = True,
 ) -> AuditEvent:
-    """Append one audit event; it commits or rolls back with the action it describes."""
+    """Append one audit event; it commits or rolls back with the action it describes.
+
+    A bulk action passes flush=False for each event and flushes once: one INSERT for them all.
+    """
     event = AuditEvent(
         actor_user_id=actor.user_id,
         actor_role=actor.role,
@@ -47,7 +53,8 @@ def record_audit(
         request_id=actor.request_id,
     )
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 
@@ -80,3 +87,34 @@ def list_audit_events(
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
     return list(session.scalars(query))
+
+
+def find_audit_events(
+    session: Session,
+    *,
+    actor_user_id: int | None = None,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[AuditEvent]:
+    """Return one page of the audit log, newest first; the dates are Seoul days, both inclusive.
+
+    :raises InvalidCursor:
+    """
+    limit = clamp_page_size(limit)
+    events = list_audit_events(
+        session,
+        limit=limit + 1,
+        before_id=decode_cursor(cursor) if cursor else None,
+        actor_user_id=actor_user_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        since=seoul_day_start(date_from) if date_from else None,
+        until=seoul_day_start(date_to + timedelta(days=1)) if date_to else None,
+    )
+    return Page(*page_of(events, limit))

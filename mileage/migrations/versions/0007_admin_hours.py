@@ -1,5 +1,8 @@
 """staff hours API
 
+No schema change: the staff hours API works on the volunteers, cards, organisations, users, claims
+and audit_events tables that earlier revisions created. The revision stays so the chain is stable.
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-25
@@ -15,8 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    """Nothing to change."""
 
 
 def downgrade() -> None:
-    pass
+    """Nothing to undo."""

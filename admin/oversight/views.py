@@ -1,0 +1,30 @@
+"""Oversight: the staff audit log and the ledger invariant check. Read-only."""
+
+from flask_smorest import Blueprint
+
+from admin.oversight.schemas import AuditArgsSchema, AuditPageSchema, InvariantReportSchema
+from mileage.access import requires
+from mileage.audit import find_audit_events
+from mileage.ledger import check_invariants
+from mileage.web import get_session
+
+blueprint = Blueprint(
+    "admin_oversight", __name__, url_prefix="/admin", description="Oversight: audit log, ledger invariants"
+)
+
+
+@blueprint.route("/audit-events", methods=["GET"])
+@requires("staff", "admin", "auditor")
+@blueprint.arguments(AuditArgsSchema, location="query")
+@blueprint.response(200, AuditPageSchema)
+def list_audit_events(args):
+    """Return the audit log newest first, by actor, action, target and Seoul days."""
+    return find_audit_events(get_session(), **args)
+
+
+@blueprint.route("/invariants", methods=["GET"])
+@requires("admin", "auditor")
+@blueprint.response(200, InvariantReportSchema)
+def ledger_invariants():
+    """Check every ledger invariant over the whole database and report what was found."""
+    return check_invariants(get_session()).as_dict()
