@@ -8,11 +8,11 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Response, current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 
 from mileage.audit import Actor
 from mileage.auth import ACCESS, Principal, TokenSigner
+from mileage.db import insert_unless_taken
 from mileage.errors import (
     DomainError,
     IdempotencyKeyInvalid,
@@ -110,34 +110,38 @@ def idempotent(*, required: bool = True) -> Callable:
             scoped_key = f"{current_principal().scope}:{request.method}:{request.path}:{key}"
             fingerprint = hashlib.sha256(request.get_data()).hexdigest()
             session = get_session()
-            stored = session.scalar(select(IdempotentRequest).where(IdempotentRequest.scoped_key == scoped_key))
-            if stored is not None:
+            # Claim the key before doing the work: a concurrent duplicate waits on this row, then
+            # finds the key taken and the stored response committed.
+            claimed = insert_unless_taken(
+                session,
+                IdempotentRequest,
+                {"scoped_key": scoped_key, "request_fingerprint": fingerprint, "status_code": 0, "response_body": ""},
+                unique="scoped_key",
+            )
+            if not claimed:
+                stored = session.scalar(select(IdempotentRequest).where(IdempotentRequest.scoped_key == scoped_key))
+                if stored is None:
+                    raise TransactionConflict()
                 if stored.request_fingerprint != fingerprint:
                     raise IdempotencyKeyReused()
                 return _replay(stored)
-            # Claim the key before doing the work: a concurrent duplicate waits on this row and
-            # then retries the whole request, which finds the stored response.
-            record = IdempotentRequest(
-                scoped_key=scoped_key, request_fingerprint=fingerprint, status_code=0, response_body=""
-            )
-            try:
-                with session.begin_nested():
-                    session.add(record)
-                    session.flush()
-            except IntegrityError as exc:
-                raise TransactionConflict() from exc
+            this_request = IdempotentRequest.scoped_key == scoped_key
             try:
                 response = current_app.make_response(view(*args, **kwargs))
             except DomainError as error:
                 if error.keeps_changes:
                     # The request failed but its other changes are kept (a counted wrong PIN):
                     # release the key so that a corrected retry can use it.
-                    session.delete(record)
-                    session.flush()
+                    session.execute(
+                        delete(IdempotentRequest).where(this_request).execution_options(synchronize_session=False)
+                    )
                 raise
-            record.status_code = response.status_code
-            record.response_body = response.get_data(as_text=True)
-            session.flush()
+            session.execute(
+                update(IdempotentRequest)
+                .where(this_request)
+                .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
+                .execution_options(synchronize_session=False)
+            )
             return response
 
         wrapper.idempotent = True

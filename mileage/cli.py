@@ -116,3 +116,61 @@ def check_command() -> None:
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     if not report.ok:
         sys.exit(1)
+
+
+@main.command("expire")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The Seoul day to expire points as of (default: today).")
+def expire_command(as_of) -> None:
+    """Expire points credited N years before a day (opted-in points are donated); safe to rerun."""
+    from mileage.clock import seoul_today
+    from mileage.errors import DomainError
+    from mileage.expiry import run_expiry
+
+    app = _app()
+    try:
+        summary = run_expiry(
+            _session_factory(app),
+            as_of=as_of.date() if as_of else seoul_today(),
+            years=int(app.config["EXPIRY_YEARS"]),
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message("en")) from error
+    click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+
+
+@main.command("run-campaign")
+@click.argument("campaign_id", type=int)
+def run_campaign_command(campaign_id: int) -> None:
+    """Run or resume a donation campaign; volunteers already done are never posted again."""
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.donations import run_campaign
+    from mileage.errors import DomainError
+
+    app = _app()
+    try:
+        progress = run_campaign(_session_factory(app), campaign_id, actor=SYSTEM_ACTOR)
+    except DomainError as error:
+        raise click.ClickException(error.message("en")) from error
+    click.echo(json.dumps(
+        {"campaign_id": campaign_id, "state": progress.campaign.state, **progress.counts,
+         "points_donated": progress.points_donated},
+        indent=2,
+    ))
+
+
+@main.command("sweep-holds")
+@click.option("--batch", default=100, show_default=True, help="Holds released per transaction.")
+def sweep_holds_command(batch: int) -> None:
+    """Release partner-shop holds past their expiry, returning the points to the cards; safe to rerun."""
+    from mileage.redemptions import sweep_expired_holds
+
+    factory = _session_factory(_app())
+    released = 0
+    while True:
+        # One transaction per batch: a long backlog never holds locks for long.
+        count = run_in_transaction(factory, lambda session: sweep_expired_holds(session, limit=batch))
+        released += count
+        if count < batch:
+            break
+    click.echo(f"released {released} expired holds")

@@ -41,6 +41,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             {field: int(environ[name]) for name, field in POLICY_ENVIRONMENT.items() if name in environ}
         ),
         "JSON_AS_ASCII": False,
+        # Points expire this many years after they were credited.
+        "EXPIRY_YEARS": int(environ.get("MILEAGE_EXPIRY_YEARS", 5)),
+        # Partner shops: how long a sale can be refunded, and how long a two-phase hold lives.
+        "REFUND_WINDOW_DAYS": int(environ.get("MILEAGE_REFUND_WINDOW_DAYS", 7)),
+        "HOLD_MINUTES": int(environ.get("MILEAGE_HOLD_MINUTES", 10)),
+        # Staff console sign-ins: idle timeout, absolute lifetime, and a session cookie sent over HTTPS only
+        # (the default in production; MILEAGE_SECURE_COOKIES=0 turns it off, =1 on).
+        "CONSOLE_IDLE_MINUTES": int(environ.get("MILEAGE_CONSOLE_IDLE_MINUTES", 30)),
+        "CONSOLE_MAX_HOURS": int(environ.get("MILEAGE_CONSOLE_MAX_HOURS", 12)),
+        "SESSION_COOKIE_SECURE": environ.get(
+            "MILEAGE_SECURE_COOKIES", "1" if environ.get("MILEAGE_ENV") == "production" else "0"
+        ) == "1",
     }
     config.update(overrides or {})
     if config["MILEAGE_ENV"] == "production":

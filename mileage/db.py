@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -114,6 +115,23 @@ def is_database_unavailable(exc: BaseException) -> bool:
     # No SQLSTATE: the driver never reached a server. Class 08 is connection exceptions;
     # 57P0x is the server shutting down or starting up.
     return isinstance(exc, OperationalError) and (sqlstate is None or sqlstate[:2] in ("08", "57"))
+
+
+def insert_unless_taken(session: Session, model: type, values: dict, *, unique: str) -> bool:
+    """Insert a row unless its unique column's value is already taken; tell whether it was inserted.
+
+    One INSERT ... ON CONFLICT DO NOTHING instead of a savepoint around an INSERT that may fail.
+    A concurrent insert of the same value still makes this one wait for its transaction, then do
+    nothing (it committed) or insert (it rolled back), as the savepoint's IntegrityError would tell.
+    """
+    insert_statement = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    statement = (
+        insert_statement(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[unique])
+        .returning(getattr(model, unique))
+    )
+    return session.execute(statement).first() is not None
 
 
 def run_in_transaction(session_factory: Callable[[], Session], work: Callable[[Session], T]) -> T:

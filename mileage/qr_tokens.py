@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mileage.auth import TokenSigner
 from mileage.cards import find_card_by_number, get_card
 from mileage.clock import utc_now
+from mileage.db import insert_unless_taken
 from mileage.errors import (
     CardNotFound,
     QrTokenCardMismatch,
@@ -119,15 +119,12 @@ def use_qr_token(session: Session, scan: ScannedCard) -> None:
     """Mark a dynamic token used, in the caller's transaction; a printed card needs nothing.
 
     Of concurrent requests with one token, the first insert wins; the others wait on its row,
-    then fail on the primary key and are refused as replays.
+    then find the token id taken and are refused as replays.
 
     :raises QrTokenReplayed:
     """
     if not scan.is_dynamic:
         return
-    try:
-        with session.begin_nested():
-            session.add(UsedQrToken(jti=scan.token_id, card_id=scan.card.id, expires_at=scan.token_expires_at))
-            session.flush()
-    except IntegrityError as exc:
-        raise QrTokenReplayed() from exc
+    used = {"jti": scan.token_id, "card_id": scan.card.id, "used_at": utc_now(), "expires_at": scan.token_expires_at}
+    if not insert_unless_taken(session, UsedQrToken, used, unique="jti"):
+        raise QrTokenReplayed()

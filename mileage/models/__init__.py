@@ -2,11 +2,47 @@
 
 from mileage.models.access import AuditEvent, IdempotentRequest, RefreshToken
 from mileage.models.claims import Claim, ClaimState, Organisation
+from mileage.models.donations import (
+    Campaign,
+    CampaignItem,
+    CampaignItemState,
+    CampaignState,
+    Cause,
+    CauseStatus,
+    ConsentMethod,
+    Disbursement,
+    Donation,
+    DonationChannel,
+    ExpiryDonationChoice,
+)
 from mileage.models.ledger import Account, AccountKind, JournalEntry, Posting
+from mileage.models.merchants import (
+    Hold,
+    HoldStatus,
+    Merchant,
+    MerchantStatus,
+    OfferVersion,
+    PeriodKind,
+    Redemption,
+    Refund,
+    SettlementClosure,
+    Terminal,
+)
 from mileage.models.qr import UsedQrToken
 from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
 
 __all__ = [
+    "Campaign",
+    "CampaignItem",
+    "CampaignItemState",
+    "CampaignState",
+    "Cause",
+    "CauseStatus",
+    "ConsentMethod",
+    "Disbursement",
+    "Donation",
+    "DonationChannel",
+    "ExpiryDonationChoice",
     "Account",
     "AccountKind",
     "AuditEvent",
@@ -15,11 +51,21 @@ __all__ = [
     "Claim",
     "IdempotentRequest",
     "ClaimState",
+    "Hold",
+    "HoldStatus",
     "JournalEntry",
+    "Merchant",
+    "MerchantStatus",
+    "OfferVersion",
     "Organisation",
+    "PeriodKind",
     "Posting",
+    "Redemption",
+    "Refund",
     "RefreshToken",
     "Role",
+    "SettlementClosure",
+    "Terminal",
     "UsedQrToken",
     "User",
     "Volunteer",

@@ -80,3 +80,56 @@ class Factories:
         values = {"username": f"{role}{next(_sequence)}", "password": password, "role": role}
         values.update(overrides)
         return users.create_user(self.session, **values)
+
+    def cause(self, **overrides):
+        """A donation cause, active unless `status="closed"` is given."""
+        from mileage import donations
+        from mileage.audit import SYSTEM_ACTOR
+        from mileage.models import CauseStatus
+
+        status = overrides.pop("status", CauseStatus.ACTIVE)
+        values = {"name": f"노원 나눔냉장고 {next(_sequence)}", "receiving_organisation": "노원구 푸드뱅크"}
+        values.update(overrides)
+        cause = donations.create_cause(self.session, actor=SYSTEM_ACTOR, **values)
+        if status != CauseStatus.ACTIVE:
+            donations.set_cause_status(self.session, cause.id, CauseStatus(status), actor=SYSTEM_ACTOR)
+        return cause
+
+    def business_number(self) -> str:
+        """A fresh, valid 사업자등록번호 (ten digits with the official check digit)."""
+        from mileage.merchants import business_number_check_digit
+
+        first_nine = f"{(2_000_000 + next(_sequence) * 7919) % 1_000_000_000:09d}"
+        return first_nine + str(business_number_check_digit(first_nine))
+
+    def merchant(self, *, status: str = "active", offer: dict | None = None, with_offer: bool = True, **overrides):
+        """A partner shop (active by default) with an offer of 10 %, at most 3,000 points, no minimum."""
+        from mileage import merchants
+        from mileage.audit import SYSTEM_ACTOR
+        from mileage.models import MerchantStatus
+
+        values = {"name": f"노원 상점 {next(_sequence)}", "business_number": self.business_number(),
+                  "address": "서울 노원구 동일로 1414", "category": "음식점"}
+        values.update(overrides)
+        merchant = merchants.register_merchant(self.session, actor=SYSTEM_ACTOR, **values)
+        if with_offer:
+            terms = {"rate_bp": 1000, "max_discount": 3000, "min_purchase": 0}
+            terms.update(offer or {})
+            merchants.set_offer(self.session, merchant.id, actor=SYSTEM_ACTOR, **terms)
+        if status != MerchantStatus.PENDING:
+            merchants.change_merchant_status(self.session, merchant.id, MerchantStatus(status), actor=SYSTEM_ACTOR)
+        return merchant
+
+    def terminal(self, merchant=None, *, label: str = "1번 계산대"):
+        """A terminal of a shop (a new active shop by default) and its one-time secret."""
+        from mileage import merchants
+        from mileage.audit import SYSTEM_ACTOR
+
+        merchant = merchant or self.merchant()
+        return merchants.create_terminal(self.session, merchant.id, label=label, actor=SYSTEM_ACTOR)
+
+    def merchant_principal(self, merchant=None):
+        """The principal of a terminal of a real, active shop with an offer (role merchant)."""
+        from mileage.merchants import terminal_principal
+
+        return terminal_principal(self.terminal(merchant).terminal)

@@ -1,0 +1,1 @@
+"""Staff side of partner shops: registration, status, offers, terminals, settlement and closing."""

@@ -1,0 +1,181 @@
+"""Request and response schemas of the staff partner-shop API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from mileage.claim_desk import format_clock_time, parse_clock_time
+from mileage.claims import MINUTES_PER_DAY
+from mileage.merchants import MAX_RATE_BP, WEEKDAY_NAMES, weekday_names
+from mileage.models import MerchantStatus, PeriodKind
+from mileage.pagination import MAX_PAGE_SIZE
+
+MAX_POINTS = 10_000_000_000
+
+
+class StaffClockTime(fields.Field):
+    """A Seoul time of day as "HH:MM" ("24:00" ends the day), held as minutes since midnight."""
+
+    default_error_messages = {"invalid": "Use HH:MM, from 00:00 to 24:00."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update({"type": "string", "example": "11:00"})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_clock_time(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            try:
+                return parse_clock_time(value)
+            except ValueError:
+                pass
+        raise self.make_error("invalid")
+
+
+# --- merchants ------------------------------------------------------------------------------
+
+class StaffMerchantFieldsSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    address = fields.String(validate=validate.Length(max=300))
+    category = fields.String(validate=validate.Length(max=50), metadata={"example": "음식점"})
+    contact = fields.String(validate=validate.Length(max=100), metadata={"description": "phone or e-mail"})
+
+
+class StaffMerchantCreateSchema(StaffMerchantFieldsSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    business_number = fields.String(
+        required=True, validate=validate.Length(min=10, max=14),
+        metadata={"description": "사업자등록번호, 10 digits (dashes allowed)", "example": "124-81-00998"},
+    )
+
+
+class StaffMerchantStatusSchema(Schema):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf([str(MerchantStatus.ACTIVE), str(MerchantStatus.SUSPENDED)]),
+        metadata={"description": "active, or suspended (redemptions stop at once)"},
+    )
+
+
+class StaffMerchantArgsSchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf([str(status) for status in MerchantStatus]))
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+class StaffOfferSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    rate_bp = fields.Integer(dump_only=True)
+    max_discount = fields.Integer(dump_only=True)
+    min_purchase = fields.Integer(dump_only=True)
+    days = fields.Function(lambda offer: weekday_names(offer.weekdays), dump_only=True)
+    start_time = StaffClockTime(attribute="start_minute", dump_only=True, allow_none=True)
+    end_time = StaffClockTime(attribute="end_minute", dump_only=True, allow_none=True)
+    created_by_user_id = fields.Integer(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class StaffOfferCreateSchema(Schema):
+    rate_bp = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_RATE_BP),
+                             metadata={"description": "basis points of the purchase: 500 = 5 %"})
+    max_discount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_POINTS))
+    min_purchase = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_POINTS))
+    days = fields.List(fields.String(validate=validate.OneOf(WEEKDAY_NAMES)), load_default=None,
+                       validate=validate.Length(min=1, max=7),
+                       metadata={"description": "mon ... sun; every day when left out"})
+    start_time = StaffClockTime(load_default=None, data_key="start_time", attribute="start_minute")
+    end_time = StaffClockTime(load_default=None, data_key="end_time", attribute="end_minute")
+
+    @validates_schema
+    def _hours_together(self, data, **kwargs):
+        start, end = data.get("start_minute"), data.get("end_minute")
+        if (start is None) != (end is None):
+            raise ValidationError("Give both start_time and end_time, or neither.", "end_time")
+        if start is not None and not 0 <= start < end <= MINUTES_PER_DAY:
+            raise ValidationError("The end must come after the start.", "end_time")
+
+
+class StaffMerchantSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    business_number = fields.String(dump_only=True)
+    address = fields.String(dump_only=True)
+    category = fields.String(dump_only=True)
+    contact = fields.String(dump_only=True)
+    status = fields.String(dump_only=True)
+    account_id = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    status_changed_at = fields.DateTime(dump_only=True)
+
+
+class StaffMerchantPageSchema(Schema):
+    items = fields.List(fields.Nested(StaffMerchantSchema), dump_only=True)
+    next_cursor = fields.String(dump_only=True, allow_none=True)
+
+
+class StaffMerchantDetailSchema(Schema):
+    merchant = fields.Nested(StaffMerchantSchema, dump_only=True)
+    offer = fields.Nested(StaffOfferSchema, dump_only=True, allow_none=True,
+                          metadata={"description": "The offer version in force, if any."})
+
+
+# --- terminals ------------------------------------------------------------------------------
+
+class StaffTerminalCreateSchema(Schema):
+    label = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "1번 계산대"})
+
+
+class StaffTerminalSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    merchant_id = fields.Integer(dump_only=True)
+    label = fields.String(dump_only=True)
+    key_id = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    rotated_at = fields.DateTime(dump_only=True, allow_none=True)
+    revoked_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class StaffTerminalListSchema(Schema):
+    items = fields.List(fields.Nested(StaffTerminalSchema), dump_only=True)
+
+
+class StaffTerminalCredentialsSchema(Schema):
+    terminal = fields.Nested(StaffTerminalSchema, dump_only=True)
+    secret = fields.String(dump_only=True, metadata={"description": "Shown this once; only its hash is kept."})
+
+
+# --- settlement -----------------------------------------------------------------------------
+
+class StaffSettlementArgsSchema(Schema):
+    period = fields.String(load_default=str(PeriodKind.MONTH), validate=validate.OneOf([str(k) for k in PeriodKind]))
+    start = fields.Date(load_default=None, metadata={"description": "First day; the start of this month by default."})
+    end = fields.Date(load_default=None, metadata={"description": "Last day; today by default."})
+    merchant_id = fields.Integer(load_default=None, metadata={"description": "One shop; every shop when left out."})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class StaffSettlementLineSchema(Schema):
+    merchant_id = fields.Integer(dump_only=True)
+    merchant_name = fields.String(dump_only=True)
+    period = fields.String(dump_only=True)
+    period_start = fields.Date(dump_only=True)
+    period_end = fields.Date(dump_only=True)
+    redemption_count = fields.Integer(dump_only=True)
+    gross_discount = fields.Integer(dump_only=True)
+    refund_count = fields.Integer(dump_only=True)
+    refunds = fields.Integer(dump_only=True)
+    net = fields.Integer(dump_only=True, metadata={"description": "gross_discount - refunds"})
+    closed = fields.Boolean(dump_only=True)
+
+
+class StaffSettlementSchema(Schema):
+    items = fields.List(fields.Nested(StaffSettlementLineSchema), dump_only=True)
+
+
+class StaffSettlementCloseSchema(Schema):
+    period = fields.String(required=True, validate=validate.OneOf([str(k) for k in PeriodKind]))
+    day = fields.Date(required=True, metadata={"description": "Any day of the period to close (YYYY-MM-DD)."})
+    merchant_id = fields.Integer(load_default=None, metadata={"description": "One shop; every shop when left out."})

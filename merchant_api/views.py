@@ -1,0 +1,302 @@
+"""Partner-shop API: terminal sign-in, quote, redeem, holds, refunds, lists, till and settlement.
+
+A terminal authenticates with `Authorization: Terminal <key_id>:<secret>` on each request, or
+exchanges those for a short-lived bearer token at POST /merchant/auth/token. Either way, every
+request checks that the terminal is not revoked and its shop not suspended.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, g, request
+from flask_smorest import Blueprint
+
+from merchant_api.schemas import (
+    MerchantCaptureSchema,
+    MerchantDayArgsSchema,
+    MerchantHoldSchema,
+    MerchantListArgsSchema,
+    MerchantQuoteSchema,
+    MerchantReceiptPageSchema,
+    MerchantReceiptSchema,
+    MerchantRedeemSchema,
+    MerchantRefundPageSchema,
+    MerchantRefundRequestSchema,
+    MerchantRefundSchema,
+    MerchantScanSchema,
+    MerchantSelfSchema,
+    MerchantSettlementArgsSchema,
+    MerchantSettlementLineSchema,
+    MerchantSettlementSchema,
+    MerchantTokenRequestSchema,
+    MerchantTokenSchema,
+)
+from mileage import merchants, redemptions, settlement
+from mileage.access import IDEMPOTENCY_HEADER, current_principal, idempotent, requires, token_signer
+from mileage.clock import seoul_today
+from mileage.errors import DomainError
+from mileage.limits import limiter
+from mileage.models import PeriodKind
+from mileage.web import get_session
+
+# format=csv answers with a spreadsheet instead of JSON.
+CSV_SCHEMA = {"type": "string", "description": "UTF-8 CSV with a byte-order mark"}
+
+blueprint = Blueprint(
+    "merchant", __name__, url_prefix="/merchant", description="Partner shops: scan, redeem, refund, settle"
+)
+
+TERMINAL_SCHEME = "terminal"
+# A cashier scans a few cards a minute; a script trying card numbers scans far more.
+SCAN_LIMIT_PER_TERMINAL = "60 per minute"
+# Wrong PINs typed at one terminal, whichever cards they were for.
+PIN_FAILURE_LIMIT_PER_TERMINAL = "10 per 10 minutes"
+CREDENTIAL_LIMIT_PER_IP = "20 per 10 minutes"
+CREDENTIAL_LIMIT_PER_KEY = "5 per 10 minutes"
+PIN_FAILURE_CODES = frozenset({"wrong_pin", "card_pin_locked"})
+
+
+# --- who is calling -------------------------------------------------------------------------
+
+@blueprint.before_request
+def _authenticate_terminal():
+    """Accept terminal credentials sent directly, and refuse revoked terminals and suspended shops."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == TERMINAL_SCHEME:
+        key_id, _, secret = credentials.strip().partition(":")
+        g.terminal = merchants.authenticate_terminal(get_session(), key_id, secret)
+        g.principal = merchants.terminal_principal(g.terminal)
+        return
+    try:
+        principal = current_principal()
+    except DomainError:
+        return  # a public route needs no token; protected ones refuse it in @requires
+    if principal.role == "merchant":
+        # An access token outlives a suspension by minutes; this check does not. Holding the
+        # terminal (and its shop) for the request keeps them in the session, so the services'
+        # own check and the receipt find them there instead of reading them again.
+        g.terminal = merchants.ensure_terminal_may_trade(get_session(), principal.merchant_id, principal.terminal_id)
+
+
+def _till() -> redemptions.Till:
+    principal = current_principal()
+    return redemptions.Till(merchant_id=principal.merchant_id, terminal_id=principal.terminal_id)
+
+
+def _policy() -> redemptions.RedemptionPolicy:
+    config = current_app.config
+    return redemptions.RedemptionPolicy(
+        refund_window_days=int(config["REFUND_WINDOW_DAYS"]), hold_minutes=int(config["HOLD_MINUTES"])
+    )
+
+
+def _idempotency_key() -> str | None:
+    return request.headers.get(IDEMPOTENCY_HEADER)
+
+
+def _terminal_key() -> str:
+    return f"terminal:{current_principal().terminal_id}"
+
+
+def _pin_failed(response) -> bool:
+    body = response.get_json(silent=True) if response.is_json else None
+    return isinstance(body, dict) and body.get("code") in PIN_FAILURE_CODES
+
+
+def _credential_key_id() -> str:
+    payload = request.get_json(silent=True) if request.is_json else None
+    key_id = payload.get("key_id") if isinstance(payload, dict) else None
+    return f"terminal-key:{str(key_id or '')[:32]}"
+
+
+def _failed_credentials(response) -> bool:
+    return response.status_code == 401
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+@blueprint.route("/auth/token", methods=["POST"])
+@limiter.limit(CREDENTIAL_LIMIT_PER_IP, deduct_when=_failed_credentials)
+@limiter.limit(CREDENTIAL_LIMIT_PER_KEY, key_func=_credential_key_id, deduct_when=_failed_credentials)
+@blueprint.arguments(MerchantTokenRequestSchema)
+@blueprint.response(200, MerchantTokenSchema)
+@blueprint.doc(security=[])
+def issue_token(body):
+    """Exchange a terminal's key id and secret for a short-lived access token (role merchant)."""
+    return merchants.issue_terminal_token(get_session(), token_signer(), body["key_id"], body["secret"])
+
+
+@blueprint.route("/me", methods=["GET"])
+@requires("merchant")
+@blueprint.response(200, MerchantSelfSchema)
+def who_am_i():
+    """Return this terminal, its shop and the offer in force."""
+    principal = current_principal()
+    session = get_session()
+    return {
+        "terminal": merchants.get_terminal(session, principal.terminal_id),
+        "offer": merchants.find_current_offer(session, principal.merchant_id),
+    }
+
+
+# --- quote and redeem -----------------------------------------------------------------------
+
+# Shared by every route that reads a card, so quotes, sales and holds draw on one budget per terminal.
+scan_limit = limiter.shared_limit(SCAN_LIMIT_PER_TERMINAL, scope="terminal-scans", key_func=_terminal_key)
+pin_failure_limit = limiter.shared_limit(
+    PIN_FAILURE_LIMIT_PER_TERMINAL, scope="terminal-pin-failures", key_func=_terminal_key, deduct_when=_pin_failed
+)
+
+
+@blueprint.route("/quote", methods=["POST"])
+@requires("merchant")
+@scan_limit
+@blueprint.arguments(MerchantScanSchema)
+@blueprint.response(200, MerchantQuoteSchema)
+def quote(body):
+    """Tell the discount a purchase would get with a scanned card; moves nothing, uses up no QR code."""
+    return redemptions.quote(
+        get_session(), token_signer(), _till(),
+        scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
+    )
+
+
+@blueprint.route("/redemptions", methods=["POST"])
+@requires("merchant")
+@scan_limit
+@pin_failure_limit
+@idempotent()
+@blueprint.arguments(MerchantRedeemSchema)
+@blueprint.response(201, MerchantReceiptSchema)
+def redeem(body):
+    """Redeem a discount against the scanned card and return the receipt (Idempotency-Key required)."""
+    return redemptions.redeem(
+        get_session(), token_signer(), _till(),
+        scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
+        pin=body["pin"], idempotency_key=_idempotency_key(),
+    )
+
+
+@blueprint.route("/redemptions", methods=["GET"])
+@requires("merchant")
+@blueprint.arguments(MerchantListArgsSchema, location="query")
+@blueprint.response(200, MerchantReceiptPageSchema)
+def list_redemptions(args):
+    """List this shop's redemptions, newest first (keyset pages), optionally of one day."""
+    return redemptions.list_redemptions(
+        get_session(), current_principal().merchant_id, day=args["day"], limit=args["limit"], cursor=args["cursor"]
+    )
+
+
+@blueprint.route("/redemptions/<int:redemption_id>", methods=["GET"])
+@requires("merchant")
+@blueprint.response(200, MerchantReceiptSchema)
+def get_redemption(redemption_id):
+    """Return one of this shop's redemptions (its receipt)."""
+    return redemptions.get_redemption(get_session(), _till(), redemption_id)
+
+
+@blueprint.route("/redemptions/<int:redemption_id>/refunds", methods=["POST"])
+@requires("merchant")
+@idempotent()
+@blueprint.arguments(MerchantRefundRequestSchema)
+@blueprint.response(201, MerchantRefundSchema)
+def refund(body, redemption_id):
+    """Refund all that is left of one of this shop's redemptions, or part of it (Idempotency-Key required)."""
+    return redemptions.refund_redemption(
+        get_session(), _till(), redemption_id,
+        amount=body["amount"], reason=body["reason"], idempotency_key=_idempotency_key(), policy=_policy(),
+    )
+
+
+@blueprint.route("/refunds", methods=["GET"])
+@requires("merchant")
+@blueprint.arguments(MerchantListArgsSchema, location="query")
+@blueprint.response(200, MerchantRefundPageSchema)
+def list_refunds(args):
+    """List this shop's refunds, newest first (keyset pages), optionally of one day."""
+    return redemptions.list_refunds(
+        get_session(), current_principal().merchant_id, day=args["day"], limit=args["limit"], cursor=args["cursor"]
+    )
+
+
+# --- two-phase holds ------------------------------------------------------------------------
+
+@blueprint.route("/holds", methods=["POST"])
+@requires("merchant")
+@scan_limit
+@pin_failure_limit
+@idempotent()
+@blueprint.arguments(MerchantRedeemSchema)
+@blueprint.response(201, MerchantHoldSchema)
+def authorize_hold(body):
+    """Hold a discount's points for a sale whose final amount comes later (Idempotency-Key required)."""
+    return redemptions.authorize_hold(
+        get_session(), token_signer(), _till(),
+        scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
+        pin=body["pin"], idempotency_key=_idempotency_key(), policy=_policy(),
+    )
+
+
+@blueprint.route("/holds/<int:hold_id>", methods=["GET"])
+@requires("merchant")
+@blueprint.response(200, MerchantHoldSchema)
+def get_hold(hold_id):
+    """Return one of this shop's holds."""
+    return redemptions.get_hold(get_session(), _till(), hold_id)
+
+
+@blueprint.route("/holds/<int:hold_id>/capture", methods=["POST"])
+@requires("merchant")
+@idempotent()
+@blueprint.arguments(MerchantCaptureSchema)
+@blueprint.response(201, MerchantReceiptSchema)
+def capture_hold(body, hold_id):
+    """Capture all of a live hold or part of it as the discount; the rest returns to the card."""
+    return redemptions.capture_hold(
+        get_session(), _till(), hold_id, amount=body["amount"], final_purchase_amount=body["purchase_amount"]
+    )
+
+
+@blueprint.route("/holds/<int:hold_id>/void", methods=["POST"])
+@requires("merchant")
+@idempotent()
+@blueprint.response(200, MerchantHoldSchema)
+def void_hold(hold_id):
+    """Release a hold; its points return to the card."""
+    return redemptions.void_hold(get_session(), _till(), hold_id)
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+@blueprint.route("/till", methods=["GET"])
+@requires("merchant")
+@blueprint.arguments(MerchantDayArgsSchema, location="query")
+@blueprint.response(200, MerchantSettlementLineSchema)
+def till_total(args):
+    """Return this shop's totals for one day (today by default), for the till."""
+    return settlement.till_total(get_session(), current_principal().merchant_id, args["day"] or seoul_today())
+
+
+@blueprint.route("/settlement", methods=["GET"])
+@requires("merchant")
+@blueprint.arguments(MerchantSettlementArgsSchema, location="query")
+@blueprint.response(200, MerchantSettlementSchema)
+@blueprint.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv", success=True,
+                        description="Settlement lines as JSON, or with format=csv as a CSV download.")
+def settlement_report(args):
+    """Return this shop's settlement per day or month: count, gross discount, refunds, net (JSON or CSV)."""
+    today = seoul_today()
+    lines = settlement.settlement_report(
+        get_session(),
+        period=PeriodKind(args["period"]),
+        start=args["start"] or today.replace(day=1),
+        end=args["end"] or today,
+        merchant_id=current_principal().merchant_id,
+    )
+    if args["format"] == "csv":
+        return Response(
+            settlement.settlement_csv(lines),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="settlement.csv"'},
+        )
+    return {"items": lines}
