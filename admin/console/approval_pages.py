@@ -1,0 +1,163 @@
+"""The approval queue: filter claims, approve many at once, reject or reverse one with a reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from admin.console import forms
+from admin.console.i18n import console_language, t
+from admin.console.navigation import redirect_back
+from mileage import claim_desk, organisations
+from mileage.access import current_actor
+from mileage.claims import ClaimPolicy
+from mileage.errors import ClaimNotFound
+from mileage.models import Claim, ClaimState
+from mileage.pagination import Page, fetch_page
+from mileage.web import get_session
+
+blueprint = Blueprint("claims", __name__, url_prefix="/claims")
+
+QUEUE_PAGE_SIZE = 50
+# Choices offered for the category filter and the reject reasons; both fields also take free text.
+COMMON_CATEGORIES = ("복지", "환경", "교육", "보건의료", "문화체육", "재난안전", "행정보조")
+COMMON_REJECT_REASONS = (
+    "봉사 시간이 기관 기록과 다릅니다.",
+    "같은 활동이 이미 신청되었습니다.",
+    "활동 확인서가 없습니다.",
+    "봉사 활동으로 인정되지 않는 활동입니다.",
+)
+
+
+def _policy() -> ClaimPolicy:
+    return current_app.config["CLAIM_POLICY"]
+
+
+def queue_page(
+    session: Session,
+    *,
+    state: str | None,
+    organisation_id: int | None,
+    volunteer_id: int | None,
+    date_from: date | None,
+    date_to: date | None,
+    category: str | None,
+    cursor: str | None,
+) -> Page[Claim]:
+    """Return one page of the queue, newest first, by state, organisation, volunteer, work dates and category.
+
+    A read-only query of the console's own: claim_desk.list_claims filters the same way but has no
+    category filter, which the queue needs.
+
+    :raises InvalidCursor:
+    """
+    statement = select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
+    conditions = {
+        Claim.state: state,
+        Claim.organisation_id: organisation_id,
+        Claim.volunteer_id: volunteer_id,
+        Claim.category: category,
+    }
+    for column, value in conditions.items():
+        if value is not None:
+            statement = statement.where(column == value)
+    if date_from is not None:
+        statement = statement.where(Claim.work_date >= date_from)
+    if date_to is not None:
+        statement = statement.where(Claim.work_date <= date_to)
+    return fetch_page(session, statement, Claim.id, limit=QUEUE_PAGE_SIZE, cursor=cursor, newest_first=True)
+
+
+def _queue_filters() -> dict:
+    """Return the queue's filters from the query string."""
+    return {
+        "state": forms.choice(
+            "state", [str(state) for state in ClaimState], label="claims.state", required=False, where="args"
+        ),
+        "organisation_id": forms.integer("organisation_id", label="claims.organisation", minimum=1, where="args"),
+        "date_from": forms.day("date_from", label="common.date_from", where="args"),
+        "date_to": forms.day("date_to", label="common.date_to", where="args"),
+        "category": forms.text("category", label="claims.category", where="args", max_length=50),
+        "volunteer_id": forms.integer("volunteer_id", label="claims.volunteer", minimum=1, where="args"),
+    }
+
+
+@blueprint.get("/")
+def queue():
+    """List claims (those waiting for review unless filtered otherwise), newest first."""
+    session = get_session()
+    filters = _queue_filters()
+    # The queue is for review: without a state chosen it shows what waits.
+    state = filters["state"] if "state" in request.args else str(ClaimState.SUBMITTED)
+    page = queue_page(
+        session,
+        state=state or None,
+        organisation_id=filters["organisation_id"],
+        volunteer_id=filters["volunteer_id"],
+        date_from=filters["date_from"],
+        date_to=filters["date_to"],
+        category=filters["category"] or None,
+        cursor=request.args.get("cursor") or None,
+    )
+    return render_template(
+        "console/claims/queue.html",
+        page=page,
+        filters=filters,
+        state=state,
+        states=[str(state) for state in ClaimState],
+        organisations=organisations.list_organisations(session, limit=200).items,
+        categories=COMMON_CATEGORIES,
+        reject_reasons=COMMON_REJECT_REASONS,
+        policy=_policy(),
+        format_clock_time=claim_desk.format_clock_time,
+    )
+
+
+@blueprint.post("/approve")
+def approve():
+    """Approve the selected claims, each on its own; show what went through and why the others did not."""
+    claim_ids = forms.ids("claim_id", label="claims.selection")
+    if not claim_ids:
+        raise forms.FormInvalid(field=t("claims.selection"))
+    session = get_session()
+    result = claim_desk.approve_claims(session, claim_ids, actor=current_actor(), policy=_policy())
+    failures = []
+    for claim_id, error in result.failed.items():
+        try:
+            claim = claim_desk.get_claim_in_scope(session, claim_id)
+        except ClaimNotFound:
+            claim = None
+        failures.append((claim_id, claim, error.message(console_language())))
+    return render_template(
+        "console/claims/approved.html",
+        approved=result.approved,
+        failures=failures,
+        total_points=sum(claim.points or 0 for claim in result.approved),
+        format_clock_time=claim_desk.format_clock_time,
+    )
+
+
+@blueprint.post("/<int:claim_id>/reject")
+def reject(claim_id: int):
+    """Reject one claim with the reason the volunteer will read."""
+    claim = claim_desk.reject_claim(
+        get_session(), claim_id, actor=current_actor(), reason=request.form.get("reason", "")
+    )
+    flash(t("claims.rejected", id=claim.id, name=claim.volunteer.name), "success")
+    return redirect_back("console.claims.queue")
+
+
+@blueprint.post("/<int:claim_id>/reverse")
+def reverse(claim_id: int):
+    """Take back an approved claim's points, as far as the card still holds them."""
+    reason = forms.text("reason", label="claims.reverse_reason", required=True, max_length=500)
+    claim = claim_desk.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=reason)
+    flash(
+        t("claims.reversed", id=claim.id, recovered=f"{claim_desk.recovered_points(claim) or 0:,}",
+          unrecovered=f"{claim.unrecovered_points or 0:,}"),
+        "success",
+    )
+    return redirect_back("console.claims.queue")

@@ -1,0 +1,202 @@
+"""Donations: causes and their figures, donations, bulk campaigns (create, run, results), disbursements."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from admin.console import forms
+from admin.console.i18n import t
+from admin.console.navigation import redirect_back
+from mileage import donations, organisations
+from mileage.access import current_actor
+from mileage.models import CampaignItemState, CampaignState, CauseStatus, ConsentMethod
+from mileage.web import get_session
+
+blueprint = Blueprint("donations", __name__, url_prefix="/donations")
+
+PAGE_SIZE = 50
+CAMPAIGN_AMOUNT_MODES = ("fixed", "whole")
+
+
+def active_causes(session) -> list:
+    """Return the causes open to donations (a district has far fewer than one page of them)."""
+    return [summary.cause for summary in donations.list_causes(session, status=CauseStatus.ACTIVE, limit=200).items]
+
+
+# --- causes ---------------------------------------------------------------------------------
+
+@blueprint.get("/")
+def causes():
+    """List causes with what each holds, has received and has handed over."""
+    status = forms.choice("status", list(CauseStatus), label="causes.status", required=False, where="args")
+    page = donations.list_causes(
+        get_session(), status=CauseStatus(status) if status else None, limit=PAGE_SIZE,
+        cursor=request.args.get("cursor") or None,
+    )
+    return render_template("console/donations/causes.html", page=page, status=status, statuses=list(CauseStatus))
+
+
+@blueprint.post("/causes")
+def create_cause():
+    """Open a donation cause."""
+    cause = donations.create_cause(
+        get_session(),
+        name=forms.text("name", label="causes.name", required=True, max_length=200),
+        receiving_organisation=forms.text(
+            "receiving_organisation", label="causes.receiving_organisation", required=True, max_length=200
+        ),
+        description=forms.text("description", label="causes.description"),
+        target_points=forms.integer("target_points", label="causes.target", minimum=1),
+        actor=current_actor(),
+    )
+    flash(t("causes.created", name=cause.name), "success")
+    return redirect(url_for("console.donations.cause", cause_id=cause.id), code=303)
+
+
+@blueprint.get("/causes/<int:cause_id>")
+def cause(cause_id: int):
+    """Show a cause: its figures, latest donations and disbursements."""
+    session = get_session()
+    summary = donations.summarise_cause(session, donations.get_cause(session, cause_id))
+    return render_template(
+        "console/donations/cause.html",
+        summary=summary,
+        cause=summary.cause,
+        donations_page=donations.list_donations(
+            session, cause_id=cause_id, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
+        ),
+        disbursements=donations.list_disbursements(session, cause_id=cause_id, limit=PAGE_SIZE).items,
+    )
+
+
+@blueprint.post("/causes/<int:cause_id>/status")
+def change_cause_status(cause_id: int):
+    """Close a cause to new donations, or open it again."""
+    status = CauseStatus(forms.choice("status", list(CauseStatus), label="causes.status"))
+    cause = donations.set_cause_status(get_session(), cause_id, status, actor=current_actor())
+    flash(t("causes.status_changed", name=cause.name, status=t(f"cause_status.{cause.status}")), "success")
+    return redirect_back("console.donations.cause", cause_id=cause_id)
+
+
+# --- donations and disbursements ------------------------------------------------------------
+
+@blueprint.get("/list")
+def donation_list():
+    """List every donation, newest first, with its receipt number."""
+    page = donations.list_donations(get_session(), limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    return render_template("console/donations/donations.html", page=page)
+
+
+@blueprint.get("/disbursements")
+def disbursements():
+    """List disbursements, newest first, and the form to record one."""
+    session = get_session()
+    page = donations.list_disbursements(session, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    return render_template(
+        "console/donations/disbursements.html",
+        page=page,
+        causes=donations.list_causes(session, limit=200).items,
+        selected_cause=request.args.get("cause_id", ""),
+    )
+
+
+@blueprint.post("/disbursements")
+def record_disbursement():
+    """Record the centre handing a cause's collected points over (never more than it holds)."""
+    key = forms.form_key()
+    disbursement = donations.record_disbursement(
+        get_session(),
+        cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
+        points=forms.integer("points", label="donations.points", required=True, minimum=1),
+        memo=forms.text("memo", label="disbursements.memo", required=True),
+        attachment_ref=forms.text("attachment_ref", label="disbursements.attachment", max_length=300),
+        actor=current_actor(),
+        idempotency_key=f"console:{current_actor().user_id}:disbursement:{key}" if key else None,
+    )
+    flash(t("disbursements.recorded", points=f"{disbursement.points:,}", cause=disbursement.cause.name), "success")
+    return redirect_back("console.donations.disbursements")
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+@blueprint.get("/campaigns")
+def campaigns():
+    """List campaigns with their progress, and the form to create one."""
+    session = get_session()
+    page = donations.list_campaigns(session, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    return render_template(
+        "console/donations/campaigns.html",
+        page=page,
+        causes=active_causes(session),
+        organisations=organisations.list_organisations(session, limit=200).items,
+        consent_methods=[str(method) for method in ConsentMethod],
+        amount_modes=CAMPAIGN_AMOUNT_MODES,
+    )
+
+
+@blueprint.post("/campaigns")
+def create_campaign():
+    """Create a campaign: its volunteers are picked now; nothing is donated until it runs."""
+    whole_balance = forms.choice("amount_mode", CAMPAIGN_AMOUNT_MODES, label="campaigns.amount") == "whole"
+    points = None if whole_balance else forms.integer(
+        "points_per_volunteer", label="campaigns.points_per_volunteer", required=True, minimum=1
+    )
+    selection = donations.CampaignSelection(
+        volunteer_ids=tuple(forms.ids("volunteer_ids", label="campaigns.volunteer_ids")),
+        min_balance=forms.integer("min_balance", label="campaigns.min_balance", minimum=0),
+        organisation_id=forms.integer("organisation_id", label="campaigns.organisation", minimum=1),
+    )
+    campaign = donations.create_campaign(
+        get_session(),
+        name=forms.text("name", label="campaigns.name", required=True, max_length=200),
+        cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
+        selection=selection,
+        points_per_volunteer=points,
+        consent_method=ConsentMethod(
+            forms.choice("consent_method", list(ConsentMethod), label="donations.consent_method")
+        ),
+        consent_note=forms.text("consent_note", label="donations.consent_note"),
+        actor=current_actor(),
+    )
+    flash(t("campaigns.created", name=campaign.name), "success")
+    return redirect(url_for("console.donations.campaign", campaign_id=campaign.id), code=303)
+
+
+@blueprint.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    """Show a campaign's progress and its per-volunteer results."""
+    session = get_session()
+    state = forms.choice("state", list(CampaignItemState), label="campaigns.item_state", required=False, where="args")
+    return render_template(
+        "console/donations/campaign.html",
+        progress=donations.campaign_progress(session, campaign_id),
+        items=donations.list_campaign_items(
+            session, campaign_id, state=CampaignItemState(state) if state else None, limit=PAGE_SIZE,
+            cursor=request.args.get("cursor") or None,
+        ),
+        state=state,
+        item_states=list(CampaignItemState),
+        completed=str(CampaignState.COMPLETED),
+    )
+
+
+@blueprint.post("/campaigns/<int:campaign_id>/run")
+def run_campaign(campaign_id: int):
+    """Run (or resume) a campaign; each volunteer is donated for in a transaction of their own.
+
+    The run commits as it goes, so this view opens no request session of its own.
+    """
+    progress = donations.run_campaign(
+        current_app.extensions["mileage.session_factory"], campaign_id, actor=current_actor()
+    )
+    flash(
+        t(
+            "campaigns.ran",
+            done=progress.counts[str(CampaignItemState.DONE)],
+            skipped=progress.counts[str(CampaignItemState.SKIPPED)],
+            failed=progress.counts[str(CampaignItemState.FAILED)],
+            points=f"{progress.points_donated:,}",
+        ),
+        "success",
+    )
+    return redirect(url_for("console.donations.campaign", campaign_id=campaign_id), code=303)

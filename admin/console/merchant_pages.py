@@ -1,0 +1,145 @@
+"""Partner shops: registration, status, their offers (versioned) and terminals, recent redemptions."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from admin.console import forms
+from admin.console.i18n import t
+from admin.console.navigation import redirect_back
+from mileage import claim_desk, merchants, redemptions
+from mileage.access import current_actor
+from mileage.models import MerchantStatus
+from mileage.web import get_session
+
+blueprint = Blueprint("merchants", __name__, url_prefix="/merchants")
+
+PAGE_SIZE = 50
+RECENT_REDEMPTIONS = 20
+
+
+@blueprint.get("/")
+def index():
+    """List partner shops, newest first, with the offer each has now."""
+    session = get_session()
+    status = forms.choice("status", list(MerchantStatus), label="merchants.status", required=False, where="args")
+    page = merchants.list_merchants(session, status=status, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    offers = {merchant.id: merchants.find_current_offer(session, merchant.id) for merchant in page.items}
+    return render_template(
+        "console/merchants/index.html", page=page, offers=offers, status=status, statuses=list(MerchantStatus)
+    )
+
+
+@blueprint.post("/")
+def register():
+    """Register a partner shop; it stays pending until activated."""
+    merchant = merchants.register_merchant(
+        get_session(),
+        name=forms.text("name", label="merchants.name", required=True, max_length=200),
+        business_number=forms.text("business_number", label="merchants.business_number", required=True, max_length=20),
+        address=forms.text("address", label="merchants.address", max_length=300),
+        category=forms.text("category", label="merchants.category", max_length=50),
+        contact=forms.text("contact", label="merchants.contact", max_length=100),
+        actor=current_actor(),
+    )
+    flash(t("merchants.registered", name=merchant.name), "success")
+    return redirect(url_for("console.merchants.detail", merchant_id=merchant.id), code=303)
+
+
+@blueprint.get("/<int:merchant_id>")
+def detail(merchant_id: int):
+    """Show a shop: its details, offer versions, terminals and latest redemptions."""
+    session = get_session()
+    merchant = merchants.get_merchant(session, merchant_id)
+    return render_template(
+        "console/merchants/detail.html",
+        merchant=merchant,
+        offers=merchants.list_offer_versions(session, merchant_id),
+        terminals=merchants.list_terminals(session, merchant_id),
+        recent=redemptions.list_redemptions(session, merchant_id, limit=RECENT_REDEMPTIONS).items,
+        next_statuses=sorted(merchants.ALLOWED_STATUS_CHANGES[MerchantStatus(merchant.status)]),
+        weekday_names=merchants.weekday_names,
+        all_weekdays=merchants.WEEKDAY_NAMES,
+        format_clock_time=claim_desk.format_clock_time,
+    )
+
+
+@blueprint.post("/<int:merchant_id>/status")
+def change_status(merchant_id: int):
+    """Activate or suspend a shop."""
+    target = MerchantStatus(forms.choice("status", list(MerchantStatus), label="merchants.status"))
+    merchant = merchants.change_merchant_status(get_session(), merchant_id, target, actor=current_actor())
+    flash(t("merchants.status_changed", name=merchant.name, status=t(f"merchant_status.{merchant.status}")), "success")
+    return redirect_back("console.merchants.detail", merchant_id=merchant_id)
+
+
+def _rate_basis_points() -> int:
+    """Return the discount rate typed as a percentage ("5", "2.5") in basis points, without floats.
+
+    :raises FormInvalid:
+    """
+    raw = forms.text("rate_percent", label="merchants.rate", required=True, max_length=8)
+    try:
+        basis_points = Decimal(raw) * 100
+    except InvalidOperation as exc:
+        raise forms.FormInvalid(field=t("merchants.rate")) from exc
+    if basis_points != basis_points.to_integral_value():
+        raise forms.FormInvalid(field=t("merchants.rate"))
+    return int(basis_points)
+
+
+def _clock_time(name: str, label: str) -> int | None:
+    raw = forms.text(name, label=label, max_length=5)
+    if not raw:
+        return None
+    try:
+        return claim_desk.parse_clock_time(raw)
+    except ValueError as exc:
+        raise forms.FormInvalid(field=t(label)) from exc
+
+
+@blueprint.post("/<int:merchant_id>/offers")
+def set_offer(merchant_id: int):
+    """Add a new version of the shop's offer; earlier sales keep the version they used."""
+    days = [day for day in request.form.getlist("days") if re.fullmatch(r"[a-z]{3}", day)]
+    offer = merchants.set_offer(
+        get_session(),
+        merchant_id,
+        rate_bp=_rate_basis_points(),
+        max_discount=forms.integer("max_discount", label="merchants.max_discount", required=True),
+        min_purchase=forms.integer("min_purchase", label="merchants.min_purchase") or 0,
+        days=days or None,
+        start_minute=_clock_time("start", "merchants.hours_from"),
+        end_minute=_clock_time("end", "merchants.hours_to"),
+        actor=current_actor(),
+    )
+    flash(t("merchants.offer_set", version=offer.version), "success")
+    return redirect_back("console.merchants.detail", merchant_id=merchant_id)
+
+
+@blueprint.post("/<int:merchant_id>/terminals")
+def create_terminal(merchant_id: int):
+    """Give the shop a terminal; its secret is shown on this page only, once."""
+    credentials = merchants.create_terminal(
+        get_session(), merchant_id, label=forms.text("label", label="merchants.terminal_label", max_length=100),
+        actor=current_actor(),
+    )
+    return render_template("console/merchants/terminal_secret.html", credentials=credentials)
+
+
+@blueprint.post("/terminals/<int:terminal_id>/rotate")
+def rotate_terminal(terminal_id: int):
+    """Give a terminal a new secret, shown once; the old one stops working."""
+    credentials = merchants.rotate_terminal_secret(get_session(), terminal_id, actor=current_actor())
+    return render_template("console/merchants/terminal_secret.html", credentials=credentials)
+
+
+@blueprint.post("/terminals/<int:terminal_id>/revoke")
+def revoke_terminal(terminal_id: int):
+    """Revoke a terminal: its secret and tokens stop working at once."""
+    terminal = merchants.revoke_terminal(get_session(), terminal_id, actor=current_actor())
+    flash(t("merchants.terminal_revoked", key_id=terminal.key_id), "success")
+    return redirect_back("console.merchants.detail", merchant_id=terminal.merchant_id)

@@ -1,0 +1,65 @@
+"""Organisations where volunteering happens, and their coordinators' sign-ins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from admin.console import forms
+from admin.console.i18n import t
+from mileage import claims, organisations
+from mileage.access import current_actor
+from mileage.web import get_session
+
+blueprint = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+PAGE_SIZE = 50
+
+
+@blueprint.get("/")
+def index():
+    """List organisations, optionally those whose name contains a text."""
+    name = forms.text("name", label="organisations.name", where="args", max_length=200)
+    page = organisations.list_organisations(
+        get_session(), name=name, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
+    )
+    return render_template("console/organisations/index.html", page=page, name=name)
+
+
+@blueprint.post("/")
+def create():
+    """Register an organisation."""
+    organisation = organisations.create_organisation(
+        get_session(),
+        actor=current_actor(),
+        name=forms.text("name", label="organisations.name", required=True, max_length=200),
+        address=forms.text("address", label="organisations.address", max_length=300),
+        phone=forms.text("phone", label="organisations.phone", max_length=20),
+    )
+    flash(t("organisations.created", name=organisation.name), "success")
+    return redirect(url_for("console.organisations.detail", organisation_id=organisation.id), code=303)
+
+
+@blueprint.get("/<int:organisation_id>")
+def detail(organisation_id: int):
+    """Show an organisation and its coordinators."""
+    session = get_session()
+    organisation = claims.get_organisation(session, organisation_id)
+    coordinators = organisations.list_coordinators(
+        session, organisation_id, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
+    )
+    return render_template("console/organisations/detail.html", organisation=organisation, coordinators=coordinators)
+
+
+@blueprint.post("/<int:organisation_id>/coordinators")
+def create_coordinator(organisation_id: int):
+    """Create a coordinator's sign-in for the organisation."""
+    user = organisations.create_coordinator(
+        get_session(),
+        organisation_id,
+        actor=current_actor(),
+        username=forms.text("username", label="volunteers.username", required=True, max_length=64),
+        password=request.form.get("password", ""),
+        display_name=forms.text("display_name", label="organisations.coordinator_name", max_length=100),
+    )
+    flash(t("organisations.coordinator_created", username=user.username), "success")
+    return redirect(url_for("console.organisations.detail", organisation_id=organisation_id), code=303)

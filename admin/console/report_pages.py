@@ -1,0 +1,140 @@
+"""Reports for a period (hours, point movements and liability, volunteers, donations, shops), with CSV
+download, and closing a shop settlement period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, Response, flash, render_template, request
+
+from admin.console import forms
+from admin.console.i18n import console_language, t
+from admin.console.navigation import redirect_back
+from admin.console.overview import CHART_MONTHS, months_back
+from admin.reports.csv_tables import COLUMNS, render_report_csv
+from mileage import reports, settlement
+from mileage.access import current_actor
+from mileage.clock import seoul_today
+from mileage.models import PeriodKind
+from mileage.web import get_session
+
+blueprint = Blueprint("reports", __name__, url_prefix="/reports")
+
+# The ledger reports (columns shared with the reports API's CSV files), then shop settlement.
+LEDGER_REPORTS = ("movements", "hours", "volunteers", "top_volunteers", "donations", "merchant_settlement")
+SETTLEMENT = "settlement"
+REPORT_NAMES = (*LEDGER_REPORTS, SETTLEMENT)
+HOURS_DIMENSIONS = {"month": "month", "organisation": "organisation_name", "category": "category"}
+SETTLEMENT_COLUMNS = [
+    ("merchant_name", "가맹점", "shop"),
+    ("period_start", "시작일", "from"),
+    ("period_end", "종료일", "to"),
+    ("redemption_count", "사용 건수", "redemptions"),
+    ("gross_discount", "할인 포인트", "discounts"),
+    ("refund_count", "환불 건수", "refunds"),
+    ("refunds", "환불 포인트", "refunded"),
+    ("net", "정산 포인트", "net"),
+    ("closed", "마감", "closed"),
+]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A report as the page shows it: headings, rows of cells, and a totals row when the report has one."""
+
+    headings: list[str]
+    numeric: list[bool]
+    rows: list[list]
+    totals: list | None
+
+
+def _table(rows: list, columns: list[tuple[str, str, str]], totals: dict | None) -> Table:
+    english = console_language() == "en"
+    headings = [en if english else ko for _, ko, en in columns]
+    cells = [[getattr(row, attribute) for attribute, _, _ in columns] for row in rows]
+    numeric = [
+        attribute not in ("month", "rank", "period_start", "period_end") and not attribute.endswith("_id")
+        and all(isinstance(row[index], int) and not isinstance(row[index], bool) for row in cells)
+        for index, (attribute, _, _) in enumerate(columns)
+    ]
+    total_row = None
+    if totals:
+        total_row = [t("reports.total"), *(totals.get(attribute) for attribute, _, _ in columns[1:])]
+    return Table(headings, numeric, cells, total_row)
+
+
+def _csv(body: bytes | str, name: str, start: date, end: date) -> Response:
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{start.isoformat()}-{end.isoformat()}.csv"'},
+    )
+
+
+@blueprint.get("/")
+def index():
+    """Show one report for a period (Seoul days, both included), or download it as CSV."""
+    today = seoul_today()
+    name = forms.choice("report", REPORT_NAMES, label="reports.kind", required=False, where="args") or "movements"
+    start = forms.day("start", label="common.date_from", where="args") or months_back(today, CHART_MONTHS - 1)
+    end = forms.day("end", label="common.date_to", where="args") or today
+    group_by = tuple(
+        dimension for dimension in HOURS_DIMENSIONS if dimension in request.args.getlist("group_by")
+    ) or tuple(HOURS_DIMENSIONS)
+    period_kind = forms.choice(
+        "period_kind", list(PeriodKind), label="reports.period_kind", required=False, where="args"
+    ) or str(PeriodKind.MONTH)
+    session = get_session()
+    wants_csv = request.args.get("format") == "csv"
+
+    if name == SETTLEMENT:
+        lines = settlement.settlement_report(session, period=PeriodKind(period_kind), start=start, end=end)
+        if wants_csv:
+            return _csv(settlement.settlement_csv(lines), name, start, end)
+        table = _table(lines, SETTLEMENT_COLUMNS, None)
+    else:
+        period = reports.report_period(start, end)
+        leave_out: tuple[str, ...] = ()
+        if name == "hours":
+            report = reports.hours_report(session, period, group_by=group_by)
+            leave_out = tuple(column for dimension, column in HOURS_DIMENSIONS.items() if dimension not in group_by)
+        else:
+            report = {
+                "movements": reports.movements_report,
+                "volunteers": reports.volunteer_activity_report,
+                "top_volunteers": reports.top_volunteers_report,
+                "donations": reports.donations_report,
+                "merchant_settlement": reports.merchant_settlement_report,
+            }[name](session, period)
+        if wants_csv:
+            return _csv(render_report_csv(report, name, console_language(), leave_out=leave_out), name, start, end)
+        columns = [column for column in COLUMNS[name] if column[0] not in leave_out]
+        table = _table(report.rows, columns, report.totals)
+
+    return render_template(
+        "console/reports/index.html",
+        name=name,
+        names=REPORT_NAMES,
+        start=start,
+        end=end,
+        group_by=group_by,
+        dimensions=list(HOURS_DIMENSIONS),
+        period_kind=period_kind,
+        period_kinds=[str(kind) for kind in PeriodKind],
+        table=table,
+        csv_args={**request.args.to_dict(flat=False), "format": "csv"},
+    )
+
+
+@blueprint.post("/settlement/close")
+def close_settlement():
+    """Close every shop's settlement period holding a day; closed figures never change."""
+    lines = settlement.close_period(
+        get_session(),
+        period=PeriodKind(forms.choice("period_kind", list(PeriodKind), label="reports.period_kind")),
+        day=forms.day("day", label="reports.close_day", required=True),
+        actor=current_actor(),
+    )
+    flash(t("reports.closed", count=len(lines)), "success")
+    return redirect_back("console.reports.index", report=SETTLEMENT)

@@ -1,0 +1,336 @@
+"""The staff console at /console: sign-in, the guard every page passes, error pages, the dashboard.
+
+A plain Flask blueprint (not in the OpenAPI document) that renders Korean-first HTML. Each area
+(approvals, volunteers, organisations, merchants, donations, reports, audit log) is a nested
+blueprint in its own module; they all pass through the guard below and call the domain services.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from markupsafe import Markup, escape
+from sqlalchemy.exc import DataError, SQLAlchemyError
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
+
+from admin.console import (
+    approval_pages,
+    audit_pages,
+    donation_pages,
+    merchant_pages,
+    organisation_pages,
+    overview,
+    report_pages,
+    volunteer_pages,
+)
+from admin.console.catalog import TEXT
+from admin.console.forms import FORM_KEY_FIELD, new_form_key
+from admin.console.i18n import (
+    LANGUAGES,
+    console_language,
+    label,
+    local_day,
+    local_time,
+    minutes_as_hours,
+    number,
+    percent,
+    points,
+    t,
+)
+from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_path
+from admin.console.security import (
+    CONSOLE_ROLES,
+    CSRF_FIELD,
+    LANGUAGE,
+    csrf_token,
+    csrf_token_valid,
+    end_console_session,
+    load_console_user,
+    login_attempt_key,
+    signed_in_user_id,
+    start_console_session,
+)
+from mileage.access import current_actor
+from mileage.audit import record_audit
+from mileage.auth import Principal, authenticate
+from mileage.db import is_database_unavailable
+from mileage.errors import DomainError, InvalidCredentials
+from mileage.http_errors import status_for
+from mileage.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
+from mileage.web import get_session, request_id
+
+log = logging.getLogger("mileage.console")
+
+blueprint = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+for _area in (
+    approval_pages,
+    volunteer_pages,
+    organisation_pages,
+    merchant_pages,
+    donation_pages,
+    report_pages,
+    audit_pages,
+):
+    blueprint.register_blueprint(_area.blueprint)
+
+# Reachable without signing in (still CSRF-checked when posted).
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.switch_language", "console.static"})
+# Posts that change only the user's own session, which auditors may make too.
+SESSION_ENDPOINTS = frozenset({"console.login", "console.logout", "console.switch_language"})
+
+_REFILL = "console_refill"
+# Form fields never written back into a refilled form (nor into the session cookie).
+_NEVER_REFILLED = frozenset({CSRF_FIELD, BACK_FIELD, FORM_KEY_FIELD, "password", "pin"})
+_REFILL_MAX_CHARS = 1500
+
+# Pages load nothing from elsewhere; the chart is inline SVG and needs no script.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class CsrfRefused(BadRequest):
+    """A form arrived without this session's CSRF secret."""
+
+
+class ReadOnlyRefused(Forbidden):
+    """An auditor tried to change something."""
+
+
+@blueprint.record_once
+def _configure_cookies(state) -> None:
+    config = state.app.config
+    # Flask's own default is no SameSite attribute; the console's forms only ever post to itself.
+    if config.get("SESSION_COOKIE_SAMESITE") is None:
+        config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_HTTPONLY"] = True
+
+
+# --- the guard ------------------------------------------------------------------------------
+
+@blueprint.before_request
+def _guard():
+    """Let a request through only when signed in (or public), with the CSRF secret, and allowed to write."""
+    g.console_user = None
+    g.refill = {}
+    endpoint = request.endpoint or ""
+    if endpoint == "console.static":
+        return None
+    user_id, expired = signed_in_user_id()
+    if user_id is not None:
+        user = load_console_user(current_app.extensions["mileage.session_factory"], user_id)
+        if user is None:
+            end_console_session()
+        else:
+            g.console_user = user
+            # mileage.access.current_actor() reads the caller from here, as for a bearer token.
+            g.principal = user.principal
+    if g.console_user is None and endpoint not in PUBLIC_ENDPOINTS:
+        if expired:
+            flash(t("login.expired"), "warning")
+        next_page = request.full_path if request.method == "GET" else None
+        return redirect(url_for("console.login", next=next_page))
+    if request.method == "POST":
+        if not csrf_token_valid():
+            raise CsrfRefused()
+        if g.console_user is not None and not g.console_user.can_write and endpoint not in SESSION_ENDPOINTS:
+            raise ReadOnlyRefused()
+    else:
+        g.refill = session.pop(_REFILL, None) or {}
+    return None
+
+
+@blueprint.after_request
+def _security_headers(response):
+    if request.endpoint != "console.static":
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def csrf_field() -> Markup:
+    """Return the hidden fields every console form carries: the CSRF secret and the page to return to."""
+    if request.method == "GET":
+        back = request.full_path.rstrip("?")
+    else:
+        # A page rendered by a POST (bulk results, a terminal's secret) cannot be returned to with a GET.
+        back = safe_console_path(request.form.get(BACK_FIELD)) or url_for("console.dashboard")
+    return Markup(
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">'
+        f'<input type="hidden" name="{BACK_FIELD}" value="{escape(back)}">'
+    )
+
+
+def refill(name: str, default: object = "") -> object:
+    """Return what the user had typed into a field before their submission was refused."""
+    return g.get("refill", {}).get(name, default)
+
+
+@blueprint.context_processor
+def _helpers():
+    user = g.get("console_user")
+    return {
+        "t": t,
+        "lang": console_language(),
+        "languages": LANGUAGES,
+        "number": number,
+        "points": points,
+        "local_time": local_time,
+        "local_day": local_day,
+        "minutes_as_hours": minutes_as_hours,
+        "label": label,
+        "percent": percent,
+        "new_form_key": new_form_key,
+        "request_id": request_id(),
+        "csrf_field": csrf_field,
+        "refill": refill,
+        "user": user,
+        "can_write": bool(user and user.can_write),
+    }
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+def error_page(status: int, message: str, *, headers: dict | None = None):
+    """Render the friendly error page with a status."""
+    body = render_template("console/error.html", status=status, message=message)
+    return body, status, headers or {}
+
+
+def _remember_form() -> None:
+    """Keep what the user typed (not secrets), so the page they return to can fill it in again."""
+    kept, size = {}, 0
+    for name, value in request.form.items():
+        if name in _NEVER_REFILLED or size + len(value) > _REFILL_MAX_CHARS:
+            continue
+        kept[name] = value
+        size += len(value)
+    session[_REFILL] = kept
+
+
+@blueprint.errorhandler(DomainError)
+def _domain_error(error: DomainError):
+    """Show a refused action on the page it came from; anything else on the error page."""
+    message = error.message(console_language())
+    back = safe_console_path(request.form.get(BACK_FIELD)) if request.method == "POST" else None
+    if back:
+        # The view raised, so its transaction was rolled back: nothing of the action remains.
+        flash(message, "error")
+        _remember_form()
+        return redirect(back, code=303)
+    return error_page(status_for(error), message)
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    if isinstance(error, CsrfRefused):
+        message = t("error.csrf")
+    elif isinstance(error, ReadOnlyRefused):
+        message = t("error.read_only")
+    else:
+        message = t(f"error.http_{status}" if f"error.http_{status}" in TEXT else "error.http")
+    headers = {}
+    retry_after = getattr(error, "retry_after", None)
+    if not retry_after and error.response is not None:
+        retry_after = error.response.headers.get("Retry-After")
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    return error_page(status, message, headers=headers)
+
+
+@blueprint.errorhandler(DataError)
+@blueprint.errorhandler(OverflowError)
+def _value_refused_by_database(error: Exception):
+    # Handled here by class: the app's JSON handlers for these would otherwise win over the ones below.
+    log.warning("database refused a value from the console: %s", error.__class__.__name__)
+    return error_page(422, t("error.http_422"))
+
+
+@blueprint.errorhandler(SQLAlchemyError)
+def _database_error(error: SQLAlchemyError):
+    if is_database_unavailable(error):
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        return error_page(503, t("error.http_503"), headers={"Retry-After": "5"})
+    log.exception("database error in the console")
+    return error_page(500, t("error.http_500"))
+
+
+@blueprint.errorhandler(Exception)
+def _unexpected(error: Exception):
+    log.exception("unhandled error in the console")
+    return error_page(500, t("error.http_500"))
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_IP, methods=["POST"], deduct_when=failed_sign_in)
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, methods=["POST"], key_func=login_attempt_key, deduct_when=failed_sign_in)
+def login():
+    """Show the sign-in form; sign a staff member, admin or auditor in with their password."""
+    next_page = safe_console_path(request.values.get("next"))
+    if request.method == "GET":
+        if g.console_user is not None:
+            return redirect(next_page or url_for("console.dashboard"))
+        return render_template("console/login.html", next_page=next_page, username="")
+    username = request.form.get("username", "").strip()
+    db = get_session()
+    try:
+        user = authenticate(db, username, request.form.get("password", ""))
+    except InvalidCredentials as error:
+        return render_template(
+            "console/login.html", next_page=next_page, username=username, error=error.message(console_language())
+        ), 401
+    if user.role not in CONSOLE_ROLES:
+        return render_template(
+            "console/login.html", next_page=next_page, username=username, error=t("login.not_staff")
+        ), 403
+    start_console_session(user)
+    g.principal = Principal.of_user(user)
+    record_audit(db, current_actor(), "console.sign_in", target_type="user", target_id=user.id)
+    return redirect(next_page or url_for("console.dashboard"), code=303)
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout():
+    """Sign out of the console."""
+    record_audit(get_session(), current_actor(), "console.sign_out", target_type="user", target_id=g.console_user.id)
+    end_console_session()
+    flash(t("login.signed_out"), "info")
+    return redirect(url_for("console.login"), code=303)
+
+
+@blueprint.route("/language", methods=["POST"])
+def switch_language():
+    """Switch the console between Korean and English for this browser session."""
+    language = request.form.get("lang", "")
+    if language in LANGUAGES:
+        session[LANGUAGE] = language
+    return redirect_back("console.dashboard")
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+@blueprint.route("/")
+def dashboard():
+    """Show this month's figures and points issued and used over the last twelve months."""
+    figures = overview.month_overview(get_session())
+    return render_template("console/dashboard.html", figures=figures, chart=overview.bar_chart(figures.months))
+
+
+@blueprint.route("/<path:unknown>", methods=["GET", "POST"])
+def unknown_page(unknown):
+    """Answer addresses the console does not have with its own not-found page."""
+    raise NotFound()

@@ -1,0 +1,174 @@
+"""Volunteers and their cards: search, enrolment, the profile with its history, card and PIN actions,
+and donations made on a volunteer's behalf."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from admin.console import forms
+from admin.console.donation_pages import active_causes
+from admin.console.i18n import t
+from admin.console.navigation import redirect_back
+from mileage import card_desk, claim_desk, donations, self_service, volunteers
+from mileage.access import current_actor
+from mileage.models import ConsentMethod, VolunteerStatus
+from mileage.volunteer_api.statement_csv import kind_label
+from mileage.web import get_session
+
+blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
+
+SEARCH_PAGE_SIZE = 30
+HISTORY_PAGE_SIZE = 20
+RECENT_CLAIMS = 10
+# Staff record consent given on paper or out loud; in-app consent is the volunteer's own donation.
+DESK_CONSENT_METHODS = (ConsentMethod.WRITTEN, ConsentMethod.VERBAL)
+
+
+@blueprint.get("/")
+def search():
+    """Find volunteers by part of a name, phone digits, a card number or a 1365 id."""
+    query = forms.text("q", label="volunteers.search", where="args", max_length=100)
+    status = forms.choice("status", list(VolunteerStatus), label="volunteers.status", required=False, where="args")
+    page = volunteers.search_volunteers(
+        get_session(), query, status=status, limit=SEARCH_PAGE_SIZE, cursor=request.args.get("cursor") or None
+    )
+    return render_template(
+        "console/volunteers/search.html", page=page, query=query, status=status, statuses=list(VolunteerStatus)
+    )
+
+
+@blueprint.get("/new")
+def new():
+    """Show the enrolment form."""
+    return render_template("console/volunteers/new.html")
+
+
+@blueprint.post("/")
+def enrol():
+    """Register a volunteer, with a sign-in when a username is given, and issue the first card if asked."""
+    session = get_session()
+    profile = volunteers.enrol_volunteer(
+        session,
+        actor=current_actor(),
+        name=forms.text("name", label="volunteers.name", required=True, max_length=100),
+        phone=forms.text("phone", label="volunteers.phone", required=True, max_length=20),
+        birth_date=forms.day("birth_date", label="volunteers.birth_date"),
+        portal_1365_id=forms.text("portal_1365_id", label="volunteers.portal_1365_id", max_length=32) or None,
+        username=forms.text("username", label="volunteers.username", max_length=64) or None,
+        password=request.form.get("password") or None,
+    )
+    if request.form.get("issue_card"):
+        card_desk.issue_card(session, profile.volunteer.id, actor=current_actor())
+    flash(t("volunteers.enrolled", name=profile.volunteer.name), "success")
+    return redirect(url_for("console.volunteers.detail", volunteer_id=profile.volunteer.id), code=303)
+
+
+@blueprint.get("/<int:volunteer_id>")
+def detail(volunteer_id: int):
+    """Show a volunteer: cards and balances, card actions, recent claims, history across all cards."""
+    session = get_session()
+    profile = volunteers.get_volunteer_profile(session, volunteer_id)
+    history = self_service.my_history(
+        session, volunteer_id, limit=HISTORY_PAGE_SIZE, cursor=request.args.get("cursor") or None
+    )
+    claims = claim_desk.list_claims(session, volunteer_id=volunteer_id, limit=RECENT_CLAIMS)
+    return render_template(
+        "console/volunteers/detail.html",
+        profile=profile,
+        history=history,
+        claims=claims.items,
+        more_claims=claims.next_cursor is not None,
+        causes=active_causes(session),
+        consent_methods=[str(method) for method in DESK_CONSENT_METHODS],
+        kind_label=kind_label,
+        format_clock_time=claim_desk.format_clock_time,
+    )
+
+
+@blueprint.post("/<int:volunteer_id>/status")
+def change_status(volunteer_id: int):
+    """Mark a volunteer active or inactive."""
+    status = forms.choice("status", list(VolunteerStatus), label="volunteers.status")
+    volunteers.edit_volunteer(get_session(), volunteer_id, actor=current_actor(), status=status)
+    flash(t("volunteers.status_changed", status=t(f"volunteer_status.{status}")), "success")
+    return redirect_back("console.volunteers.detail", volunteer_id=volunteer_id)
+
+
+@blueprint.post("/<int:volunteer_id>/cards")
+def issue_card(volunteer_id: int):
+    """Issue a volunteer's first card."""
+    held = card_desk.issue_card(get_session(), volunteer_id, actor=current_actor())
+    flash(t("cards.issued", number=held.card.number), "success")
+    return redirect_back("console.volunteers.detail", volunteer_id=volunteer_id)
+
+
+def _card_action(card_id: int, action, message_key: str):
+    held = action(get_session(), card_id, actor=current_actor())
+    flash(t(message_key, number=held.card.number), "success")
+    return redirect_back("console.volunteers.detail", volunteer_id=held.card.volunteer_id)
+
+
+@blueprint.post("/cards/<int:card_id>/lost")
+def report_lost(card_id: int):
+    """Report a card lost: refused everywhere at once; its points wait for the reissue."""
+    return _card_action(card_id, card_desk.report_lost, "cards.reported_lost")
+
+
+@blueprint.post("/cards/<int:card_id>/block")
+def block(card_id: int):
+    """Block a card."""
+    return _card_action(card_id, card_desk.block_card, "cards.blocked")
+
+
+@blueprint.post("/cards/<int:card_id>/unblock")
+def unblock(card_id: int):
+    """Make a blocked card active again."""
+    return _card_action(card_id, card_desk.unblock_card, "cards.unblocked")
+
+
+@blueprint.post("/cards/<int:card_id>/reissue")
+def reissue(card_id: int):
+    """Replace a card with a new number; its whole balance moves to the new card."""
+    return _card_action(card_id, card_desk.reissue_card, "cards.reissued")
+
+
+@blueprint.post("/cards/<int:card_id>/unlock")
+def unlock_pin(card_id: int):
+    """Lift a PIN lock after checking the volunteer's identity."""
+    return _card_action(card_id, card_desk.unlock_pin, "cards.unlocked")
+
+
+@blueprint.post("/cards/<int:card_id>/pin")
+def reset_pin(card_id: int):
+    """Set the new PIN the volunteer typed at the desk (this also lifts a PIN lock)."""
+    held = card_desk.reset_pin(get_session(), card_id, request.form.get("pin", ""), actor=current_actor())
+    flash(t("cards.pin_reset", number=held.card.number), "success")
+    return redirect_back("console.volunteers.detail", volunteer_id=held.card.volunteer_id)
+
+
+@blueprint.post("/<int:volunteer_id>/donate")
+def donate(volunteer_id: int):
+    """Convert some of a volunteer's points into a donation for them, with their recorded consent."""
+    consent = donations.Consent(
+        method=ConsentMethod(forms.choice("consent_method", DESK_CONSENT_METHODS, label="donations.consent_method")),
+        witness_name=forms.text("witness_name", label="donations.witness", max_length=100) or None,
+        note=forms.text("consent_note", label="donations.consent_note", max_length=500),
+    )
+    donation = donations.donate_on_behalf(
+        get_session(),
+        volunteer_id=volunteer_id,
+        cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
+        points=forms.integer("points", label="donations.points", required=True, minimum=1),
+        consent=consent,
+        actor=current_actor(),
+        idempotency_key=donation_key(),
+    )
+    flash(t("donations.donated", points=f"{donation.points:,}", receipt=donation.receipt_number), "success")
+    return redirect_back("console.volunteers.detail", volunteer_id=volunteer_id)
+
+
+
+def donation_key() -> str | None:
+    """Return the ledger key of a donation form, scoped to the signed-in user, so sending it twice posts once."""
+    key = forms.form_key()
+    return donations.donation_ledger_key(f"console:{current_actor().user_id}", key) if key else None

@@ -1,0 +1,247 @@
+"""Staff donations API: causes, donations on a volunteer's behalf, campaigns, disbursements.
+
+Staff and admins change things; auditors read everything here and change nothing.
+"""
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from admin.donations.schemas import (
+    CampaignCreateSchema,
+    CampaignItemArgsSchema,
+    CampaignItemPageSchema,
+    CampaignPageSchema,
+    CampaignSchema,
+    CauseCreateSchema,
+    CauseEditSchema,
+    CauseListArgsSchema,
+    CausePageSchema,
+    CauseSchema,
+    DisbursementCreateSchema,
+    DisbursementListArgsSchema,
+    DisbursementPageSchema,
+    DisbursementSchema,
+    DonationListArgsSchema,
+    DonationPageArgsSchema,
+    DonationPageSchema,
+    DonationSchema,
+    OnBehalfDonationSchema,
+)
+from mileage import donations
+from mileage.access import IDEMPOTENCY_HEADER, current_actor, current_principal, idempotent, requires
+from mileage.donations import CampaignSelection, Consent
+from mileage.models import CauseStatus, ConsentMethod, VolunteerStatus
+from mileage.web import get_session
+
+blueprint = Blueprint(
+    "admin_donations", __name__, url_prefix="/admin",
+    description="Staff: donation causes, donations on a volunteer's behalf, campaigns, disbursements",
+)
+
+STAFF = ("staff", "admin")
+STAFF_READ = ("staff", "admin", "auditor")
+
+
+def _ledger_key(purpose: str) -> str:
+    """Return the ledger key derived from this request's Idempotency-Key, scoped to its purpose and caller."""
+    return donations.donation_ledger_key(
+        current_principal().scope, request.headers[IDEMPOTENCY_HEADER], purpose=purpose
+    )
+
+
+# --- causes ---------------------------------------------------------------------------------
+
+@blueprint.route("/causes", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(CauseListArgsSchema, location="query")
+@blueprint.response(200, CausePageSchema)
+def list_causes(args):
+    """List donation causes, open and closed, with what each collected and handed over."""
+    status = args.pop("status", None)
+    return donations.list_causes(get_session(), status=CauseStatus(status) if status else None, **args)
+
+
+@blueprint.route("/causes", methods=["POST"])
+@requires(*STAFF)
+@blueprint.arguments(CauseCreateSchema)
+@blueprint.response(201, CauseSchema)
+def create_cause(body):
+    """Open a donation cause (its own ledger account is opened with it)."""
+    session = get_session()
+    return donations.summarise_cause(session, donations.create_cause(session, actor=current_actor(), **body))
+
+
+@blueprint.route("/causes/<int:cause_id>", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.response(200, CauseSchema)
+def get_cause(cause_id):
+    """Return a cause with its balance, donated and disbursed totals."""
+    session = get_session()
+    return donations.summarise_cause(session, donations.get_cause(session, cause_id))
+
+
+@blueprint.route("/causes/<int:cause_id>", methods=["PATCH"])
+@requires(*STAFF)
+@blueprint.arguments(CauseEditSchema)
+@blueprint.response(200, CauseSchema)
+def edit_cause(body, cause_id):
+    """Change a cause's name, receiving organisation, description or target."""
+    session = get_session()
+    return donations.summarise_cause(session, donations.edit_cause(session, cause_id, actor=current_actor(), **body))
+
+
+@blueprint.route("/causes/<int:cause_id>/close", methods=["POST"])
+@requires(*STAFF)
+@blueprint.response(200, CauseSchema)
+def close_cause(cause_id):
+    """Close a cause to new donations; what it holds can still be disbursed."""
+    session = get_session()
+    cause = donations.set_cause_status(session, cause_id, CauseStatus.CLOSED, actor=current_actor())
+    return donations.summarise_cause(session, cause)
+
+
+@blueprint.route("/causes/<int:cause_id>/reopen", methods=["POST"])
+@requires(*STAFF)
+@blueprint.response(200, CauseSchema)
+def reopen_cause(cause_id):
+    """Open a closed cause to donations again."""
+    session = get_session()
+    cause = donations.set_cause_status(session, cause_id, CauseStatus.ACTIVE, actor=current_actor())
+    return donations.summarise_cause(session, cause)
+
+
+# --- donations ------------------------------------------------------------------------------
+
+@blueprint.route("/donations", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(DonationListArgsSchema, location="query")
+@blueprint.response(200, DonationPageSchema)
+def list_donations(args):
+    """List donations newest first, by volunteer, cause or campaign."""
+    return donations.list_donations(get_session(), **args)
+
+
+@blueprint.route("/donations", methods=["POST"])
+@requires(*STAFF)
+@idempotent()
+@blueprint.arguments(OnBehalfDonationSchema)
+@blueprint.response(201, DonationSchema)
+def donate_on_behalf(body):
+    """Convert a volunteer's points into a donation on their behalf, recording how they consented."""
+    consent = body.pop("consent")
+    return donations.donate_on_behalf(
+        get_session(),
+        consent=Consent(
+            method=ConsentMethod(consent["method"]),
+            witness_name=consent.get("witness_name"),
+            witness_user_id=consent.get("witness_user_id"),
+            note=consent["note"],
+        ),
+        actor=current_actor(),
+        idempotency_key=_ledger_key("donation"),
+        **body,
+    )
+
+
+@blueprint.route("/donations/<int:donation_id>", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.response(200, DonationSchema)
+def get_donation(donation_id):
+    """Return one donation and its receipt number."""
+    return donations.get_donation(get_session(), donation_id)
+
+
+# --- disbursements --------------------------------------------------------------------------
+
+@blueprint.route("/disbursements", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(DisbursementListArgsSchema, location="query")
+@blueprint.response(200, DisbursementPageSchema)
+def list_disbursements(args):
+    """List disbursements newest first, optionally of one cause."""
+    return donations.list_disbursements(get_session(), **args)
+
+
+@blueprint.route("/disbursements", methods=["POST"])
+@requires(*STAFF)
+@idempotent()
+@blueprint.arguments(DisbursementCreateSchema)
+@blueprint.response(201, DisbursementSchema)
+def record_disbursement(body):
+    """Record handing over what a cause collected; never more than the cause holds."""
+    return donations.record_disbursement(
+        get_session(), actor=current_actor(), idempotency_key=_ledger_key("disbursement"), **body
+    )
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+@blueprint.route("/campaigns", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(DonationPageArgsSchema, location="query")
+@blueprint.response(200, CampaignPageSchema)
+def list_campaigns(args):
+    """List campaigns newest first, with their progress."""
+    return donations.list_campaigns(get_session(), **args)
+
+
+@blueprint.route("/campaigns", methods=["POST"])
+@requires(*STAFF)
+@idempotent()
+@blueprint.arguments(CampaignCreateSchema)
+@blueprint.response(201, CampaignSchema)
+def create_campaign(body):
+    """Create a campaign: the volunteers the filter picks now, each pending until the campaign runs.
+
+    An Idempotency-Key is required: a double-clicked create would otherwise make two campaigns
+    that each donate the same volunteers' points.
+    """
+    selection = body["selection"]
+    session = get_session()
+    campaign = donations.create_campaign(
+        session,
+        name=body["name"],
+        cause_id=body["cause_id"],
+        selection=CampaignSelection(
+            volunteer_ids=tuple(selection["volunteer_ids"]),
+            min_balance=selection.get("min_balance"),
+            volunteer_status=VolunteerStatus(selection["volunteer_status"]) if selection["volunteer_status"] else None,
+            organisation_id=selection.get("organisation_id"),
+        ),
+        points_per_volunteer=body.get("points_per_volunteer"),
+        consent_method=ConsentMethod(body["consent_method"]),
+        consent_note=body["consent_note"],
+        actor=current_actor(),
+    )
+    return donations.campaign_progress(session, campaign.id)
+
+
+@blueprint.route("/campaigns/<int:campaign_id>", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.response(200, CampaignSchema)
+def get_campaign(campaign_id):
+    """Return a campaign and how far it got."""
+    return donations.campaign_progress(get_session(), campaign_id)
+
+
+@blueprint.route("/campaigns/<int:campaign_id>/run", methods=["POST"])
+@requires(*STAFF)
+@blueprint.response(200, CampaignSchema)
+def run_campaign(campaign_id):
+    """Run (or resume) a campaign: each pending volunteer donates in their own transaction.
+
+    Safe to repeat: done volunteers are never posted again. The answer is the campaign's progress.
+    """
+    # A batch job commits per volunteer through its own sessions; this request opens none of its own
+    # (on SQLite an open request transaction would hold the write lock the batch needs).
+    session_factory = current_app.extensions["mileage.session_factory"]
+    return donations.run_campaign(session_factory, campaign_id, actor=current_actor())
+
+
+@blueprint.route("/campaigns/<int:campaign_id>/items", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(CampaignItemArgsSchema, location="query")
+@blueprint.response(200, CampaignItemPageSchema)
+def list_campaign_items(args, campaign_id):
+    """List a campaign's per-volunteer results: pending, done (with the donation), skipped or failed."""
+    return donations.list_campaign_items(get_session(), campaign_id, **args)

@@ -1,0 +1,1 @@
+"""Staff reports API: JSON and CSV, for staff, admins and auditors."""

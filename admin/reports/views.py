@@ -1,0 +1,123 @@
+"""Staff reports API: every report as JSON, or as CSV with ?format=csv. Read-only, auditors included."""
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from admin.reports.csv_tables import render_report_csv
+from admin.reports.schemas import (
+    DonationsReportSchema,
+    HoursReportArgsSchema,
+    HoursReportSchema,
+    LiabilityArgsSchema,
+    LiabilitySchema,
+    MerchantSettlementReportSchema,
+    MovementsReportSchema,
+    ReportPeriodArgsSchema,
+    TopVolunteersArgsSchema,
+    TopVolunteersReportSchema,
+    VolunteerActivityReportSchema,
+)
+from mileage import reports
+from mileage.access import requires
+from mileage.clock import seoul_today
+from mileage.web import get_session, request_language
+
+blueprint = Blueprint(
+    "admin_reports", __name__, url_prefix="/admin/reports",
+    description="Reports: hours, point movements and liability, volunteers, shops, donations (JSON or CSV)",
+)
+
+STAFF_READ = ("staff", "admin", "auditor")
+# Documents the ?format=csv answer next to the JSON one.
+CSV_ALTERNATIVE = blueprint.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
+
+
+def _period(args) -> reports.ReportPeriod:
+    return reports.report_period(args["start"], args["end"])
+
+
+def _answer(report: reports.Report, name: str, args, **csv_options):
+    """Return the report for the JSON schema, or a CSV download when ?format=csv."""
+    if args["format"] != "csv":
+        return report
+    filename = f"{name}-{report.period.start.isoformat()}-{report.period.end.isoformat()}.csv"
+    return Response(
+        render_report_csv(report, name, request_language(), **csv_options),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blueprint.route("/hours", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(HoursReportArgsSchema, location="query")
+@blueprint.response(200, HoursReportSchema)
+@CSV_ALTERNATIVE
+def hours_report(args):
+    """Return hours and points per month, organisation and category (group_by picks which)."""
+    group_by = tuple(args["group_by"])
+    report = reports.hours_report(get_session(), _period(args), group_by=group_by)
+    dimensions = {"month": "month", "organisation": "organisation_name", "category": "category"}
+    return _answer(report, "hours", args,
+                   leave_out=tuple(column for name, column in dimensions.items() if name not in group_by))
+
+
+@blueprint.route("/movements", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, MovementsReportSchema)
+@CSV_ALTERNATIVE
+def movements_report(args):
+    """Return points issued, redeemed, refunded, donated, expired and disbursed per month, with the liability."""
+    return _answer(reports.movements_report(get_session(), _period(args)), "movements", args)
+
+
+@blueprint.route("/liability", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(LiabilityArgsSchema, location="query")
+@blueprint.response(200, LiabilitySchema)
+def liability(args):
+    """Return the outstanding liability (all card balances) at the end of a Seoul day."""
+    as_of = args.get("as_of") or seoul_today()
+    return {"as_of": as_of, "liability": reports.liability_on(get_session(), as_of)}
+
+
+@blueprint.route("/volunteers", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, VolunteerActivityReportSchema)
+@CSV_ALTERNATIVE
+def volunteer_activity_report(args):
+    """Return active volunteers (hours recognised) and new volunteers per month."""
+    return _answer(reports.volunteer_activity_report(get_session(), _period(args)), "volunteers", args)
+
+
+@blueprint.route("/top-volunteers", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(TopVolunteersArgsSchema, location="query")
+@blueprint.response(200, TopVolunteersReportSchema)
+@CSV_ALTERNATIVE
+def top_volunteers_report(args):
+    """Return the volunteers with the most recognised hours in the period."""
+    report = reports.top_volunteers_report(get_session(), _period(args), limit=args["limit"])
+    return _answer(report, "top_volunteers", args)
+
+
+@blueprint.route("/merchant-settlement", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, MerchantSettlementReportSchema)
+@CSV_ALTERNATIVE
+def merchant_settlement_report(args):
+    """Return per shop account and month the points redeemed and refunded, from the ledger."""
+    return _answer(reports.merchant_settlement_report(get_session(), _period(args)), "merchant_settlement", args)
+
+
+@blueprint.route("/donations", methods=["GET"])
+@requires(*STAFF_READ)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, DonationsReportSchema)
+@CSV_ALTERNATIVE
+def donations_report(args):
+    """Return per cause and month the points donated and disbursed, from the ledger."""
+    return _answer(reports.donations_report(get_session(), _period(args)), "donations", args)
