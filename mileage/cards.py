@@ -205,6 +205,31 @@ def current_card(session: Session, volunteer_id: int) -> Card:
     return card
 
 
+def lock_card_holding_points(session: Session, card_id: int) -> Card:
+    """Lock and return the card that now holds a card's points: itself, or its replacement.
+
+    A reissue flips the old card to "replaced" under this row lock before it moves the balance. So
+    a posting either goes first and its points move along with the rest, or it waits for the reissue
+    and follows the chain to the new card, instead of stranding points on a replaced card.
+
+    :raises CardNotFound:
+    """
+    card = get_card(session, card_id)
+    while True:
+        session.refresh(card, with_for_update=True)
+        if card.status != CardStatus.REPLACED or card.replaced_by_card_id is None:
+            return card
+        card = get_card(session, card.replaced_by_card_id)
+
+
+def lock_current_card(session: Session, volunteer_id: int) -> Card:
+    """Lock and return the card that holds a volunteer's points, following a reissue that got there first.
+
+    :raises VolunteerHasNoCard:
+    """
+    return lock_card_holding_points(session, current_card(session, volunteer_id).id)
+
+
 def change_card_status(session: Session, card_id: int, target: CardStatus) -> Card:
     """Move a card to lost, blocked or back to active, if that transition is allowed.
 

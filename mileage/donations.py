@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
-from mileage.cards import current_card, get_volunteer
+from mileage.cards import get_volunteer, lock_current_card
 from mileage.clock import utc_now
 from mileage.db import run_in_transaction
 from mileage.errors import (
@@ -270,36 +270,8 @@ def _active_cause(session: Session, cause_id: int) -> Cause:
 
 # --- donations ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PointsHolder:
-    """The card that holds a volunteer's points, locked for this transaction."""
-
-    card_id: int
-    account_id: int
-    status: str
-
-
-def lock_points_holder(session: Session, volunteer_id: int) -> PointsHolder:
-    """Lock the volunteer's current card row and return it, following a reissue that got there first.
-
-    A reissue flips the old card to "replaced" under this row lock before it moves the balance, so a
-    donation either waits for the reissue and follows the points to the new card, or goes first and
-    its debit is moved along with the rest.
-
-    :raises VolunteerHasNoCard:
-    """
-    card_id = current_card(session, volunteer_id).id
-    while True:
-        status, account_id, replaced_by_card_id = session.execute(
-            select(Card.status, Card.account_id, Card.replaced_by_card_id).where(Card.id == card_id).with_for_update()
-        ).one()
-        if status != CardStatus.REPLACED or replaced_by_card_id is None:
-            return PointsHolder(card_id=card_id, account_id=account_id, status=status)
-        card_id = replaced_by_card_id
-
-
-def _usable_holder(session: Session, volunteer_id: int) -> PointsHolder:
-    holder = lock_points_holder(session, volunteer_id)
+def _usable_holder(session: Session, volunteer_id: int) -> Card:
+    holder = lock_current_card(session, volunteer_id)
     # A blocked card's points are frozen by staff; a lost card's points still belong to the volunteer.
     if holder.status == CardStatus.BLOCKED:
         raise CardNotActive(status=holder.status)
@@ -352,7 +324,7 @@ def _donate(
     consent: Consent | None = None,
     actor_user_id: int | None = None,
     campaign_id: int | None = None,
-    holder: PointsHolder | None = None,
+    holder: Card | None = None,
 ) -> Donation:
     """Move points from the volunteer's card to the cause and write the receipt."""
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:

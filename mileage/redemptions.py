@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mileage.auth import TokenSigner
-from mileage.cards import ensure_card_usable, verify_pin
+from mileage.cards import ensure_card_usable, lock_card_holding_points, verify_pin
 from mileage.clock import seoul_day_start, seoul_today, utc_now
 from mileage.errors import (
     BelowMinimumPurchase,
@@ -40,7 +40,7 @@ from mileage.errors import (
 )
 from mileage.ledger import Leg, post_entry, system_account, transfer
 from mileage.merchants import current_offer, ensure_offer_applies, ensure_terminal_may_trade, lock_merchant_for_trade
-from mileage.models import Account, AccountKind, Card, CardStatus, Hold, HoldStatus, OfferVersion, Redemption, Refund
+from mileage.models import Account, AccountKind, Card, Hold, HoldStatus, OfferVersion, Redemption, Refund
 from mileage.pagination import Page, fetch_page
 from mileage.qr_tokens import ScannedCard, read_scan, use_qr_token
 from mileage.settlement import settlement_date_for
@@ -172,20 +172,6 @@ def _lock_balances(session: Session, card_account_id: int, other_account_id: int
         ).all()
     )
     return balances[card_account_id]
-
-
-def _lock_card_to_credit(session: Session, card_id: int) -> Card:
-    """Lock and return the card that now holds the points of a card: itself, or its replacement.
-
-    A reissue moves the balance under the card's row lock, so crediting the old card after it
-    would strand the points there; following the replacement chain under the same lock cannot.
-    """
-    card = session.get(Card, card_id)
-    while True:
-        session.refresh(card, with_for_update=True)
-        if card.status != CardStatus.REPLACED or card.replaced_by_card_id is None:
-            return card
-        card = session.get(Card, card.replaced_by_card_id)
 
 
 def _replayed(session: Session, model, key: str | None, **expected):
@@ -376,7 +362,7 @@ def refund_redemption(
     session.refresh(redemption)
     if taken is None:
         raise RefundExceedsRemaining(remaining=redemption.refundable)
-    card = _lock_card_to_credit(session, redemption.card_id)
+    card = lock_card_holding_points(session, redemption.card_id)
     entry = transfer(
         session,
         kind="redemption_refund",
@@ -531,7 +517,7 @@ def capture_hold(
     holds_account = system_account(session, AccountKind.HOLDS)
     legs = [Leg(holds_account.id, -hold.amount), Leg(merchant.account_id, captured)]
     if captured < hold.amount:
-        legs.append(Leg(_lock_card_to_credit(session, hold.card_id).account_id, hold.amount - captured))
+        legs.append(Leg(lock_card_holding_points(session, hold.card_id).account_id, hold.amount - captured))
     entry = post_entry(
         session, kind="hold_capture", legs=legs, idempotency_key=f"hold:{hold.id}:settle",
         memo=f"capture of hold {hold.id} at {merchant.name}",
@@ -558,7 +544,7 @@ def capture_hold(
 def _release_hold(session: Session, hold: Hold, target: HoldStatus, now: datetime) -> Hold:
     """Return a hold's points to the card and mark it voided or expired."""
     _settle_hold(session, hold, target, now, must_be_live=False)
-    card = _lock_card_to_credit(session, hold.card_id)
+    card = lock_card_holding_points(session, hold.card_id)
     entry = transfer(
         session,
         kind="hold_release",
