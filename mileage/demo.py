@@ -8,9 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mileage import cards, claims, users
+from mileage import cards, claims, donations, redemptions, users
+from mileage.audit import SYSTEM_ACTOR
+from mileage.auth import TokenSigner
 from mileage.clock import seoul_today
-from mileage.models import Organisation
+from mileage.demo_merchants import load_demo_merchants
+from mileage.models import Card, Merchant, Organisation, Terminal
 
 DEMO_PASSWORD = "mileage-demo-1234"
 DEMO_PIN = "1234"
@@ -88,8 +91,46 @@ def load_demo_data(session: Session) -> str:
             elif roll < 0.76:
                 claims.approve_claim(session, claim.id, reviewer_id=staff.id)
                 claims.reverse_claim(session, claim.id, reviewer_id=staff.id, reason="중복 신청 확인")
+    shops_summary = load_demo_merchants(session)
+    _load_demo_spending(session, volunteers, staff.id)
     return (
+        f"{shops_summary}\n"
         f"demo data loaded: {len(organisations)} organisations, {len(volunteers)} volunteers with cards "
         f"(PIN {DEMO_PIN}); sign in as admin / staff / auditor / coordinator / volunteer "
         f"with password {DEMO_PASSWORD}"
     )
+
+
+CAUSES = [
+    ("노원 푸드뱅크", "노원구 푸드뱅크", "어려운 이웃에게 식료품을 전달합니다.", 500_000),
+    ("이웃돕기 희망기금", "노원구 사회복지협의회", "긴급 지원이 필요한 이웃을 돕습니다.", None),
+]
+
+
+def _load_demo_spending(session: Session, volunteers: list, staff_user_id: int) -> None:
+    """Give the demo some shop discounts (printed card + PIN) and donations to two causes."""
+    causes = [
+        donations.create_cause(
+            session, name=name, receiving_organisation=receiver, description=description,
+            target_points=target, actor=SYSTEM_ACTOR,
+        )
+        for name, receiver, description, target in CAUSES
+    ]
+    shop = session.scalar(select(Merchant).order_by(Merchant.id).limit(1))
+    terminal = session.scalar(select(Terminal).where(Terminal.merchant_id == shop.id).limit(1))
+    till = redemptions.Till(merchant_id=shop.id, terminal_id=terminal.id)
+    # Printed cards need no token signature: the signer is never consulted for them.
+    signer = TokenSigner(key="demo-printed-cards-only")
+    for index, volunteer in enumerate(volunteers[:5]):
+        card = session.scalar(select(Card).where(Card.volunteer_id == volunteer.id))
+        balance = cards.card_balance(session, card)
+        if balance >= 1000:
+            redemptions.redeem(
+                session, signer, till, scanned=card.number, purchase_amount=20_000, pin=DEMO_PIN,
+                idempotency_key=f"demo-redeem-{volunteer.id}",
+            )
+        if index % 2 == 0 and cards.card_balance(session, card) >= 500:
+            donations.donate_points(
+                session, volunteer_id=volunteer.id, cause_id=causes[index % 2].id, points=500,
+                idempotency_key=f"demo-donation-{volunteer.id}",
+            )
