@@ -100,7 +100,7 @@ def test_a_card_reissued_while_its_claim_is_being_approved_keeps_every_point(
     volunteer_id = commit(lambda session: claims.get_claim(session, claim_id).volunteer_id)
     approval_picked_card = threading.Event()
     reissue_committed = threading.Event()
-    real_current_card = claims.current_card
+    real_current_card = cards.current_card
 
     def current_card_then_let_the_reissue_commit(session, volunteer_id):
         card = real_current_card(session, volunteer_id)
@@ -109,7 +109,7 @@ def test_a_card_reissued_while_its_claim_is_being_approved_keeps_every_point(
             assert reissue_committed.wait(RACE_TIMEOUT_SECONDS)
         return card
 
-    monkeypatch.setattr(claims, "current_card", current_card_then_let_the_reissue_commit)
+    monkeypatch.setattr(cards, "current_card", current_card_then_let_the_reissue_commit)
     failures = []
 
     def approve():
