@@ -20,6 +20,8 @@ API_SETTINGS = {
     "OPENAPI_URL_PREFIX": "/",
     "OPENAPI_JSON_PATH": "openapi.json",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Set on every app: Flask-Limiter carries the last app's value over to the next one otherwise.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
 }
 
@@ -66,11 +68,16 @@ def _register_api(app: Flask) -> None:
     from mileage.api_docs import blueprint as docs_blueprint
     from mileage.auth_api.views import blueprint as auth_blueprint
     from mileage.health import blueprint as health_blueprint
+    from mileage.http_errors import ErrorEnvelopeSchema
     from mileage.limits import limiter
     from mileage.volunteer_api import register_volunteer_api
 
+    class MileageApi(Api):
+        # Document the envelope errors really have, not flask-smorest's default shape.
+        ERROR_SCHEMA = ErrorEnvelopeSchema
+
     limiter.init_app(app)
-    api = Api(
+    api = MileageApi(
         app,
         spec_kwargs={
             "security": [{"bearerAuth": []}],

@@ -214,12 +214,19 @@ def lock_card_holding_points(session: Session, card_id: int) -> Card:
 
     :raises CardNotFound:
     """
-    card = get_card(session, card_id)
     while True:
-        session.refresh(card, with_for_update=True)
+        # FOR UPDATE OF cards alone: an eager-loaded relationship's outer join must not be locked.
+        card = session.scalar(
+            select(Card)
+            .where(Card.id == card_id)
+            .with_for_update(of=Card)
+            .execution_options(populate_existing=True)
+        )
+        if card is None:
+            raise CardNotFound(card_id=card_id)
         if card.status != CardStatus.REPLACED or card.replaced_by_card_id is None:
             return card
-        card = get_card(session, card.replaced_by_card_id)
+        card_id = card.replaced_by_card_id
 
 
 def lock_current_card(session: Session, volunteer_id: int) -> Card:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from marshmallow import Schema, fields
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -64,6 +65,16 @@ CODE_BY_STATUS = {
     500: "internal_error",
     503: "service_unavailable",
 }
+
+
+class ErrorEnvelopeSchema(Schema):
+    """The error envelope as the OpenAPI document describes it (never used to dump)."""
+
+    code = fields.String(metadata={"description": "Machine-readable error code, e.g. insufficient_balance"})
+    status = fields.Integer(metadata={"description": "The HTTP status"})
+    message = fields.String(metadata={"description": "A sentence in the caller's language (Accept-Language)"})
+    errors = fields.Dict(metadata={"description": "Messages per field, for validation failures"})
+    request_id = fields.String(metadata={"description": "The X-Request-ID of this request, for the logs"})
 
 
 def status_for(error: errors.DomainError) -> int:
@@ -141,6 +152,12 @@ def register_error_handlers(app: Flask) -> None:
         # Input validation should have caught it (a string too long for its column, a number out of
         # range); refusing it is still right, and the log says which check is missing.
         log.warning("database refused a value: %s", str(exc.orig).splitlines()[0][:200])
+        return error_response(422, "validation_failed", http_message(422))
+
+    @app.errorhandler(OverflowError)
+    def _number_too_large_for_database(exc: OverflowError):
+        # SQLite's driver refuses an integer beyond 64 bits itself, where PostgreSQL raises a DataError.
+        log.warning("number too large for the database: %s", exc)
         return error_response(422, "validation_failed", http_message(422))
 
     @app.errorhandler(SQLAlchemyError)

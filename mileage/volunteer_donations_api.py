@@ -46,7 +46,7 @@ class OpenCausePageSchema(Schema):
 
 
 class OwnDonationInputSchema(Schema):
-    cause_id = fields.Integer(required=True)
+    cause_id = fields.Integer(strict=True, required=True)
     points = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
 
 
@@ -89,7 +89,7 @@ class ExpiryForecastSchema(Schema):
 
 
 class ExpiryDonationInputSchema(Schema):
-    cause_id = fields.Integer(required=True)
+    cause_id = fields.Integer(strict=True, required=True)
 
 
 class ExpiryDonationSchema(Schema):

@@ -9,6 +9,7 @@ import uuid
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from mileage.db import MAX_TRANSACTION_ATTEMPTS, is_retryable
 from mileage.errors import DomainError, MalformedJson
@@ -138,9 +139,22 @@ def refuse_unsafe_json() -> None:
         raise MalformedJson(reason=str(exc)[:80]) from exc
 
 
+# Ids are BIGINT columns: a larger number in a URL names nothing, and must never reach the driver.
+MAX_URL_ID = 2**63 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in routes, matching only what an id column can hold; a larger number is a 404."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_URL_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_request_boundary(app: Flask, session_factory) -> None:
     """Attach the session factory, request ids and structured logging to an app."""
     app.extensions["mileage.session_factory"] = session_factory
+    # Before any blueprint adds a route, so that every <int:...> is bounded.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(refuse_unsafe_json)
 
     @app.teardown_appcontext

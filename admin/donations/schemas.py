@@ -23,7 +23,7 @@ class CauseFieldsSchema(Schema):
     receiving_organisation = fields.String(validate=validate.Length(min=1, max=200),
                                            metadata={"description": "who receives what is collected"})
     description = fields.String(validate=validate.Length(max=5000))
-    target_points = fields.Integer(allow_none=True, validate=POINTS,
+    target_points = fields.Integer(strict=True, allow_none=True, validate=POINTS,
                                    metadata={"description": "optional goal, shown as progress"})
 
 
@@ -70,13 +70,13 @@ class ConsentSchema(Schema):
                            metadata={"description": "written, verbal or app"})
     witness_name = fields.String(allow_none=True, validate=validate.Length(max=100),
                                  metadata={"description": "required for verbal consent unless witness_user_id"})
-    witness_user_id = fields.Integer(allow_none=True)
+    witness_user_id = fields.Integer(strict=True, allow_none=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class OnBehalfDonationSchema(Schema):
-    volunteer_id = fields.Integer(required=True)
-    cause_id = fields.Integer(required=True)
+    volunteer_id = fields.Integer(strict=True, required=True)
+    cause_id = fields.Integer(strict=True, required=True)
     points = fields.Integer(required=True, validate=POINTS, strict=True)
     consent = fields.Nested(ConsentSchema, required=True)
 
@@ -118,7 +118,7 @@ class DonationPageSchema(Schema):
 # --- disbursements --------------------------------------------------------------------------
 
 class DisbursementCreateSchema(Schema):
-    cause_id = fields.Integer(required=True)
+    cause_id = fields.Integer(strict=True, required=True)
     points = fields.Integer(required=True, validate=POINTS, strict=True)
     memo = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     attachment_ref = fields.String(load_default="", validate=validate.Length(max=300),
@@ -149,20 +149,20 @@ class DisbursementPageSchema(Schema):
 # --- campaigns ------------------------------------------------------------------------------
 
 class CampaignSelectionSchema(Schema):
-    volunteer_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=20_000))
-    min_balance = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    volunteer_ids = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20_000))
+    min_balance = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     volunteer_status = fields.String(
         load_default=str(VolunteerStatus.ACTIVE), allow_none=True,
         validate=validate.OneOf([str(status) for status in VolunteerStatus]),
         metadata={"description": "active (default), inactive, or null for any"},
     )
-    organisation_id = fields.Integer(allow_none=True,
+    organisation_id = fields.Integer(strict=True, allow_none=True,
                                      metadata={"description": "volunteered there: an approved claim"})
 
 
 class CampaignCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    cause_id = fields.Integer(required=True)
+    cause_id = fields.Integer(strict=True, required=True)
     amount_mode = fields.String(required=True, validate=validate.OneOf(AMOUNT_MODES),
                                 metadata={"description": "fixed points per volunteer, or each whole balance"})
     points_per_volunteer = fields.Integer(allow_none=True, validate=POINTS, strict=True)

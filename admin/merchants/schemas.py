@@ -178,4 +178,4 @@ class StaffSettlementSchema(Schema):
 class StaffSettlementCloseSchema(Schema):
     period = fields.String(required=True, validate=validate.OneOf([str(k) for k in PeriodKind]))
     day = fields.Date(required=True, metadata={"description": "Any day of the period to close (YYYY-MM-DD)."})
-    merchant_id = fields.Integer(load_default=None, metadata={"description": "One shop; every shop when left out."})
+    merchant_id = fields.Integer(strict=True, load_default=None, metadata={"description": "One shop; every shop when left out."})

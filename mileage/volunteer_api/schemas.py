@@ -90,7 +90,7 @@ class MovementPageSchema(Schema):
 # --- claims ---------------------------------------------------------------------------------
 
 class OwnClaimInputSchema(Schema):
-    organisation_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    organisation_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     work_date = fields.Date(required=True, metadata={"description": "The day worked, in Asia/Seoul."})
     start_time = ClockTime(required=True, metadata={"description": "HH:MM"})
     end_time = ClockTime(required=True, metadata={"description": "HH:MM (24:00 for midnight)"})

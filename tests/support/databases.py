@@ -33,7 +33,8 @@ def scratch_database(server_url: str | None = None) -> Iterator[str]:
         return
     url = make_url(server_url)
     name = f"{url.database or 'mileage'}_scratch_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    # Pre-ping: a test may restart the server between CREATE and DROP.
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))

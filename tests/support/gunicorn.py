@@ -28,6 +28,7 @@ class GunicornServer:
 
     database_url: str
     workers: int = 4
+    threads: int = 4
     port: int = field(default_factory=free_port)
     extra_environment: dict = field(default_factory=dict)
     process: subprocess.Popen | None = None
@@ -55,7 +56,7 @@ class GunicornServer:
                 sys.executable, "-m", "gunicorn",
                 "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers),
-                "--worker-class", "gthread", "--threads", "4",
+                "--worker-class", "gthread", "--threads", str(self.threads),
                 "--graceful-timeout", "5", "--timeout", "60",
                 "mileage.app:create_app()",
             ],
@@ -65,6 +66,8 @@ class GunicornServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        # The child has its own copy of the log's descriptor; close ours.
+        log.close()
         self.wait_until_healthy(timeout=timeout)
         return self
 

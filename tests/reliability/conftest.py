@@ -1,0 +1,84 @@
+"""Reliability fixtures: how long the load runs, PostgreSQL-only skips, a fingerprint of all stored state.
+
+The HTTP load and fault tests run gunicorn against a scratch PostgreSQL database; the fuzz,
+hostile-input and token tests drive the WSGI app through Flask's test client on either database.
+
+CI runs a short bounded form. For the long form, set for example
+    MILEAGE_RELIABILITY_SECONDS=300 MILEAGE_FUZZ_EXAMPLES=200
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from mileage.db import Base, make_engine
+from mileage.migrations_runner import upgrade_database
+from tests.reliability.bank import SERVER_ENVIRONMENT, Workload, World, seed_world
+from tests.support.databases import configured_server_url, scratch_database
+from tests.support.gunicorn import GunicornServer
+
+# Seconds of load in each HTTP test (bank, crash, database restart).
+LOAD_SECONDS = float(os.environ.get("MILEAGE_RELIABILITY_SECONDS", "12"))
+# Examples schemathesis generates per operation and role.
+FUZZ_EXAMPLES = int(os.environ.get("MILEAGE_FUZZ_EXAMPLES", "5"))
+
+POSTGRES_ONLY_REASON = (
+    "needs PostgreSQL behind gunicorn (real connections, a server to kill and restart); "
+    "set MILEAGE_TEST_DATABASE_URL to run it"
+)
+
+
+@pytest.fixture
+def postgres_server_url() -> str:
+    """The PostgreSQL server the suite was given; the test is skipped on SQLite."""
+    url = configured_server_url()
+    if url is None:
+        pytest.skip(POSTGRES_ONLY_REASON)
+    return url
+
+
+def state_fingerprint(session) -> str:
+    """Hash every row of every table and every account balance: any change of stored state shows."""
+    digest = hashlib.sha256()
+    for table in Base.metadata.sorted_tables:
+        rows = session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        digest.update(f"{table.name}:{len(rows)}:".encode())
+        for row in rows:
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class BankFixture:
+    """A seeded scratch database, a gunicorn serving it, and the engine the checker reads with."""
+
+    engine: Engine
+    world: World
+    server: GunicornServer
+
+    def workload(self, seed: int = 0) -> Workload:
+        """Return a fresh client workload against this server."""
+        return Workload(self.world, lambda: self.server.base_url, seed=seed)
+
+
+@pytest.fixture
+def bank(postgres_server_url) -> Iterator[BankFixture]:
+    """Seed a fresh scratch database and serve it with gunicorn (4 workers); stop and drop afterwards."""
+    with scratch_database(postgres_server_url) as url:
+        upgrade_database(url)
+        engine = make_engine(url, pool_size=2)
+        server = GunicornServer(url, workers=4, extra_environment=SERVER_ENVIRONMENT)
+        try:
+            world = seed_world(engine)
+            server.start()
+            yield BankFixture(engine, world, server)
+        finally:
+            server.stop()
+            engine.dispose()
