@@ -12,7 +12,10 @@ from mileage.db import run_in_transaction
 
 
 def _app():
-    return create_app()
+    """Create the app for one command; its database connections close when the command ends."""
+    app = create_app()
+    click.get_current_context().call_on_close(app.extensions["mileage.engine"].dispose)
+    return app
 
 
 def _session_factory(app):

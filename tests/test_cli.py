@@ -9,7 +9,6 @@ from argon2 import PasswordHasher
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select, text
 
-from mileage import cli as cli_module
 from mileage import hashing
 from mileage.cli import main
 from mileage.db import make_engine, make_session_factory, run_in_transaction
@@ -55,14 +54,6 @@ def engine_on(empty_database):
 @pytest.fixture
 def mileage(monkeypatch, empty_database):
     """Run `mileage ...` against a database URL, as a deployment would configure it."""
-    apps = []
-    real_create_app = cli_module.create_app
-
-    def create_app_and_remember(*args, **kwargs):
-        apps.append(real_create_app(*args, **kwargs))
-        return apps[-1]
-
-    monkeypatch.setattr(cli_module, "create_app", create_app_and_remember)
     monkeypatch.delenv("MILEAGE_ENV", raising=False)
 
     def run(database_url, *args, input=None):
@@ -74,9 +65,6 @@ def mileage(monkeypatch, empty_database):
         return CliRunner().invoke(main, list(args), env=environment, input=input, catch_exceptions=False)
 
     yield run
-    # The commands leave their engines open; close them before the scratch database is dropped.
-    for app in apps:
-        app.extensions["mileage.engine"].dispose()
 
 
 # --- mileage check --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from unittest import mock
 import pytest
 from click.testing import CliRunner
 
-from mileage import cli as cli_module
 from mileage import donations, ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.cli import main
@@ -21,16 +20,8 @@ from tests.support.factories import Factories
 
 
 @pytest.fixture
-def database(monkeypatch):
+def database():
     """A migrated scratch database, the CLI's environment for it, and a session factory on it."""
-    apps = []
-    real_create_app = cli_module.create_app
-
-    def create_app_and_remember(*args, **kwargs):
-        apps.append(real_create_app(*args, **kwargs))
-        return apps[-1]
-
-    monkeypatch.setattr(cli_module, "create_app", create_app_and_remember)
     with scratch_database(configured_server_url()) as url:
         upgrade_database(url)
         engine = make_engine(url)
@@ -41,9 +32,6 @@ def database(monkeypatch):
         try:
             yield environment, make_session_factory(engine)
         finally:
-            # Each command leaves its engine open; close them before the scratch database is dropped.
-            for app in apps:
-                app.extensions["mileage.engine"].dispose()
             engine.dispose()
 
 

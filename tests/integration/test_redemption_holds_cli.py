@@ -6,7 +6,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from mileage import cli as cli_module
 from mileage import ledger, redemptions
 from mileage.auth import TokenSigner
 from mileage.cli import main
@@ -23,16 +22,8 @@ SIGNER = TokenSigner(key="sweeper-signing-key-of-32-bytes!!!!")
 
 
 @pytest.fixture
-def database(monkeypatch):
+def database():
     """A migrated scratch database, the CLI's environment for it, and a session factory on it."""
-    apps = []
-    real_create_app = cli_module.create_app
-
-    def create_app_and_remember(*args, **kwargs):
-        apps.append(real_create_app(*args, **kwargs))
-        return apps[-1]
-
-    monkeypatch.setattr(cli_module, "create_app", create_app_and_remember)
     with scratch_database(configured_server_url()) as url:
         upgrade_database(url)
         engine = make_engine(url)
@@ -40,9 +31,6 @@ def database(monkeypatch):
         try:
             yield environment, make_session_factory(engine)
         finally:
-            # The command leaves its engine open; close it before the scratch database is dropped.
-            for app in apps:
-                app.extensions["mileage.engine"].dispose()
             engine.dispose()
 
 
