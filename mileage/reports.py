@@ -32,6 +32,7 @@ from mileage.models import (
     Claim,
     ClaimState,
     JournalEntry,
+    Merchant,
     Organisation,
     Posting,
     Volunteer,
@@ -422,6 +423,9 @@ class MerchantSettlementRow:
     """One shop's discounts in a month: points redeemed there and refunded from there."""
 
     month: str
+    # None only for a shop account with no shop registered on it (accounts opened by hand).
+    merchant_id: int | None
+    merchant_name: str | None
     account_id: int
     account_code: str
     redemptions: int
@@ -435,21 +439,30 @@ class MerchantSettlementRow:
 
 
 def merchant_settlement_report(session: Session, period: ReportPeriod) -> Report:
-    """Return per shop account and month the points redeemed there and refunded from there.
+    """Return per shop and month the points redeemed there and refunded from there.
 
-    Read from the shops' ledger accounts alone, so it needs nothing from the shop tables.
+    The figures are sums of the shops' ledger accounts, so they reconcile with the ledger; the shop
+    tables only name the account's shop.
     """
-    codes = dict(
-        session.execute(select(Account.id, Account.code).where(Account.kind == str(AccountKind.MERCHANT))).all()
-    )
+    shops = {
+        account_id: (code, merchant_id, name)
+        for account_id, code, merchant_id, name in session.execute(
+            select(Account.id, Account.code, Merchant.id, Merchant.name)
+            .outerjoin(Merchant, Merchant.account_id == Account.id)
+            .where(Account.kind == str(AccountKind.MERCHANT))
+        )
+    }
     rows = []
     for month, account_id, points_in, points_out, count_in, count_out in _postings_by_month(
         session, period, "account_id", account_kind=str(AccountKind.MERCHANT)
     ):
+        code, merchant_id, name = shops[account_id]
         rows.append(
-            MerchantSettlementRow(month, account_id, codes[account_id], count_in, points_in, count_out, points_out)
+            MerchantSettlementRow(
+                month, merchant_id, name, account_id, code, count_in, points_in, count_out, points_out
+            )
         )
-    rows.sort(key=lambda row: (row.month, row.account_id))
+    rows.sort(key=lambda row: (row.month, row.merchant_name or row.account_code, row.account_id))
     totals = _sum_fields(rows, ("redemptions", "redeemed", "refunds", "refunded"))
     totals["net"] = totals["redeemed"] - totals["refunded"]
     return Report(period, rows, totals)

@@ -54,7 +54,8 @@ COLUMNS = {
     ],
     "merchant_settlement": [
         ("month", "월", "month"),
-        ("account_id", "계정 번호", "account id"),
+        ("merchant_id", "가맹점 번호", "shop id"),
+        ("merchant_name", "가맹점", "shop"),
         ("account_code", "가맹점 계정", "shop account"),
         ("redemptions", "사용 건수", "redemptions"),
         ("redeemed", "사용 포인트", "redeemed"),

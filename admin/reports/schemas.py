@@ -115,6 +115,8 @@ class TopVolunteersReportSchema(ReportSchema):
 
 class MerchantSettlementRowSchema(Schema):
     month = fields.String(dump_only=True)
+    merchant_id = fields.Integer(dump_only=True, allow_none=True)
+    merchant_name = fields.String(dump_only=True, allow_none=True)
     account_id = fields.Integer(dump_only=True)
     account_code = fields.String(dump_only=True)
     redemptions = fields.Integer(dump_only=True)

@@ -18,7 +18,8 @@ HEADERS = {
 
 OPENING_BALANCE = {"ko": "이월 잔액", "en": "opening balance"}
 
-# What a journal entry's kind means to the volunteer; kinds not listed are shown as they are.
+# What a journal entry's kind means to people: every kind the services post (a test checks), so no
+# screen or statement shows a raw kind. Campaign and staff donations are kind "donation" too.
 KIND_LABELS = {
     "claim_approval": ("봉사 적립", "hours credited"),
     "claim_reversal": ("적립 취소", "hours reversed"),
@@ -28,6 +29,7 @@ KIND_LABELS = {
     "hold_capture": ("보류 차액 반환", "rest of a hold returned"),
     "hold_release": ("보류 해제", "hold released"),
     "donation": ("기부", "donation"),
+    "disbursement": ("기부금 전달", "donation handed over"),
     "expiry": ("유효기간 소멸", "expired"),
     "expiry_donation": ("소멸 예정 포인트 기부", "expiring points donated"),
     "card_reissue": ("카드 재발급", "card reissued"),

@@ -8,7 +8,7 @@ import pytest
 from mileage import claims, donations, ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.clock import seoul_today
-from mileage.models import AccountKind
+from mileage.models import Account
 
 
 @pytest.fixture
@@ -25,13 +25,14 @@ def this_month(session, make):
         claim = make.claim(volunteer=card.volunteer, organisation=organisation, start_minute=start, minutes=90,
                            category="환경")
         claims.approve_claim(session, claim.id, reviewer_id=None)
-    shop = ledger.open_account(session, AccountKind.MERCHANT, "merchant:report-api")
+    merchant = make.merchant(name="노원 꽃집")
+    shop = session.get(Account, merchant.account_id)
     ledger.transfer(session, kind="redemption", from_account_id=card.account_id, to_account_id=shop.id, amount=800)
     ledger.transfer(session, kind="refund", from_account_id=shop.id, to_account_id=card.account_id, amount=300)
     cause = make.cause(name="=HYPERLINK(\"http://evil\")")
     donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=500)
     donations.record_disbursement(session, cause_id=cause.id, points=200, memo="전달", actor=SYSTEM_ACTOR)
-    return {"card": card, "organisation": organisation, "cause": cause, "shop": shop}
+    return {"card": card, "organisation": organisation, "cause": cause, "shop": shop, "merchant": merchant}
 
 
 def month_query():
@@ -95,14 +96,26 @@ def test_csv_cells_never_run_as_formulas(client, this_month, auditor):
     assert (json_rows[0]["donated"], json_rows[0]["disbursed"]) == (500, 200)
 
 
-def test_merchant_settlement_reads_the_shop_accounts(client, this_month, auditor):
+def test_merchant_settlement_names_each_shop(client, this_month, auditor):
+    merchant, shop = this_month["merchant"], this_month["shop"]
     rows = client.get(f"/admin/reports/merchant-settlement?{month_query()}", headers=auditor).json["rows"]
-    mine = [row for row in rows if row["account_id"] == this_month["shop"].id]
+    mine = [row for row in rows if row["account_id"] == shop.id]
     assert mine == [{
-        "month": seoul_today().strftime("%Y-%m"), "account_id": this_month["shop"].id,
-        "account_code": "merchant:report-api", "redemptions": 1, "redeemed": 800, "refunds": 1, "refunded": 300,
-        "net": 500,
+        "month": seoul_today().strftime("%Y-%m"), "merchant_id": merchant.id, "merchant_name": "노원 꽃집",
+        "account_id": shop.id, "account_code": shop.code, "redemptions": 1, "redeemed": 800, "refunds": 1,
+        "refunded": 300, "net": 500,
     }]
+
+
+def test_merchant_settlement_csv_shows_the_shop_name_and_id(client, this_month, auditor):
+    merchant = this_month["merchant"]
+    korean = read_csv(client.get(f"/admin/reports/merchant-settlement?{month_query()}&format=csv", headers=auditor))
+    assert korean[0][:4] == ["월", "가맹점 번호", "가맹점", "가맹점 계정"]
+    [mine] = [line for line in korean[1:] if line[2] == "노원 꽃집"]
+    assert mine[1] == str(merchant.id) and mine[4:] == ["1", "800", "1", "300", "500"]
+    english = read_csv(client.get(f"/admin/reports/merchant-settlement?{month_query()}&format=csv",
+                                  headers={**auditor, "Accept-Language": "en"}))
+    assert english[0][:3] == ["month", "shop id", "shop"]
 
 
 def test_volunteers_and_top_volunteers(client, this_month, auditor):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
+
+import mileage
+from mileage.volunteer_api.statement_csv import KIND_LABELS
 
 
 def test_the_page_is_korean_by_default(client):
@@ -13,13 +18,15 @@ def test_the_page_is_korean_by_default(client):
     html = response.get_data(as_text=True)
     assert '<html lang="ko">' in html
     assert "<title>봉사 마일리지</title>" in html and "사용 가능한 마일리지" in html
+    assert ">기부하기</button>" in html and "소멸 예정 포인트" in html and "기부 영수증" in html
 
 
 @pytest.mark.parametrize("how", [{"query_string": {"lang": "en"}}, {"headers": {"Accept-Language": "en-US,en;q=0.9"}}])
 def test_the_page_speaks_english_on_request(client, how):
     html = client.get("/m", **how).get_data(as_text=True)
     assert '<html lang="en">' in html and "Available mileage" in html
-    assert "사용 가능한 마일리지" not in html
+    assert ">Donate</button>" in html and "Points about to expire" in html and "Donation receipt" in html
+    assert "사용 가능한 마일리지" not in html and "기부하기" not in html
 
 
 def test_lang_in_the_query_wins_over_the_browser_language(client):
@@ -44,3 +51,32 @@ def test_the_page_loads_nothing_from_other_servers(client):
 def test_the_page_is_not_part_of_the_api_document(app):
     paths = app.extensions["mileage.api"].spec.to_dict()["paths"]
     assert not [path for path in paths if path == "/m" or path.startswith("/m/")]
+
+
+def posted_kinds() -> set[str]:
+    """Return every journal entry kind that the services in mileage/ post, read from their source."""
+    kinds = set()
+    written = re.compile(r"""\bkind(?::\s*str)?\s*=\s*"(\w+)"(?:\s+if\s+[^\n]+?\s+else\s+"(\w+)")?""")
+    for source in Path(mileage.__file__).parent.rglob("*.py"):
+        for match in written.finditer(source.read_text(encoding="utf-8")):
+            kinds.update(kind for kind in match.groups() if kind)
+    return kinds
+
+
+def test_every_kind_of_movement_has_a_korean_and_an_english_name(client):
+    kinds = posted_kinds()
+    assert {"claim_approval", "donation", "expiry_donation", "expiry", "disbursement", "hold_release"} <= kinds
+    assert kinds - set(KIND_LABELS) == set()
+
+    def page_labels(**how):
+        html = client.get("/m", **how).get_data(as_text=True)
+        messages = re.search(r'<script type="application/json" id="messages">(.*?)</script>', html, re.S).group(1)
+        return json.loads(messages)["kinds"]
+
+    korean, english = page_labels(), page_labels(query_string={"lang": "en"})
+    for kind in kinds:
+        # Words, not identifiers: Korean on the Korean page, plain English (no raw "snake_case") in English.
+        assert re.search("[가-힣]", korean[kind]) and re.fullmatch("[a-z ]+", english[kind]), kind
+    assert korean["expiry_donation"] == "소멸 예정 포인트 기부"
+    assert english["expiry_donation"] == "expiring points donated"
+    assert (korean["disbursement"], english["disbursement"]) == ("기부금 전달", "donation handed over")

@@ -1,21 +1,26 @@
-"""The volunteer's mobile page in headless Chromium: sign in, balance, a QR a shop can scan, history."""
+"""The volunteer's mobile page in headless Chromium: sign in, balance, a QR a shop can scan, history,
+donating to a cause, and the points about to expire."""
 
 from __future__ import annotations
 
 import io
+import itertools
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 import PIL.Image
 import pytest
 import zxingcpp
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from mileage import claims
-from mileage.clock import seoul_today
+from mileage import claims, ledger
+from mileage.clock import SEOUL, seoul_today
 from mileage.db import run_in_transaction
+from mileage.models import Cause, Donation, ExpiryDonationChoice
 from mileage.qr_tokens import read_scan
 from tests.support.factories import Factories
 
@@ -158,3 +163,182 @@ def test_a_dead_sign_in_returns_to_the_login_form_with_a_reason(live_server, pag
     expect(page.locator("#login")).to_be_visible()
     expect(page.locator("#login-error")).to_have_text("로그인이 만료되었습니다. 다시 로그인하세요.")
     expect(page.locator("#app")).to_be_hidden()
+
+
+# --- donating and expiring points -----------------------------------------------------------
+
+_donors = itertools.count(1)
+
+
+@pytest.fixture
+def donor(live_server):
+    """A volunteer of their own with 5,000 points (1,200 credited almost five years ago, so they expire
+    in 30 days), and an open cause."""
+
+    def seed(session):
+        make = Factories(session)
+        card = make.card()
+        expiring_on = seoul_today() + timedelta(days=30)
+        credited = datetime.combine(expiring_on.replace(year=expiring_on.year - 5), time(12), tzinfo=SEOUL)
+        with mock.patch("mileage.ledger.utc_now", return_value=credited):
+            make.credit(card, 1200)
+        make.credit(card, 3800)
+        cause = make.cause(name=f"노원 푸드뱅크 {next(_donors)}", receiving_organisation="노원구 사회복지협의회")
+        user = make.user(role="volunteer", username=f"browser.donor{cause.id}", password=PASSWORD,
+                         volunteer_id=card.volunteer_id)
+        return SimpleNamespace(volunteer_id=card.volunteer_id, username=user.username, cause_id=cause.id,
+                               cause_name=cause.name, expiring_on=expiring_on)
+
+    return run_in_transaction(live_server.session_factory, seed)
+
+
+def cause_balance(live_server, cause_id: int) -> int:
+    with live_server.session_factory() as session:
+        return ledger.get_balance(session, session.get(Cause, cause_id).account_id)
+
+
+def donations_of(live_server, volunteer_id: int) -> list[tuple[str, int, int]]:
+    with live_server.session_factory() as session:
+        found = session.scalars(select(Donation).where(Donation.volunteer_id == volunteer_id).order_by(Donation.id))
+        return [(donation.receipt_number, donation.cause_id, donation.points) for donation in found]
+
+
+def donation_keys(page) -> list[str]:
+    """Record the Idempotency-Key of every donation the page sends."""
+    keys = []
+    page.on("request", lambda request: keys.append(request.headers.get("idempotency-key"))
+            if request.method == "POST" and request.url.endswith("/me/donations") else None)
+    return keys
+
+
+def choose_cause_and_points(page, donor, typed: str):
+    page.click("#donate-start")
+    page.locator("#causes label", has_text=donor.cause_name).click()
+    page.fill("#donate-points", "")
+    page.locator("#donate-points").press_sequentially(typed)
+    page.click("#donate-next")
+
+
+def test_volunteer_donates_to_a_cause_and_gets_a_receipt(live_server, page, donor):
+    keys = donation_keys(page)
+    before = cause_balance(live_server, donor.cause_id)
+    sign_in(page, live_server, donor)
+    expect(page.locator("#balance")).to_have_text("5,000점")
+
+    page.click("#donate-start")
+    expect(page.locator("#donate-available")).to_have_text("사용 가능한 잔액 5,000점")
+    page.locator("#causes label", has_text=donor.cause_name).click()
+    page.locator("#donate-points").press_sequentially("12.5")
+    page.click("#donate-next")
+    expect(page.locator("#donate-error")).to_have_text("포인트는 1 이상의 정수로 입력하세요.")
+    page.fill("#donate-points", "")
+    page.locator("#donate-points").press_sequentially("5001")
+    expect(page.locator("#donate-points")).to_have_value("5,001")
+    page.click("#donate-next")
+    expect(page.locator("#donate-error")).to_have_text("잔액보다 많이 기부할 수 없습니다. (잔액 5,000점)")
+    page.fill("#donate-points", "")
+    page.locator("#donate-points").press_sequentially("1234")
+    expect(page.locator("#donate-points")).to_have_value("1,234")
+    page.click("#donate-next")
+
+    expect(page.locator("#confirm-cause")).to_have_text(donor.cause_name)
+    expect(page.locator("#confirm-points")).to_have_text("1,234점")
+    expect(page.locator("#confirm-balance-after")).to_have_text("3,766점")
+    assert donations_of(live_server, donor.volunteer_id) == []  # nothing is given before the confirmation
+    page.click("#donate-submit")
+
+    expect(page.locator("#donate-receipt")).to_be_visible()
+    [(receipt_number, cause_id, points)] = donations_of(live_server, donor.volunteer_id)
+    assert (cause_id, points) == (donor.cause_id, 1234)
+    expect(page.locator("#receipt-number")).to_have_text(receipt_number)
+    assert re.fullmatch(r"D-\d{4}-\d{6,}", receipt_number)
+    expect(page.locator("#receipt-cause")).to_have_text(donor.cause_name)
+    expect(page.locator("#receipt-points")).to_have_text("1,234점")
+    expect(page.locator("#receipt-balance")).to_have_text("3,766점")
+    expect(page.locator("#balance")).to_have_text("3,766점")
+    assert api_balance(page) == 3766
+    latest = page.locator("#history .history-row").first
+    expect(latest).to_contain_text("기부")
+    expect(latest).to_contain_text("\u22121,234")
+    assert cause_balance(live_server, donor.cause_id) == before + 1234
+    assert len(keys) == 1 and keys[0]
+
+
+def test_a_donation_whose_answer_was_lost_is_retried_with_the_same_key_and_made_once(live_server, page, donor):
+    keys = donation_keys(page)
+    answers = []
+
+    def lose_the_first_answer(route):
+        if answers:
+            route.continue_()
+            return
+        answers.append(route.fetch())  # the server donates...
+        route.abort("connectionreset")  # ...but the phone never hears back
+
+    page.route("**/me/donations", lose_the_first_answer)
+    before = cause_balance(live_server, donor.cause_id)
+    sign_in(page, live_server, donor)
+    expect(page.locator("#balance")).to_have_text("5,000점")
+    choose_cause_and_points(page, donor, "700")
+    page.click("#donate-submit")
+    expect(page.locator("#donate-confirm-error")).to_have_text("서버에 연결할 수 없습니다. 잠시 후 다시 시도하세요.")
+    expect(page.locator("#donate-submit")).to_have_text("다시 시도")
+    assert answers[0].status == 201
+
+    page.click("#donate-submit")
+    expect(page.locator("#receipt-balance")).to_have_text("4,300점")
+    [(receipt_number, _, _)] = donations_of(live_server, donor.volunteer_id)
+    expect(page.locator("#receipt-number")).to_have_text(receipt_number)
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert cause_balance(live_server, donor.cause_id) == before + 700
+
+    # A new donation of the same amount is a new attempt with a new key: it is made too.
+    page.click("#donate-done")
+    choose_cause_and_points(page, donor, "700")
+    page.click("#donate-submit")
+    expect(page.locator("#receipt-balance")).to_have_text("3,600점")
+    assert len(keys) == 3 and keys[2] != keys[0]
+    assert [points for _, _, points in donations_of(live_server, donor.volunteer_id)] == [700, 700]
+    assert cause_balance(live_server, donor.cause_id) == before + 1400
+
+
+def test_expiring_points_are_shown_and_can_be_donated_instead(live_server, page, donor):
+    sign_in(page, live_server, donor)
+    when = donor.expiring_on
+    expect(page.locator("#expiry-summary")).to_contain_text("1,200점이 소멸될 예정입니다.")
+    rows = page.locator("#expiry .expiry-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"{when.year}년 {when.month}월 {when.day}일")
+    expect(rows.first).to_contain_text("1,200점")
+    expect(page.locator("#expiry-rule")).to_contain_text("5년")
+
+    page.select_option("#expiry-donation-cause", label=donor.cause_name)
+    page.click("#expiry-donation-form button[type=submit]")
+    expect(page.locator("#expiry-donation-ok")).to_be_visible()
+    expect(page.locator("#expiry-donation-state")).to_have_text(f"소멸될 포인트는 {donor.cause_name}에 기부됩니다.")
+    with live_server.session_factory() as session:
+        assert session.get(ExpiryDonationChoice, donor.volunteer_id).cause_id == donor.cause_id
+
+    page.reload()
+    expect(page.locator("#expiry-donation-cause")).to_have_value(str(donor.cause_id))
+    page.select_option("#expiry-donation-cause", value="")
+    page.click("#expiry-donation-form button[type=submit]")
+    expect(page.locator("#expiry-donation-ok")).to_be_visible()
+    expect(page.locator("#expiry-donation-state")).to_have_text("")
+    with live_server.session_factory() as session:
+        assert session.get(ExpiryDonationChoice, donor.volunteer_id) is None
+
+
+def test_the_donation_and_expiry_read_in_english(live_server, page, donor):
+    sign_in(page, live_server, donor, "?lang=en")
+    expect(page.locator("#expiry-summary")).to_contain_text("1,200 points will expire by")
+    page.click("#donate-start")
+    expect(page.locator("#donate-available")).to_have_text("Available balance: 5,000 points")
+    page.locator("#causes label", has_text=donor.cause_name).click()
+    page.locator("#donate-points").press_sequentially("2500")
+    expect(page.locator("#donate-points")).to_have_value("2,500")
+    page.click("#donate-next")
+    expect(page.locator("#confirm-balance-after")).to_have_text("2,500 points")
+    page.click("#donate-submit")
+    expect(page.locator("#donate-receipt h3")).to_have_text("Donation receipt")
+    expect(page.locator("#balance")).to_have_text("2,500 points")

@@ -5,6 +5,7 @@ The year is generated once into a scratch database of this module's own, since e
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -43,7 +44,9 @@ class YearOfActivity:
     def __init__(self, session, make, seed: int = 2025):
         self.session, self.make, self.random = session, make, random.Random(seed)
         self.organisations = [make.organisation() for _ in range(3)]
-        self.shops = [ledger.open_account(session, AccountKind.MERCHANT, f"merchant:report-{n}") for n in range(2)]
+        merchants = [make.merchant(name=f"노원 상점 {n}") for n in range(2)]
+        self.shops = [session.get(Account, merchant.account_id) for merchant in merchants]
+        self.shop_names = {merchant.account_id: (merchant.id, merchant.name) for merchant in merchants}
         self.holds = ledger.system_account(session, AccountKind.HOLDS)
         self.causes = [make.cause(), make.cause()]
         self.volunteers: list = []
@@ -384,6 +387,10 @@ def test_merchant_settlement_per_shop_and_month(session, year, period):
         for row in report.rows
     }
     assert found == {key: figures + Counter() for key, figures in year.shop_flows.items()}
+    # Each row names its shop, by the shop's own id and name rather than its ledger account.
+    assert {row.account_id: (row.merchant_id, row.merchant_name) for row in report.rows} == year.shop_names
+    pairs = itertools.pairwise(report.rows)
+    assert all(a.merchant_name < b.merchant_name for a, b in pairs if a.month == b.month)  # by name within a month
     shop_balances = sum(ledger.get_balance(session, shop.id) for shop in year.shops)
     assert report.totals["net"] == shop_balances  # the shops had no postings before the year
 

@@ -1,5 +1,6 @@
-// The volunteer's mobile page: signs in, then shows the card, a self-refreshing QR, history, claims,
-// the statement download and the PIN form, all from the JSON API with the bearer token.
+// The volunteer's mobile page: signs in, then shows the card, a self-refreshing QR, donating to a cause,
+// expiring points, history, claims, the statement download and the PIN form, all from the JSON API with
+// the bearer token.
 (function () {
   "use strict";
 
@@ -10,6 +11,9 @@
   const dateTime = new Intl.DateTimeFormat(LOCALE, {
     timeZone: "Asia/Seoul", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
   });
+  // API dates ("2026-05-31") are already Seoul days: format them as they are.
+  const dayFormat = new Intl.DateTimeFormat(LOCALE, { timeZone: "UTC", year: "numeric", month: "long", day: "numeric" });
+  const day = (iso) => dayFormat.format(new Date(iso + "T00:00:00Z"));
   const store = window.sessionStorage;
   const KEYS = { access: "mileage.access", refresh: "mileage.refresh", expiresAt: "mileage.expiresAt" };
   // Refresh the access token a little before it expires rather than waiting for a 401.
@@ -148,6 +152,8 @@
   function signOutLocally(message) {
     clearTokens();
     stopQr();
+    attempt = null;
+    showDonateStep(null);
     $("app").hidden = true;
     $("logout").hidden = true;
     $("login").hidden = false;
@@ -160,6 +166,7 @@
     $("logout").hidden = false;
     loadCard();
     refreshQr();
+    loadExpiry();
     historyList.reset();
     claims.reset();
   }
@@ -168,12 +175,13 @@
 
   let card = null;
 
+  // Returns the card, or null when it could not be read (the reason is shown in its place).
   async function loadCard() {
     try {
       card = await getJson("/me/card");
     } catch (error) {
       if (error.status !== 401) $("balance").textContent = error.message;
-      return;
+      return null;
     }
     $("balance").textContent = points(card.balance);
     $("card-number").textContent = card.number_masked;
@@ -184,6 +192,7 @@
     $("pin-state").textContent = card.pin_locked ? T.pin_locked : card.pin_set ? T.pin_is_set : T.pin_not_set;
     $("current-pin-label").hidden = !card.pin_set;
     $("current-pin").required = card.pin_set;
+    return card;
   }
 
   // --- dynamic QR ---------------------------------------------------------------------------
@@ -244,6 +253,245 @@
   // Phones throttle timers in the background: catch up as soon as the page is visible again.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && !$("app").hidden && Date.now() >= qrNextAt) refreshQr();
+  });
+
+  // --- causes and donating -------------------------------------------------------------------
+
+  let causes = [];
+
+  // A centre has a handful of causes: follow the cursor to list them all, within a bound.
+  async function loadCauses() {
+    const found = [];
+    let cursor = null;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page = await getJson("/causes?limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      found.push(...page.items);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    causes = found;
+    return causes;
+  }
+
+  function causeChoice(cause) {
+    const row = element("li");
+    const label = element("label", "choice");
+    const radio = element("input");
+    radio.type = "radio";
+    radio.name = "cause";
+    radio.value = String(cause.id);
+    const what = element("span", "what");
+    what.appendChild(element("span", "title", cause.name));
+    what.appendChild(element("span", "sub", cause.receiving_organisation));
+    if (cause.description) what.appendChild(element("span", "sub", cause.description));
+    let raised = format(T.cause_raised, { n: numbers.format(cause.donated) });
+    if (cause.target_points) raised += " / " + format(T.cause_target, { n: numbers.format(cause.target_points) });
+    what.appendChild(element("span", "sub", raised));
+    label.append(radio, what);
+    row.appendChild(label);
+    return row;
+  }
+
+  function showDonateStep(step) {
+    $("donate-start").hidden = step !== null;
+    $("donate-form").hidden = step !== "form";
+    $("donate-confirm").hidden = step !== "confirm";
+    $("donate-receipt").hidden = step !== "receipt";
+  }
+
+  // Typed points get thousands separators as the volunteer types; only whole numbers are read back.
+  function readPoints(text) {
+    const digits = text.replace(/[,\s]/g, "");
+    if (!/^[0-9]{1,15}$/.test(digits) || Number(digits) < 1) return null;
+    return Number(digits);
+  }
+
+  $("donate-points").addEventListener("input", (event) => {
+    const input = event.target;
+    // Anything but digits and separators is left as typed, for the check on "next" to refuse.
+    if (!/^[0-9,\s]*$/.test(input.value)) return;
+    const digitsBeforeCaret = input.value.slice(0, input.selectionStart).replace(/[^0-9]/g, "").length;
+    const digits = input.value.replace(/[^0-9]/g, "").slice(0, 15);
+    const formatted = digits ? numbers.format(Number(digits)) : "";
+    input.value = formatted;
+    // Keep the caret after the digit it followed, not at the end of the field.
+    let caret = 0;
+    for (let seen = 0; caret < formatted.length && seen < digitsBeforeCaret; caret += 1) {
+      if (/[0-9]/.test(formatted[caret])) seen += 1;
+    }
+    input.setSelectionRange(caret, caret);
+  });
+
+  $("donate-start").addEventListener("click", async () => {
+    showError($("donate-error"), "");
+    $("donate-points").value = "";
+    $("donate-available").textContent = "";
+    $("causes").replaceChildren();
+    showDonateStep("form");
+    try {
+      await Promise.all([loadCard(), loadCauses()]);
+    } catch (error) {
+      if (error.status !== 401) showError($("donate-error"), error.message);
+      return;
+    }
+    if (card) $("donate-available").textContent = format(T.donate_available, { n: numbers.format(card.balance) });
+    $("causes").replaceChildren(...causes.map(causeChoice));
+    if (!causes.length) $("causes").appendChild(element("li", "sub empty", T.donate_no_causes));
+    if (causes.length === 1) $("causes").querySelector("input").checked = true;
+    $("donate-next").disabled = !causes.length;
+  });
+
+  $("donate-cancel").addEventListener("click", () => showDonateStep(null));
+  $("donate-back").addEventListener("click", () => showDonateStep("form"));
+  $("donate-done").addEventListener("click", () => showDonateStep(null));
+
+  // One donation attempt is one Idempotency-Key. Until the server has answered it, sending the same
+  // cause and points again (a retry after a lost answer) reuses the key, so at most one donation is
+  // made; once answered, or for another cause or amount, the next attempt gets a new key.
+  let attempt = null;
+
+  function newIdempotencyKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return "donation-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function prepareAttempt(cause, amount) {
+    const body = JSON.stringify({ cause_id: cause.id, points: amount });
+    if (!attempt || attempt.body !== body) attempt = { key: newIdempotencyKey(), body };
+  }
+
+  $("donate-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = $("causes").querySelector("input[name=cause]:checked");
+    const amount = readPoints($("donate-points").value);
+    let problem = "";
+    if (!chosen) problem = T.donate_pick_cause;
+    else if (amount === null) problem = T.donate_whole_number;
+    else if (card && amount > card.balance) problem = format(T.donate_over_balance, { n: numbers.format(card.balance) });
+    showError($("donate-error"), problem);
+    if (problem) return;
+    const cause = causes.find((item) => String(item.id) === chosen.value);
+    prepareAttempt(cause, amount);
+    $("confirm-cause").textContent = cause.name;
+    $("confirm-points").textContent = points(amount);
+    $("confirm-balance-after").textContent = card ? points(card.balance - amount) : "";
+    showError($("donate-confirm-error"), "");
+    $("donate-submit").textContent = T.donate_confirm;
+    showDonateStep("confirm");
+  });
+
+  $("donate-submit").addEventListener("click", async () => {
+    const button = $("donate-submit");
+    const sent = attempt;
+    button.disabled = true;
+    button.textContent = T.donate_sending;
+    showError($("donate-confirm-error"), "");
+    let receipt;
+    try {
+      const response = await api("/me/donations", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": sent.key },
+        body: sent.body,
+      });
+      receipt = await response.json();
+    } catch (error) {
+      button.disabled = false;
+      if (error.status === 401) return;
+      if (error.status >= 400 && error.status < 500) {
+        // Refused (balance, a closed cause...): nothing was donated; fix it on the form.
+        attempt = null;
+        showDonateStep("form");
+        showError($("donate-error"), error.message);
+        loadCard();
+        return;
+      }
+      // No answer, or a server failure: the donation may have been made, so a retry sends the same key.
+      button.textContent = T.donate_retry;
+      showError($("donate-confirm-error"), error.status ? error.message : T.network_error);
+      return;
+    }
+    attempt = null;
+    button.disabled = false;
+    showReceipt(receipt);
+  });
+
+  async function showReceipt(receipt) {
+    $("receipt-number").textContent = receipt.receipt_number;
+    $("receipt-cause").textContent = receipt.cause_name;
+    $("receipt-points").textContent = points(receipt.points);
+    $("receipt-date").textContent = dateTime.format(new Date(receipt.donated_at));
+    $("receipt-balance").textContent = "";
+    showDonateStep("receipt");
+    historyList.reset();
+    loadExpiry();
+    const now = await loadCard();
+    if (now) $("receipt-balance").textContent = points(now.balance);
+  }
+
+  // --- expiring points and the opt-in to donate them ------------------------------------------
+
+  function expiryRow(item) {
+    const row = element("li", "expiry-row");
+    row.appendChild(element("div", "title", day(item.date)));
+    row.appendChild(element("div", "amount debit", points(item.points)));
+    return row;
+  }
+
+  async function loadExpiry() {
+    let forecast;
+    let choice;
+    try {
+      [forecast, choice] = await Promise.all([getJson("/me/expiry"), getJson("/me/expiry-donation"), loadCauses()]);
+    } catch (error) {
+      if (error.status !== 401) $("expiry-summary").textContent = error.message;
+      return;
+    }
+    const until = day(forecast.until);
+    $("expiry-summary").textContent = forecast.total
+      ? format(T.expiry_total, { n: points(forecast.total), until })
+      : format(T.expiry_none, { until });
+    $("expiry").replaceChildren(...forecast.expiring.map(expiryRow));
+    $("expiry-rule").textContent = format(T.expiry_rule, { years: forecast.years });
+    showExpiryChoice(choice.opted_in ? choice.cause : null, forecast.donate_to);
+  }
+
+  // `goesTo` is where expiring points will really go: nowhere when the chosen cause has closed since.
+  function showExpiryChoice(chosen, goesTo) {
+    const options = [new Option(T.expiry_donation_off, "")];
+    causes.forEach((cause) => options.push(new Option(cause.name, String(cause.id))));
+    if (chosen && !causes.some((cause) => cause.id === chosen.id)) {
+      options.push(new Option(chosen.name + T.closed_suffix, String(chosen.id)));
+    }
+    $("expiry-donation-cause").replaceChildren(...options);
+    $("expiry-donation-cause").value = chosen ? String(chosen.id) : "";
+    let state = "";
+    if (chosen) {
+      state = format(goesTo ? T.expiry_to_cause : T.expiry_donation_closed, { cause: chosen.name });
+    }
+    $("expiry-donation-state").textContent = state;
+  }
+
+  $("expiry-donation-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError($("expiry-donation-error"), "");
+    $("expiry-donation-ok").hidden = true;
+    const causeId = $("expiry-donation-cause").value;
+    try {
+      if (causeId) {
+        await api("/me/expiry-donation", {
+          method: "PUT", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ cause_id: Number(causeId) }),
+        });
+      } else {
+        await api("/me/expiry-donation", { method: "DELETE" });
+      }
+    } catch (error) {
+      showError($("expiry-donation-error"), error.message);
+      loadExpiry();
+      return;
+    }
+    $("expiry-donation-ok").hidden = false;
+    loadExpiry();
   });
 
   // --- history and claims -------------------------------------------------------------------
