@@ -10,7 +10,6 @@ from marshmallow import Schema, fields, validate
 
 from mileage.claim_desk import format_clock_time
 from mileage.merchants import weekday_names
-from mileage.models import PeriodKind
 from mileage.pagination import MAX_PAGE_SIZE
 from mileage.qr_tokens import MAX_SCANNED_LENGTH
 
@@ -178,27 +177,3 @@ class MerchantRefundPageSchema(Schema):
 class MerchantDayArgsSchema(Schema):
     day = fields.Date(load_default=None, metadata={"description": "A Seoul day (YYYY-MM-DD); today by default."})
 
-
-class MerchantSettlementArgsSchema(Schema):
-    period = fields.String(load_default=str(PeriodKind.MONTH), validate=validate.OneOf([str(k) for k in PeriodKind]))
-    start = fields.Date(load_default=None, metadata={"description": "First day; the start of this month by default."})
-    end = fields.Date(load_default=None, metadata={"description": "Last day; today by default."})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
-
-
-class MerchantSettlementLineSchema(Schema):
-    merchant_id = fields.Integer(dump_only=True)
-    merchant_name = fields.String(dump_only=True)
-    period = fields.String(dump_only=True)
-    period_start = fields.Date(dump_only=True)
-    period_end = fields.Date(dump_only=True)
-    redemption_count = fields.Integer(dump_only=True)
-    gross_discount = fields.Integer(dump_only=True)
-    refund_count = fields.Integer(dump_only=True)
-    refunds = fields.Integer(dump_only=True)
-    net = fields.Integer(dump_only=True, metadata={"description": "gross_discount - refunds"})
-    closed = fields.Boolean(dump_only=True)
-
-
-class MerchantSettlementSchema(Schema):
-    items = fields.List(fields.Nested(MerchantSettlementLineSchema), dump_only=True)

@@ -24,9 +24,6 @@ from merchant_api.schemas import (
     MerchantRefundSchema,
     MerchantScanSchema,
     MerchantSelfSchema,
-    MerchantSettlementArgsSchema,
-    MerchantSettlementLineSchema,
-    MerchantSettlementSchema,
     MerchantTokenRequestSchema,
     MerchantTokenSchema,
 )
@@ -36,6 +33,7 @@ from mileage.clock import seoul_today
 from mileage.errors import DomainError
 from mileage.limits import limiter
 from mileage.models import PeriodKind
+from mileage.settlement_schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
 from mileage.web import get_session
 
 # format=csv answers with a spreadsheet instead of JSON.
@@ -271,7 +269,7 @@ def void_hold(hold_id):
 @blueprint.route("/till", methods=["GET"])
 @requires("merchant")
 @blueprint.arguments(MerchantDayArgsSchema, location="query")
-@blueprint.response(200, MerchantSettlementLineSchema)
+@blueprint.response(200, SettlementLineSchema)
 def till_total(args):
     """Return this shop's totals for one day (today by default), for the till."""
     return settlement.till_total(get_session(), current_principal().merchant_id, args["day"] or seoul_today())
@@ -279,8 +277,8 @@ def till_total(args):
 
 @blueprint.route("/settlement", methods=["GET"])
 @requires("merchant")
-@blueprint.arguments(MerchantSettlementArgsSchema, location="query")
-@blueprint.response(200, MerchantSettlementSchema)
+@blueprint.arguments(SettlementArgsSchema, location="query")
+@blueprint.response(200, SettlementSchema)
 @blueprint.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv", success=True,
                         description="Settlement lines as JSON, or with format=csv as a CSV download.")
 def settlement_report(args):

@@ -7,8 +7,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from mileage.claim_desk import format_clock_time, parse_clock_time
 from mileage.claims import MINUTES_PER_DAY
 from mileage.merchants import MAX_RATE_BP, WEEKDAY_NAMES, weekday_names
-from mileage.models import MerchantStatus, PeriodKind
+from mileage.models import MerchantStatus
 from mileage.pagination import MAX_PAGE_SIZE
+from mileage.settlement_schemas import PERIODS, SettlementArgsSchema
 
 MAX_POINTS = 10_000_000_000
 
@@ -149,33 +150,13 @@ class StaffTerminalCredentialsSchema(Schema):
 
 # --- settlement -----------------------------------------------------------------------------
 
-class StaffSettlementArgsSchema(Schema):
-    period = fields.String(load_default=str(PeriodKind.MONTH), validate=validate.OneOf([str(k) for k in PeriodKind]))
-    start = fields.Date(load_default=None, metadata={"description": "First day; the start of this month by default."})
-    end = fields.Date(load_default=None, metadata={"description": "Last day; today by default."})
+class StaffSettlementArgsSchema(SettlementArgsSchema):
     merchant_id = fields.Integer(load_default=None, metadata={"description": "One shop; every shop when left out."})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
-
-
-class StaffSettlementLineSchema(Schema):
-    merchant_id = fields.Integer(dump_only=True)
-    merchant_name = fields.String(dump_only=True)
-    period = fields.String(dump_only=True)
-    period_start = fields.Date(dump_only=True)
-    period_end = fields.Date(dump_only=True)
-    redemption_count = fields.Integer(dump_only=True)
-    gross_discount = fields.Integer(dump_only=True)
-    refund_count = fields.Integer(dump_only=True)
-    refunds = fields.Integer(dump_only=True)
-    net = fields.Integer(dump_only=True, metadata={"description": "gross_discount - refunds"})
-    closed = fields.Boolean(dump_only=True)
-
-
-class StaffSettlementSchema(Schema):
-    items = fields.List(fields.Nested(StaffSettlementLineSchema), dump_only=True)
 
 
 class StaffSettlementCloseSchema(Schema):
-    period = fields.String(required=True, validate=validate.OneOf([str(k) for k in PeriodKind]))
+    period = fields.String(required=True, validate=validate.OneOf(PERIODS))
     day = fields.Date(required=True, metadata={"description": "Any day of the period to close (YYYY-MM-DD)."})
-    merchant_id = fields.Integer(strict=True, load_default=None, metadata={"description": "One shop; every shop when left out."})
+    merchant_id = fields.Integer(
+        strict=True, load_default=None, metadata={"description": "One shop; every shop when left out."}
+    )

@@ -18,7 +18,6 @@ from admin.merchants.schemas import (
     StaffOfferSchema,
     StaffSettlementArgsSchema,
     StaffSettlementCloseSchema,
-    StaffSettlementSchema,
     StaffTerminalCreateSchema,
     StaffTerminalCredentialsSchema,
     StaffTerminalListSchema,
@@ -28,6 +27,7 @@ from mileage import merchants, settlement
 from mileage.access import current_actor, requires
 from mileage.clock import seoul_today
 from mileage.models import MerchantStatus, PeriodKind
+from mileage.settlement_schemas import SettlementSchema
 from mileage.web import get_session
 
 # format=csv answers with a spreadsheet instead of JSON.
@@ -154,7 +154,7 @@ def revoke_terminal(terminal_id):
 @blueprint.route("/settlement", methods=["GET"])
 @requires(*STAFF_READ)
 @blueprint.arguments(StaffSettlementArgsSchema, location="query")
-@blueprint.response(200, StaffSettlementSchema)
+@blueprint.response(200, SettlementSchema)
 @blueprint.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv", success=True,
                         description="Settlement lines as JSON, or with format=csv as a CSV download.")
 def settlement_report(args):
@@ -179,7 +179,7 @@ def settlement_report(args):
 @blueprint.route("/settlement/closures", methods=["POST"])
 @requires(*STAFF)
 @blueprint.arguments(StaffSettlementCloseSchema)
-@blueprint.response(201, StaffSettlementSchema)
+@blueprint.response(201, SettlementSchema)
 def close_settlement_period(body):
     """Close a finished day or month for one shop or every shop; its figures never change afterwards."""
     lines = settlement.close_period(
