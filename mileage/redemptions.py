@@ -40,7 +40,18 @@ from mileage.errors import (
 )
 from mileage.ledger import Leg, post_entry, system_account, transfer
 from mileage.merchants import current_offer, ensure_offer_applies, ensure_terminal_may_trade, lock_merchant_for_trade
-from mileage.models import Account, AccountKind, Card, Hold, HoldStatus, OfferVersion, Redemption, Refund
+from mileage.models import (
+    Account,
+    AccountKind,
+    Card,
+    Hold,
+    HoldStatus,
+    JournalEntry,
+    Merchant,
+    OfferVersion,
+    Redemption,
+    Refund,
+)
 from mileage.pagination import Page, fetch_page
 from mileage.qr_tokens import ScannedCard, read_scan, use_qr_token
 from mileage.settlement import settlement_date_for
@@ -233,6 +244,58 @@ def quote(
     )
 
 
+@dataclass(frozen=True)
+class _CounterDebit:
+    """What the checks at the counter found, and the entry that took the points off the card."""
+
+    merchant: Merchant
+    offer: OfferVersion
+    card: Card
+    amount: int
+    entry: JournalEntry
+
+
+def _debit_scanned_card(
+    session: Session,
+    signer: TokenSigner,
+    till: Till,
+    *,
+    scanned: str,
+    purchase_amount: int,
+    requested_discount: int | None,
+    pin: str | None,
+    key: str | None,
+    into_holds: bool,
+    now: datetime,
+) -> _CounterDebit:
+    """Run every counter check, then move the discount off the scanned card: to the shop, or into holds.
+
+    The order is the one both sales and holds rely on: shop and offer first, then the card row lock
+    and its PIN, then both balances locked in account-id order, and the token used up last, in the
+    same transaction as the entry.
+    """
+    merchant, offer = _open_till(session, till)
+    ensure_offer_applies(offer, now)
+    ensure_purchase_qualifies(offer, purchase_amount)
+    scan = read_scan(session, signer, scanned)
+    _lock_card(session, scan.card)
+    _check_pin(session, scan, pin)
+    destination = system_account(session, AccountKind.HOLDS).id if into_holds else merchant.account_id
+    balance = _lock_balances(session, scan.card.account_id, destination)
+    amount = compute_discount(offer, purchase_amount, balance, requested_discount)
+    use_qr_token(session, scan)
+    entry = transfer(
+        session,
+        kind="hold" if into_holds else "redemption",
+        from_account_id=scan.card.account_id,
+        to_account_id=destination,
+        amount=amount,
+        idempotency_key=key,
+        memo=f"{'hold' if into_holds else 'discount'} at {merchant.name}",
+    )
+    return _CounterDebit(merchant=merchant, offer=offer, card=scan.card, amount=amount, entry=entry)
+
+
 def redeem(
     session: Session,
     signer: TokenSigner,
@@ -266,35 +329,21 @@ def redeem(
     replay = _replayed(session, Redemption, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
     if replay is not None:
         return replay
-    merchant, offer = _open_till(session, till)
-    ensure_offer_applies(offer, now)
-    ensure_purchase_qualifies(offer, purchase_amount)
-    scan = read_scan(session, signer, scanned)
-    _lock_card(session, scan.card)
-    _check_pin(session, scan, pin)
-    balance = _lock_balances(session, scan.card.account_id, merchant.account_id)
-    discount = compute_discount(offer, purchase_amount, balance, requested_discount)
-    use_qr_token(session, scan)
-    entry = transfer(
-        session,
-        kind="redemption",
-        from_account_id=scan.card.account_id,
-        to_account_id=merchant.account_id,
-        amount=discount,
-        idempotency_key=key,
-        memo=f"discount at {merchant.name}",
+    debit = _debit_scanned_card(
+        session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
+        requested_discount=requested_discount, pin=pin, key=key, into_holds=False, now=now,
     )
     redemption = Redemption(
-        merchant_id=merchant.id,
+        merchant_id=debit.merchant.id,
         terminal_id=till.terminal_id,
-        card=scan.card,  # the object, not its id: the receipt shows it without reading it again
-        offer_version_id=offer.id,
+        card=debit.card,  # the object, not its id: the receipt shows it without reading it again
+        offer_version_id=debit.offer.id,
         purchase_amount=purchase_amount,
-        discount=discount,
+        discount=debit.amount,
         refunded_amount=0,
         idempotency_key=key,
-        entry_id=entry.id,
-        settlement_date=settlement_date_for(session, merchant.id, seoul_today(now)),
+        entry_id=debit.entry.id,
+        settlement_date=settlement_date_for(session, debit.merchant.id, seoul_today(now)),
         created_at=now,
     )
     session.add(redemption)
@@ -414,36 +463,21 @@ def authorize_hold(
     replay = _replayed(session, Hold, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
     if replay is not None:
         return replay
-    merchant, offer = _open_till(session, till)
-    ensure_offer_applies(offer, now)
-    ensure_purchase_qualifies(offer, purchase_amount)
-    scan = read_scan(session, signer, scanned)
-    _lock_card(session, scan.card)
-    _check_pin(session, scan, pin)
-    holds_account = system_account(session, AccountKind.HOLDS)
-    balance = _lock_balances(session, scan.card.account_id, holds_account.id)
-    amount = compute_discount(offer, purchase_amount, balance, requested_discount)
-    use_qr_token(session, scan)
-    entry = transfer(
-        session,
-        kind="hold",
-        from_account_id=scan.card.account_id,
-        to_account_id=holds_account.id,
-        amount=amount,
-        idempotency_key=key,
-        memo=f"hold at {merchant.name}",
+    debit = _debit_scanned_card(
+        session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
+        requested_discount=requested_discount, pin=pin, key=key, into_holds=True, now=now,
     )
     hold = Hold(
-        merchant_id=merchant.id,
+        merchant_id=debit.merchant.id,
         terminal_id=till.terminal_id,
-        card_id=scan.card.id,
-        offer_version_id=offer.id,
+        card_id=debit.card.id,
+        offer_version_id=debit.offer.id,
         purchase_amount=purchase_amount,
-        amount=amount,
+        amount=debit.amount,
         status=HoldStatus.HELD,
         expires_at=now + timedelta(minutes=policy.hold_minutes),
         idempotency_key=key,
-        authorize_entry_id=entry.id,
+        authorize_entry_id=debit.entry.id,
         created_at=now,
     )
     session.add(hold)
