@@ -60,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postings", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2000)
+    parser.add_argument("--page", type=int, default=10, help="history page size (the small card has 10)")
     options = parser.parse_args()
 
     with scratch_database(server_url()) as url:
@@ -69,8 +70,9 @@ def main() -> None:
         sessions = make_session_factory(engine)
 
         def two_cards(session):
-            small = cards.issue_card(session, cards.register_volunteer(session, name="김소수", phone="010-0000-0010").id)
-            large = cards.issue_card(session, cards.register_volunteer(session, name="이다수", phone="010-0000-1000").id)
+            small = cards.register_volunteer(session, name="김소수", phone="010-0000-0010")
+            large = cards.register_volunteer(session, name="이다수", phone="010-0000-1000")
+            small, large = cards.issue_card(session, small.id), cards.issue_card(session, large.id)
             return small.account_id, large.account_id, ledger.system_account(session, "issuance").id
 
         small_account, large_account, issuance = run_in_transaction(sessions, two_cards)
@@ -83,7 +85,9 @@ def main() -> None:
         figures = {}
         for label, account in (("small", small_account), ("large", large_account)):
             balance = time_calls(lambda a=account: ledger.get_balance(session, a), repeat=options.repeat)
-            history = time_calls(lambda a=account: ledger.account_history(session, a, limit=50), repeat=options.repeat)
+            history = time_calls(
+                lambda a=account: ledger.account_history(session, a, limit=options.page), repeat=options.repeat
+            )
             session.rollback()
             figures[f"balance_{label}_ms"] = round(median(balance), 4)
             figures[f"balance_{label}_p99_ms"] = round(percentile(balance, 0.99), 4)

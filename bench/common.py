@@ -8,6 +8,9 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import text
 
 DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -49,3 +52,33 @@ def progress(message: str) -> None:
     """Say what the benchmark is doing, on stderr so stdout stays one JSON line."""
     sys.stderr.write(f"[bench] {message}\n")
     sys.stderr.flush()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the CPU time (user + system) that some processes have used so far, in seconds."""
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat(5)
+    return total / ticks_per_second
+
+
+def cpu_probe_for(server, engine) -> Callable[[], dict[str, float]]:
+    """Return a probe of the CPU seconds used so far by a GunicornServer's workers, the database and this client.
+
+    The database backends are the server processes of the benchmark's own database (PostgreSQL
+    runs on this machine, as the benchmark requires), found in pg_stat_activity.
+    """
+
+    def probe() -> dict[str, float]:
+        with engine.connect() as connection:
+            backends = list(connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )).scalars())
+        return {"app": cpu_seconds(server.worker_pids()), "db": cpu_seconds(backends), "client": time.process_time()}
+
+    return probe

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from mileage.cards import current_card, get_volunteer
+from mileage.cards import get_volunteer, lock_current_card
 from mileage.clock import SEOUL, utc_now
 from mileage.errors import (
     ClaimAlreadyReviewed,
@@ -25,7 +25,7 @@ from mileage.errors import (
     RejectionReasonRequired,
     VolunteerInactive,
 )
-from mileage.ledger import Leg, post_entry, system_account, transfer
+from mileage.ledger import Leg, NewEntry, post_entries, post_entry, system_account, transfer
 from mileage.models import (
     Account,
     AccountKind,
@@ -33,6 +33,7 @@ from mileage.models import (
     CardStatus,
     Claim,
     ClaimState,
+    JournalEntry,
     Organisation,
     VolunteerStatus,
 )
@@ -243,7 +244,7 @@ def approve_claim(
         points=points,
     )
     if points > 0:
-        card_account_id = _lock_current_card_account(session, claim.volunteer_id)
+        card_account_id = lock_current_card(session, claim.volunteer_id).account_id
         entry = transfer(
             session,
             kind="claim_approval",
@@ -260,27 +261,6 @@ def approve_claim(
         )
     session.refresh(claim)
     return claim
-
-
-def _lock_current_card_account(session: Session, volunteer_id: int) -> int:
-    """Lock the volunteer's current card row and return the ledger account that holds its points.
-
-    A reissue flips the old card to "replaced" under this row lock before it moves the balance. So
-    either the reissue waits for our posting and moves it along, or it committed first and we follow
-    the card to its replacement, instead of posting to a card whose balance has already moved on.
-
-    :raises VolunteerHasNoCard:
-    """
-    card_id = current_card(session, volunteer_id).id
-    while True:
-        status, account_id, replaced_by_card_id = session.execute(
-            select(Card.status, Card.account_id, Card.replaced_by_card_id)
-            .where(Card.id == card_id)
-            .with_for_update()
-        ).one()
-        if status != CardStatus.REPLACED or replaced_by_card_id is None:
-            return account_id
-        card_id = replaced_by_card_id
 
 
 def reject_claim(session: Session, claim_id: int, *, reviewer_id: int | None, reason: str) -> Claim:
@@ -317,7 +297,7 @@ def reverse_claim(session: Session, claim_id: int, *, reviewer_id: int | None, r
     claim = get_claim(session, claim_id)
     if claim.state != ClaimState.APPROVED:
         raise ClaimNotApproved(claim_id=claim_id, state=claim.state)
-    card_account_id = _lock_current_card_account(session, claim.volunteer_id)
+    card_account_id = lock_current_card(session, claim.volunteer_id).account_id
     # Lock the card's balance so the amount recovered is exactly what is still there.
     balance = session.scalar(
         select(Account.balance).where(Account.id == card_account_id).with_for_update()
@@ -363,12 +343,102 @@ def approve_claims(
     reviewer_id: int | None,
     policy: ClaimPolicy = DEFAULT_POLICY,
 ) -> BulkResult:
-    """Approve many claims; each is all-or-nothing on its own, and a bad one does not stop the rest."""
+    """Approve many claims; each is all-or-nothing on its own, and a bad one does not stop the rest.
+
+    The usual claim (submitted, worth points, its volunteer holding a card) is approved together
+    with the others like it, in a few statements for the whole batch. Any other claim goes through
+    `approve_claim` on its own, so its refusal is exactly that of a single approval.
+    """
+    claim_ids = list(dict.fromkeys(claim_ids))
+    approved = _approve_usual_claims(session, claim_ids, reviewer_id=reviewer_id, policy=policy)
     result = BulkResult()
-    for claim_id in dict.fromkeys(claim_ids):
+    for claim_id in claim_ids:
+        if claim_id in approved:
+            result.approved.append(approved[claim_id])
+            continue
         try:
             with session.begin_nested():
                 result.approved.append(approve_claim(session, claim_id, reviewer_id=reviewer_id, policy=policy))
         except DomainError as error:
             result.failed[claim_id] = error
     return result
+
+
+def _approve_usual_claims(
+    session: Session, claim_ids: list[int], *, reviewer_id: int | None, policy: ClaimPolicy
+) -> dict[int, Claim]:
+    """Approve, as one batch, the claims that need nothing unusual; return them by id.
+
+    Locks are taken in the order a single approval takes them (claims, then cards, then the
+    ledger accounts), each kind in id order, so batches and single approvals cannot deadlock.
+    Claims left out are those a single approval must handle: not found, no longer submitted,
+    worth no points, without a current card, on a card replaced meanwhile, or already posted.
+    """
+    submitted = list(
+        session.scalars(
+            select(Claim)
+            .where(Claim.id.in_(claim_ids), Claim.state == str(ClaimState.SUBMITTED))
+            .order_by(Claim.id)
+            .with_for_update()
+        )
+    )
+    points = {claim.id: policy.points_for(claim.minutes) for claim in submitted}
+    submitted = [claim for claim in submitted if points[claim.id] > 0]
+    if not submitted:
+        return {}
+    newest_cards = session.execute(
+        select(func.max(Card.id))
+        .where(Card.volunteer_id.in_({claim.volunteer_id for claim in submitted}), Card.status != CardStatus.REPLACED)
+        .group_by(Card.volunteer_id)
+    ).scalars()
+    card_accounts = {
+        volunteer_id: account_id
+        for volunteer_id, account_id, status in session.execute(
+            select(Card.volunteer_id, Card.account_id, Card.status)
+            .where(Card.id.in_(list(newest_cards)))
+            .order_by(Card.id)
+            .with_for_update()
+        )
+        if status != CardStatus.REPLACED
+    }
+    keys = {claim.id: f"claim:{claim.id}:approval" for claim in submitted}
+    already_posted = set(
+        session.scalars(select(JournalEntry.idempotency_key).where(JournalEntry.idempotency_key.in_(keys.values())))
+    )
+    usual = [
+        claim for claim in submitted if claim.volunteer_id in card_accounts and keys[claim.id] not in already_posted
+    ]
+    if not usual:
+        return {}
+    issuance_id = system_account(session, AccountKind.ISSUANCE).id
+    entry_ids = post_entries(
+        session,
+        [
+            NewEntry(
+                kind="claim_approval",
+                legs=(Leg(issuance_id, -points[claim.id]), Leg(card_accounts[claim.volunteer_id], points[claim.id])),
+                idempotency_key=keys[claim.id],
+                memo=f"claim {claim.id}",
+                actor_user_id=reviewer_id,
+            )
+            for claim in usual
+        ],
+    )
+    reviewed_at = utc_now()
+    session.execute(
+        update(Claim),
+        [
+            {"id": claim.id, "state": str(ClaimState.APPROVED), "reviewed_by_user_id": reviewer_id,
+             "reviewed_at": reviewed_at, "points": points[claim.id], "approval_entry_id": entry_id}
+            for claim, entry_id in zip(usual, entry_ids, strict=True)
+        ],
+    )
+    return {
+        claim.id: claim
+        for claim in session.scalars(
+            select(Claim)
+            .where(Claim.id.in_([claim.id for claim in usual]))
+            .options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
+            .execution_options(populate_existing=True)
+        )
+    }

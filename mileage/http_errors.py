@@ -47,7 +47,10 @@ HTTP_MESSAGES = {
     428: ("이 요청에는 Idempotency-Key 헤더가 필요합니다.", "This request needs an Idempotency-Key header."),
     429: ("요청이 너무 많습니다. 잠시 후 다시 시도하세요.", "Too many requests. Try again later."),
     500: ("서버 내부 오류가 발생했습니다.", "Internal server error."),
-    503: ("일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도하세요.", "The service is temporarily unavailable. Try again shortly."),
+    503: (
+        "일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도하세요.",
+        "The service is temporarily unavailable. Try again shortly.",
+    ),
 }
 
 CODE_BY_STATUS = {
@@ -139,7 +142,9 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if status == 405 and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
-        retry_after = getattr(exc, "retry_after", None) or (exc.response.headers.get("Retry-After") if exc.response else None)
+        retry_after = getattr(exc, "retry_after", None)
+        if not retry_after and exc.response is not None:
+            retry_after = exc.response.headers.get("Retry-After")
         if retry_after:
             headers["Retry-After"] = str(retry_after)
         code = CODE_BY_STATUS.get(status, "http_error")

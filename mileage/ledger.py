@@ -53,6 +53,13 @@ def request_fingerprint(payload: Mapping) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _entry_fingerprint(kind: str, legs, reverses_entry_id: int | None) -> str:
+    """Return the fingerprint of an entry posted without a caller-supplied one: what it moves."""
+    return request_fingerprint(
+        {"kind": kind, "legs": [(leg.account_id, leg.amount) for leg in legs], "reverses": reverses_entry_id}
+    )
+
+
 # --- accounts -------------------------------------------------------------------------------
 
 def open_account(session: Session, kind: AccountKind, code: str) -> Account:
@@ -131,9 +138,7 @@ def post_entry(
     :raises TransactionConflict: a concurrent request with the same key won; run the unit again.
     """
     legs = list(legs)
-    fingerprint = fingerprint or request_fingerprint(
-        {"kind": kind, "legs": [(leg.account_id, leg.amount) for leg in legs], "reverses": reverses_entry_id}
-    )
+    fingerprint = fingerprint or _entry_fingerprint(kind, legs, reverses_entry_id)
     replay = find_replay(session, idempotency_key, fingerprint)
     if replay is not None:
         return replay
@@ -242,6 +247,84 @@ def transfer(
         legs=[Leg(from_account_id, -amount), Leg(to_account_id, amount)],
         **options,
     )
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry for `post_entries`: what `post_entry` takes, for an entry that is surely new."""
+
+    kind: str
+    legs: tuple[Leg, ...]
+    idempotency_key: str | None = None
+    memo: str = ""
+    actor_user_id: int | None = None
+
+
+def post_entries(session: Session, entries: list[NewEntry]) -> list[int]:
+    """Post many new entries in a few statements, all or nothing, and return their ids in order.
+
+    The rules are those of `post_entry`, applied entry after entry: balanced integer legs, every
+    touched account locked in account-id order, and no account below zero at any step. Unlike
+    `post_entry` it replays nothing: a caller that may be retrying looks its keys up first.
+
+    :raises InvalidAmount:
+    :raises UnbalancedEntry:
+    :raises InsufficientBalance: an entry would take an account below zero; nothing is posted.
+    :raises AccountNotFound:
+    :raises TransactionConflict: a key is already used (a concurrent request won); run the unit again.
+    """
+    if not entries:
+        return []
+    deltas = [_net_amounts_by_account(list(entry.legs)) for entry in entries]
+    touched = sorted({account_id for entry_deltas in deltas for account_id in entry_deltas})
+    now = utc_now()
+    rows = [
+        {
+            "kind": entry.kind,
+            "idempotency_key": entry.idempotency_key,
+            "request_fingerprint": _entry_fingerprint(entry.kind, entry.legs, None),
+            "memo": entry.memo,
+            "actor_user_id": entry.actor_user_id,
+            "created_at": now,
+        }
+        for entry in entries
+    ]
+    with session.begin_nested():
+        try:
+            # Entries first, as in post_entry: a racing duplicate key fails before any balance moves.
+            entry_ids = list(
+                session.scalars(insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), rows)
+            )
+        except IntegrityError as exc:
+            raise TransactionConflict() from exc
+        accounts = session.execute(
+            select(Account.id, Account.kind, Account.balance)
+            .where(Account.id.in_(touched))
+            .order_by(Account.id)
+            .with_for_update()
+        ).all()
+        if len(accounts) != len(touched):
+            missing = sorted(set(touched) - {account.id for account in accounts})
+            raise AccountNotFound(account_id=missing[0])
+        balances = {account.id: account.balance for account in accounts}
+        may_go_negative = {account.id for account in accounts if account.kind in MAY_GO_NEGATIVE}
+        # Stamped while every touched account is locked, as post_entry stamps its postings.
+        posted_at = utc_now()
+        postings = []
+        for entry_id, entry_deltas in zip(entry_ids, deltas, strict=True):
+            for account_id in sorted(entry_deltas):
+                delta = entry_deltas[account_id]
+                if balances[account_id] + delta < 0 and account_id not in may_go_negative:
+                    raise InsufficientBalance(account_id=account_id, available=balances[account_id], requested=-delta)
+                balances[account_id] += delta
+                postings.append(
+                    {"entry_id": entry_id, "account_id": account_id, "amount": delta,
+                     "balance_after": balances[account_id], "created_at": posted_at}
+                )
+        session.execute(insert(Posting), postings)
+        # Bulk UPDATE by primary key: one executemany, the rows already locked above.
+        session.execute(update(Account), [{"id": account.id, "balance": balances[account.id]} for account in accounts])
+    return entry_ids
 
 
 def reverse_entry(

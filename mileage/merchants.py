@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mileage.audit import Actor, record_audit
 from mileage.auth import Principal, TokenSigner, issue_access_token
@@ -531,7 +531,10 @@ def ensure_terminal_may_trade(session: Session, merchant_id: int | None, termina
     :raises MerchantSuspended:
     :raises MerchantNotActive:
     """
-    terminal = session.get(Terminal, terminal_id) if terminal_id is not None else None
+    # Every merchant request runs this: the shop comes in the same query.
+    terminal = (
+        session.get(Terminal, terminal_id, options=[joinedload(Terminal.merchant)]) if terminal_id is not None else None
+    )
     if terminal is None or terminal.merchant_id != merchant_id or terminal.revoked_at is not None:
         raise TerminalRevoked(terminal_id=terminal_id)
     ensure_merchant_may_trade(terminal.merchant)

@@ -28,8 +28,8 @@ from mileage.models.merchants import (
     SettlementClosure,
     Terminal,
 )
-from mileage.models.qr import UsedQrToken
 from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
+from mileage.models.qr import UsedQrToken
 
 __all__ = [
     "Campaign",

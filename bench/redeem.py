@@ -1,0 +1,296 @@
+"""Redemptions per second over HTTP against the PostgreSQL ceiling (pgbench) of the same machine.
+
+    python -m bench.redeem [--seconds 30] [--clients 32] [--workers 2] [--threads 4]
+
+Creates a scratch PostgreSQL database, seeds 10,000 cards with points (fast SQL, one credit entry
+per card) and 100 active shops with offers and a terminal each (through the services), and starts
+the app under gunicorn on 127.0.0.1. Every shop's terminal exchanges its key for an access token.
+Then `--clients` threads, each on one keep-alive connection, redeem for `--seconds` (after a short
+warm-up that is not counted): each request carries a fresh dynamic QR token minted here with the
+server's signing key, for a card drawn Zipf-skewed (a few cards are hot), at a random shop, with a
+unique Idempotency-Key. The ceiling of this machine is pgbench (TPC-B-like) on its own scratch
+database with the same client count and duration, run as two halves just before and just after
+the load, so that both see the same background on a shared machine. Afterwards it checks every
+ledger invariant and that the database holds exactly the redemptions that were acknowledged.
+
+Prints one JSON line: redeem_per_s, p50_ms, p99_ms (latency of successful redemptions),
+pgbench_tps, ratio (redeem_per_s / pgbench_tps), errors (failures other than a card without
+enough points, which are counted as refused), invariants_ok, worker_rss_mb (the largest worker
+after the run), and the settings. Targets on the 2-core machine: ratio >= 0.25, p99 <= 50 ms at
+32 clients, errors = 0, invariants_ok, worker RSS <= 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+from sqlalchemy import func, select, text
+
+from bench.ceiling import bracketed_ceiling, pgbench
+from bench.client import JsonClient
+from bench.common import cpu_probe_for, median, percentile, progress, report, server_url
+from bench.seed import SeededCard, seed_cards
+from mileage import ledger, merchants
+from mileage.audit import SYSTEM_ACTOR
+from mileage.auth import TokenSigner
+from mileage.db import make_engine, make_session_factory, run_in_transaction
+from mileage.hashing import hash_secret
+from mileage.migrations_runner import upgrade_database
+from mileage.models import MerchantStatus, Redemption
+from mileage.qr_tokens import issue_qr_token
+from tests.support.databases import scratch_database
+from tests.support.gunicorn import GunicornServer
+
+MAX_SECONDS = 300
+SIGNING_KEY = "bench-redeem-token-signing-key-0123456789"
+# A card that cannot cover the discount is the programme working as designed, not a failure.
+REFUSAL_CODES = frozenset({"insufficient_balance"})
+
+
+@dataclass(frozen=True)
+class Till:
+    """A shop's terminal as the load sees it: its access token."""
+
+    merchant_id: int
+    access_token: str
+
+
+@dataclass
+class Tally:
+    """One load thread's results inside the measured window."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    refused: int = 0
+    errors: Counter = field(default_factory=Counter)
+    acknowledged: int = 0  # every 201, warm-up included, to compare with the database afterwards
+
+
+def seed_shops(sessions, count: int) -> tuple[list[tuple[int, str]], str]:
+    """Register, activate and give an offer to `count` shops; return their terminal key ids and the secret.
+
+    The shops go through the services. Their terminals are written with SQL and share one secret,
+    so seeding costs one argon2 hash instead of one per terminal.
+    """
+    secret = secrets.token_urlsafe(24)
+    secret_hash = hash_secret(secret)
+
+    def shops(session):
+        terminals = []
+        for n in range(1, count + 1):
+            first_nine = f"{100_000_000 + n * 7919:09d}"
+            merchant = merchants.register_merchant(
+                session, name=f"노원 상점 {n}", category="음식점", actor=SYSTEM_ACTOR,
+                business_number=first_nine + str(merchants.business_number_check_digit(first_nine)),
+            )
+            merchants.set_offer(
+                session, merchant.id, actor=SYSTEM_ACTOR,
+                rate_bp=300 + 100 * (n % 8), max_discount=1000 + 500 * (n % 5), min_purchase=1000 * (n % 3),
+            )
+            merchants.change_merchant_status(session, merchant.id, MerchantStatus.ACTIVE, actor=SYSTEM_ACTOR)
+            key_id = merchants.TERMINAL_KEY_PREFIX + secrets.token_hex(8)
+            session.execute(
+                text(
+                    "INSERT INTO merchant_terminals (merchant_id, label, key_id, secret_hash, created_at)"
+                    " VALUES (:merchant, '1번 계산대', :key_id, :hash, now())"
+                ),
+                {"merchant": merchant.id, "key_id": key_id, "hash": secret_hash},
+            )
+            terminals.append((merchant.id, key_id))
+        return terminals
+
+    return run_in_transaction(sessions, shops), secret
+
+
+def sign_in_tills(base_url: str, terminals: list[tuple[int, str]], secret: str) -> list[Till]:
+    """Exchange every terminal's key id and secret for an access token, as a till does at start-up."""
+
+    def sign_in(terminal: tuple[int, str]) -> Till:
+        merchant_id, key_id = terminal
+        reply = JsonClient(base_url).request("POST", "/merchant/auth/token", {"key_id": key_id, "secret": secret})
+        if reply.status != 200:
+            raise RuntimeError(f"terminal sign-in failed: {reply.status} {reply.body}")
+        return Till(merchant_id, reply.body["access_token"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(sign_in, terminals))
+
+
+def zipf_cumulative_weights(count: int, exponent: float) -> list[float]:
+    """Return cumulative Zipf weights for ranks 1..count (rank r is drawn in proportion to 1 / r^s)."""
+    return list(accumulate(1 / rank**exponent for rank in range(1, count + 1)))
+
+
+def run_load(
+    base_url: str,
+    tills: list[Till],
+    cards_by_rank: list[SeededCard],
+    cumulative: list[float],
+    signer: TokenSigner,
+    *,
+    clients: int,
+    warmup: float,
+    seconds: float,
+    cpu_probe: Callable[[], dict[str, float]],
+) -> tuple[list[Tally], dict[str, float]]:
+    """Redeem from `clients` threads; only requests started inside the measured window are tallied.
+
+    Also return the CPU seconds `cpu_probe` saw used during the window, per process group.
+    """
+    start_gate = threading.Barrier(clients + 1)
+    window: dict[str, float] = {}
+    tallies = [Tally() for _ in range(clients)]
+
+    def client_thread(index: int) -> None:
+        rng = random.Random(index)
+        client = JsonClient(base_url)
+        tally = tallies[index]
+        start_gate.wait()
+        while True:
+            started = time.monotonic()
+            if started >= window["end"]:
+                break
+            card = rng.choices(cards_by_rank, cum_weights=cumulative)[0]
+            till = tills[rng.randrange(len(tills))]
+            body = {
+                "scanned": issue_qr_token(signer, card).token,
+                "purchase_amount": rng.randrange(5_000, 50_001, 100),
+            }
+            headers = {"Authorization": f"Bearer {till.access_token}", "Idempotency-Key": uuid.uuid4().hex}
+            try:
+                reply = client.request("POST", "/merchant/redemptions", body, headers)
+                outcome = reply.status, reply.code
+            except OSError as exc:
+                client.close()
+                outcome = 0, type(exc).__name__
+            finished = time.monotonic()
+            if outcome[0] == 201:
+                tally.acknowledged += 1
+            if started < window["measure"]:
+                continue
+            if outcome[0] == 201:
+                tally.latencies_ms.append((finished - started) * 1000)
+            elif outcome[1] in REFUSAL_CODES:
+                tally.refused += 1
+            else:
+                tally.errors[f"{outcome[0]}:{outcome[1]}"] += 1
+        client.close()
+
+    threads = [threading.Thread(target=client_thread, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    now = time.monotonic()
+    window.update(measure=now + warmup, end=now + warmup + seconds)
+    start_gate.wait()
+    time.sleep(max(0.0, window["measure"] - time.monotonic()))
+    before = cpu_probe()
+    time.sleep(max(0.0, window["end"] - time.monotonic()))
+    after = cpu_probe()
+    for thread in threads:
+        thread.join()
+    return tallies, {group: after[group] - before[group] for group in after}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=30, help=f"measured load duration (at most {MAX_SECONDS})")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--merchants", type=int, default=100)
+    parser.add_argument("--balance", type=int, default=1_000_000, help="points on each card at the start")
+    parser.add_argument("--zipf", type=float, default=0.99, help="Zipf exponent of the card draw (YCSB's 0.99)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
+    parser.add_argument("--pgbench-scale", type=int, default=1)
+    parser.add_argument("--no-pgbench", action="store_true", help="skip the ceiling (for quick tuning runs)")
+    options = parser.parse_args()
+    seconds = max(1, min(options.seconds, MAX_SECONDS))
+
+    with scratch_database(server_url()) as url, ExitStack() as ceiling:
+        progress(f"migrating scratch database {url.rsplit('/', 1)[-1]}")
+        upgrade_database(url)
+        engine = make_engine(url)
+        sessions = make_session_factory(engine)
+        progress(f"seeding {options.cards:,} cards with {options.balance:,} points each")
+        cards = seed_cards(engine, options.cards, balance=options.balance)
+        progress(f"seeding {options.merchants} shops with offers and terminals")
+        terminals, secret = seed_shops(sessions, options.merchants)
+        cards_by_rank = random.Random(7).sample(cards, len(cards))
+        cumulative = zipf_cumulative_weights(len(cards_by_rank), options.zipf)
+        run_pgbench = None if options.no_pgbench else ceiling.enter_context(
+            pgbench(server_url(), scale=options.pgbench_scale)
+        )
+
+        server = GunicornServer(url, workers=options.workers, threads=options.threads,
+                                extra_environment={"TOKEN_SIGNING_KEY": SIGNING_KEY})
+        with server:
+            progress(f"gunicorn: {options.workers} workers x {options.threads} threads; signing in the terminals")
+            tills = sign_in_tills(server.base_url, terminals, secret)
+
+            def load():
+                progress(f"load: {options.clients} clients, {options.warmup:g} s warm-up + {seconds} s measured")
+                tallies, cpu = run_load(
+                    server.base_url, tills, cards_by_rank, cumulative, TokenSigner(key=SIGNING_KEY),
+                    clients=options.clients, warmup=options.warmup, seconds=seconds,
+                    cpu_probe=cpu_probe_for(server, engine),
+                )
+                return tallies, cpu, max(server.worker_rss_mb(), default=0.0)
+
+            if run_pgbench is None:
+                (tallies, cpu, worker_rss), tps, tps_runs = load(), None, None
+            else:
+                (tallies, cpu, worker_rss), tps, tps_runs = bracketed_ceiling(
+                    run_pgbench, options.clients, seconds, load
+                )
+
+        progress("checking the ledger invariants")
+        with sessions() as session:
+            invariants = ledger.check_invariants(session)
+            recorded = session.scalar(select(func.count()).select_from(Redemption))
+        engine.dispose()
+
+    latencies = [value for tally in tallies for value in tally.latencies_ms]
+    errors = sum((tally.errors for tally in tallies), Counter())
+    redeem_per_s = len(latencies) / seconds
+    acknowledged = sum(tally.acknowledged for tally in tallies)
+    if errors:
+        progress(f"errors by status:code: {dict(errors)}")
+    report(
+        {
+            "benchmark": "redeem",
+            "redeem_per_s": round(redeem_per_s, 1),
+            "p50_ms": round(median(latencies), 2) if latencies else None,
+            "p99_ms": round(percentile(latencies, 0.99), 2) if latencies else None,
+            "pgbench_tps": tps,
+            "ratio": round(redeem_per_s / tps, 3) if tps else None,
+            "pgbench_tps_before_after": tps_runs,
+            "errors": sum(errors.values()),
+            "refused": sum(tally.refused for tally in tallies),
+            "invariants_ok": invariants.ok,
+            "recorded_equals_acknowledged": recorded == acknowledged,
+            "worker_rss_mb": round(worker_rss, 1),
+            # CPU milliseconds per successful redemption, by who spent them: robust to a busy machine.
+            **{f"{group}_cpu_ms": round(1000 * used / len(latencies), 2) if latencies else None
+               for group, used in cpu.items()},
+            "clients": options.clients,
+            "seconds": seconds,
+            "workers": options.workers,
+            "threads": options.threads,
+            "pgbench_scale": options.pgbench_scale,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
