@@ -61,7 +61,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             raise ConfigurationError(f"MILEAGE_ENV=production requires {', '.join(missing)}")
         return config
     # The embedded default: a SQLite file and generated secrets, both in the instance folder.
-    config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'mileage.sqlite3'}"
+    if not config["DATABASE_URL"]:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'mileage.sqlite3'}"
     if not (config.get("SECRET_KEY") and config.get("TOKEN_SIGNING_KEY")):
         for key, value in _development_secrets(instance_path).items():
             config[key] = config.get(key) or value

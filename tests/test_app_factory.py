@@ -53,3 +53,13 @@ def test_wrong_method_gets_405_envelope(client):
     response = client.post("/healthz")
     assert response.status_code == 405
     assert response.json["code"] == "method_not_allowed"
+
+
+def test_embedded_default_creates_its_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    from mileage.config import load_config
+
+    instance = tmp_path / "new-instance"
+    config = load_config(str(instance), {"SECRET_KEY": "s", "TOKEN_SIGNING_KEY": "t"})
+    assert instance.is_dir()
+    assert config["DATABASE_URL"] == f"sqlite:///{instance / 'mileage.sqlite3'}"
