@@ -7,6 +7,8 @@ request checks that the terminal is not revoked and its shop not suspended.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
 
@@ -28,9 +30,16 @@ from merchant_api.schemas import (
     MerchantTokenSchema,
 )
 from mileage import merchants, redemptions, settlement
-from mileage.access import IDEMPOTENCY_HEADER, current_principal, idempotent, requires, token_signer
+from mileage.access import (
+    bearer_principal,
+    current_principal,
+    idempotent,
+    request_idempotency_key,
+    requires,
+    token_signer,
+)
+from mileage.auth import Principal
 from mileage.clock import seoul_today
-from mileage.errors import DomainError
 from mileage.limits import limiter
 from mileage.models import PeriodKind
 from mileage.settlement_schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
@@ -56,23 +65,35 @@ PIN_FAILURE_CODES = frozenset({"wrong_pin", "card_pin_locked"})
 # --- who is calling -------------------------------------------------------------------------
 
 @blueprint.before_request
-def _authenticate_terminal():
-    """Accept terminal credentials sent directly, and refuse revoked terminals and suspended shops."""
+def _choose_terminal_authentication():
+    """Say how this request's terminal proves itself; the check runs when the caller is first needed.
+
+    Every check refuses revoked terminals and suspended shops. A terminal's secret is hashed, so
+    checking it is slow: an idempotent request claims its key first, under the scope its key id names.
+    """
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == TERMINAL_SCHEME:
         key_id, _, secret = credentials.strip().partition(":")
-        g.terminal = merchants.authenticate_terminal(get_session(), key_id, secret)
-        g.principal = merchants.terminal_principal(g.terminal)
-        return
-    try:
-        principal = current_principal()
-    except DomainError:
-        return  # a public route needs no token; protected ones refuse it in @requires
+        g.claimed_scope = partial(merchants.claimed_terminal_scope, get_session(), key_id)
+        g.authenticate_caller = partial(_terminal_by_secret, key_id, secret)
+    else:
+        g.claimed_scope = lambda: bearer_principal().scope
+        g.authenticate_caller = _terminal_by_token
+
+
+def _terminal_by_secret(key_id: str, secret: str) -> Principal:
+    g.terminal = merchants.authenticate_terminal(get_session(), key_id, secret)
+    return merchants.terminal_principal(g.terminal)
+
+
+def _terminal_by_token() -> Principal:
+    principal = bearer_principal()
     if principal.role == "merchant":
         # An access token outlives a suspension by minutes; this check does not. Holding the
         # terminal (and its shop) for the request keeps them in the session, so the services'
         # own check and the receipt find them there instead of reading them again.
         g.terminal = merchants.ensure_terminal_may_trade(get_session(), principal.merchant_id, principal.terminal_id)
+    return principal
 
 
 def _till() -> redemptions.Till:
@@ -85,10 +106,6 @@ def _policy() -> redemptions.RedemptionPolicy:
     return redemptions.RedemptionPolicy(
         refund_window_days=int(config["REFUND_WINDOW_DAYS"]), hold_minutes=int(config["HOLD_MINUTES"])
     )
-
-
-def _idempotency_key() -> str | None:
-    return request.headers.get(IDEMPOTENCY_HEADER)
 
 
 def _terminal_key() -> str:
@@ -159,10 +176,10 @@ def quote(body):
 
 
 @blueprint.route("/redemptions", methods=["POST"])
+@idempotent()
 @requires("merchant")
 @scan_limit
 @pin_failure_limit
-@idempotent()
 @blueprint.arguments(MerchantRedeemSchema)
 @blueprint.response(201, MerchantReceiptSchema)
 def redeem(body):
@@ -170,7 +187,7 @@ def redeem(body):
     return redemptions.redeem(
         get_session(), token_signer(), _till(),
         scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
-        pin=body["pin"], idempotency_key=_idempotency_key(),
+        pin=body["pin"], idempotency_key=request_idempotency_key(),
     )
 
 
@@ -194,15 +211,15 @@ def get_redemption(redemption_id):
 
 
 @blueprint.route("/redemptions/<int:redemption_id>/refunds", methods=["POST"])
-@requires("merchant")
 @idempotent()
+@requires("merchant")
 @blueprint.arguments(MerchantRefundRequestSchema)
 @blueprint.response(201, MerchantRefundSchema)
 def refund(body, redemption_id):
     """Refund all that is left of one of this shop's redemptions, or part of it (Idempotency-Key required)."""
     return redemptions.refund_redemption(
         get_session(), _till(), redemption_id,
-        amount=body["amount"], reason=body["reason"], idempotency_key=_idempotency_key(), policy=_policy(),
+        amount=body["amount"], reason=body["reason"], idempotency_key=request_idempotency_key(), policy=_policy(),
     )
 
 
@@ -220,10 +237,10 @@ def list_refunds(args):
 # --- two-phase holds ------------------------------------------------------------------------
 
 @blueprint.route("/holds", methods=["POST"])
+@idempotent()
 @requires("merchant")
 @scan_limit
 @pin_failure_limit
-@idempotent()
 @blueprint.arguments(MerchantRedeemSchema)
 @blueprint.response(201, MerchantHoldSchema)
 def authorize_hold(body):
@@ -231,7 +248,7 @@ def authorize_hold(body):
     return redemptions.authorize_hold(
         get_session(), token_signer(), _till(),
         scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
-        pin=body["pin"], idempotency_key=_idempotency_key(), policy=_policy(),
+        pin=body["pin"], idempotency_key=request_idempotency_key(), policy=_policy(),
     )
 
 
@@ -244,8 +261,8 @@ def get_hold(hold_id):
 
 
 @blueprint.route("/holds/<int:hold_id>/capture", methods=["POST"])
-@requires("merchant")
 @idempotent()
+@requires("merchant")
 @blueprint.arguments(MerchantCaptureSchema)
 @blueprint.response(201, MerchantReceiptSchema)
 def capture_hold(body, hold_id):
@@ -256,8 +273,8 @@ def capture_hold(body, hold_id):
 
 
 @blueprint.route("/holds/<int:hold_id>/void", methods=["POST"])
-@requires("merchant")
 @idempotent()
+@requires("merchant")
 @blueprint.response(200, MerchantHoldSchema)
 def void_hold(hold_id):
     """Release a hold; its points return to the card."""

@@ -23,7 +23,10 @@ DOCS_TEMPLATE = """<!doctype html>
 <section><h2>공통 규칙 · Conventions</h2><ul>
 <li>인증: <code>Authorization: Bearer &lt;access_token&gt;</code> (<code>POST /auth/token</code>으로 발급)</li>
 <li>오류 형식: <code>{"code", "status", "message", "errors", "request_id"}</code> — message는 Accept-Language(ko 기본, en)</li>
-<li>포인트를 움직이는 POST에는 <code>Idempotency-Key</code> 헤더: 같은 키·같은 본문은 첫 응답을 그대로 돌려줍니다.</li>
+<li>포인트를 움직이는 POST에는 <code>Idempotency-Key</code> 헤더: 키의 첫 최종 응답(성공이든 거절이든)이
+그 키의 유일한 응답입니다. 같은 키·같은 본문은 그 응답을 <code>Idempotent-Replayed: true</code>와 함께 돌려주고,
+다시 시도하려면 새 키를 씁니다. 처리되지 않았다는 응답(본문 형식 오류 422, 401, 429, 503)은 저장하지 않습니다.
+키는 30일 보관합니다.</li>
 <li>목록은 <code>cursor</code>/<code>limit</code> 키셋 페이지: 응답의 <code>next_cursor</code>로 다음 페이지를 요청합니다.</li>
 </ul></section>
 {% for tag, operations in groups %}

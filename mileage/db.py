@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from mileage.clock import as_utc
-from mileage.errors import TransactionConflict
+from mileage.errors import DomainError, TransactionConflict
 
 # Stable constraint names keep Alembic migrations identical on every database.
 NAMING_CONVENTION = {
@@ -134,6 +134,56 @@ def insert_unless_taken(session: Session, model: type, values: dict, *, unique: 
     return session.execute(statement).first() is not None
 
 
+# --- the unit of work -----------------------------------------------------------------------
+
+_KEPT_WRITES = "mileage.kept_writes"
+
+
+def keep_through_rollback(session: Session, write: Callable[[Session], None]) -> None:
+    """Have the unit of work commit `write` even if the rest of it is rolled back.
+
+    A final refusal must outlive the failed unit that made it: the stored answer to an idempotency
+    key, the ledger's record that a key was refused. The write runs just before the unit commits,
+    or, when the unit fails with a final refusal, in a transaction of its own after the rollback.
+    It must be safe to run twice, and raise `TransactionConflict` if a concurrent unit has meanwhile
+    given the key another outcome: the failed unit is then rerun and finds that outcome.
+    """
+    session.info.setdefault(_KEPT_WRITES, []).append(write)
+
+
+@event.listens_for(Session, "before_commit")
+def _run_kept_writes(session: Session) -> None:
+    # Savepoint releases fire this event too; only the unit's own commit may run the writes.
+    if session.in_nested_transaction():
+        return
+    # Last registered first: an outer key (an HTTP request's) was claimed before the inner ones it
+    # leads to (the ledger's), and every unit must take keys in that one order or two retries of a
+    # request can deadlock, each holding the key the other's stored refusal needs.
+    for write in reversed(session.info.pop(_KEPT_WRITES, ())):
+        write(session)
+
+
+def end_failed_unit(session: Session, error: BaseException) -> None:
+    """End a unit of work that raised: roll it back, keeping what must outlive the failure.
+
+    A domain error that `keeps_changes` (a counted wrong PIN) commits the whole unit. A final
+    refusal rolls the unit back and then commits its kept writes. Anything else rolls back.
+
+    :raises TransactionConflict: a kept write found its key taken meanwhile; rerun the unit.
+    """
+    if isinstance(error, DomainError) and error.keeps_changes:
+        session.commit()
+        return
+    session.rollback()
+    if isinstance(error, DomainError) and not error.invites_retry and session.info.get(_KEPT_WRITES):
+        try:
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+    session.info.pop(_KEPT_WRITES, None)
+
+
 def run_in_transaction(session_factory: Callable[[], Session], work: Callable[[Session], T]) -> T:
     """Run work in one transaction and commit it, retrying conflicts a bounded number of times.
 
@@ -146,9 +196,15 @@ def run_in_transaction(session_factory: Callable[[], Session], work: Callable[[S
             session.commit()
             return result
         except Exception as exc:
-            session.rollback()
-            if attempt == MAX_TRANSACTION_ATTEMPTS or not is_retryable(exc):
-                raise
+            failure = exc
+            try:
+                end_failed_unit(session, exc)
+            except Exception as finishing_error:
+                failure = finishing_error
+            if attempt == MAX_TRANSACTION_ATTEMPTS or not is_retryable(failure):
+                if failure is exc:
+                    raise
+                raise failure from exc
         finally:
             session.close()
     raise AssertionError("unreachable")

@@ -15,6 +15,9 @@ class DomainError(Exception):
     en = 'The request could not be processed.'
     # True when the work done before the error must still be committed (e.g. counting a wrong PIN).
     keeps_changes = False
+    # True when the answer says nothing happened and asking again may succeed (a conflict, a limit,
+    # a credential to renew). Every other refusal is final: it is an idempotency key's only answer.
+    invites_retry = False
 
     def __init__(self, **params):
         super().__init__(f"{self.code} {params}" if params else self.code)
@@ -70,6 +73,7 @@ class NotAuthenticated(DomainError):
     code = "unauthenticated"
     ko = '로그인이 필요합니다.'
     en = 'Authentication is required.'
+    invites_retry = True
 
 
 class TooManyAttempts(DomainError):
@@ -78,6 +82,7 @@ class TooManyAttempts(DomainError):
     code = "too_many_attempts"
     ko = '시도 횟수가 너무 많습니다. 잠시 후 다시 시도하세요.'
     en = 'Too many attempts. Try again later.'
+    invites_retry = True
 
 
 class TransactionConflict(DomainError):
@@ -86,6 +91,7 @@ class TransactionConflict(DomainError):
     code = "transaction_conflict"
     ko = '동시에 처리 중인 요청과 충돌했습니다. 다시 시도하세요.'
     en = 'A concurrent request got there first. Try again.'
+    invites_retry = True
 
 
 # --- ledger ---------------------------------------------------------------------------------
@@ -199,6 +205,8 @@ class WrongPin(NotAuthenticated):
     ko = 'PIN이 틀렸습니다. (남은 시도 {remaining}회)'
     en = 'Wrong PIN ({remaining} attempts left).'
     keeps_changes = True
+    # The attempt was counted: a retry with the same key must not count it again.
+    invites_retry = False
 
 
 class CardPinLocked(Conflict):
@@ -338,6 +346,8 @@ class RoleNotAllowed(NotAllowed):
     code = "role_not_allowed"
     ko = "이 기능을 사용할 권한이 없습니다."
     en = "Your role may not use this."
+    # About the caller, not the operation: checked before anything is done, and never stored.
+    invites_retry = True
 
 
 class NotOwner(NotAllowed):
@@ -773,3 +783,19 @@ class MalformedJson(DomainError):
     code = "malformed_json"
     ko = "JSON 본문을 읽을 수 없습니다. ({reason})"
     en = "The JSON body cannot be read ({reason})."
+
+
+def all_error_classes(base: type[DomainError] = DomainError) -> list[type[DomainError]]:
+    """Return the error registry: a class and every class below it."""
+    found = [base]
+    for subclass in base.__subclasses__():
+        found += all_error_classes(subclass)
+    return found
+
+
+def error_class(code: str) -> type[DomainError]:
+    """Return the domain error class with this code (the base class when none has it)."""
+    return _ERRORS_BY_CODE.get(code, DomainError)
+
+
+_ERRORS_BY_CODE = {cls.code: cls for cls in all_error_classes()}

@@ -110,6 +110,15 @@ def error_response(status: int, code: str, message: str, field_errors: dict | No
     return response
 
 
+def domain_error_response(error: errors.DomainError):
+    """Render a domain error as the envelope; the same error always renders the same answer."""
+    headers = {}
+    retry_after = error.params.get("retry_after")
+    if retry_after is not None:
+        headers["Retry-After"] = str(int(retry_after))
+    return error_response(status_for(error), error.code, error.message(request_language()), headers=headers)
+
+
 def _validation_errors(exc: HTTPException) -> dict:
     """Flatten webargs' {location: {field: [...]}} into {field: [...]}."""
     messages = (getattr(exc, "data", None) or {}).get("messages") or {}
@@ -125,15 +134,7 @@ def _validation_errors(exc: HTTPException) -> dict:
 def register_error_handlers(app: Flask) -> None:
     """Map every failure to the one JSON envelope."""
 
-    @app.errorhandler(errors.DomainError)
-    def _domain_error(error: errors.DomainError):
-        headers = {}
-        retry_after = error.params.get("retry_after")
-        if retry_after is not None:
-            headers["Retry-After"] = str(int(retry_after))
-        return error_response(
-            status_for(error), error.code, error.message(request_language()), headers=headers
-        )
+    app.register_error_handler(errors.DomainError, domain_error_response)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

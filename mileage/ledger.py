@@ -13,14 +13,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mileage.clock import utc_now
+from mileage.db import insert_unless_taken, keep_through_rollback
 from mileage.errors import (
     AccountNotFound,
+    DomainError,
     EntryAlreadyReversed,
     EntryNotFound,
     IdempotencyKeyReused,
@@ -28,8 +31,9 @@ from mileage.errors import (
     InvalidAmount,
     TransactionConflict,
     UnbalancedEntry,
+    error_class,
 )
-from mileage.models.ledger import MAY_GO_NEGATIVE, Account, AccountKind, JournalEntry, Posting
+from mileage.models.ledger import MAY_GO_NEGATIVE, REFUSAL_KIND, Account, AccountKind, JournalEntry, Posting
 from mileage.pagination import clamp_page_size, decode_cursor, page_of
 
 SYSTEM_ACCOUNTS = (
@@ -109,13 +113,40 @@ def find_replay(session: Session, idempotency_key: str | None, fingerprint: str)
     """Return the entry an idempotency key already produced, if any.
 
     :raises IdempotencyKeyReused: the key was used for a different request.
+    :raises DomainError: the key was refused before; the same refusal is its only answer.
     """
     if idempotency_key is None:
         return None
     entry = session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == idempotency_key))
-    if entry is not None and entry.request_fingerprint != fingerprint:
+    if entry is None:
+        return None
+    if entry.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused(idempotency_key=idempotency_key)
+    if entry.kind == REFUSAL_KIND:
+        raise error_class(entry.refusal["code"])(**entry.refusal["params"])
     return entry
+
+
+def _keep_refusal(session: Session, refusal: DomainError, **row) -> None:
+    """Record for good that the ledger refused a key; see `db.keep_through_rollback`.
+
+    :raises TransactionConflict: a concurrent unit posted an entry with this key meanwhile.
+    """
+    values = {
+        **row,
+        "kind": REFUSAL_KIND,
+        "memo": "",
+        "refusal": {"kind": row["kind"], "code": refusal.code, "params": refusal.params},
+        "created_at": utc_now(),
+    }
+    if insert_unless_taken(session, JournalEntry, values, unique="idempotency_key"):
+        return
+    kept = session.execute(
+        select(JournalEntry.kind, JournalEntry.request_fingerprint)
+        .where(JournalEntry.idempotency_key == row["idempotency_key"])
+    ).one_or_none()
+    if kept != (REFUSAL_KIND, row["request_fingerprint"]):
+        raise TransactionConflict(idempotency_key=row["idempotency_key"])
 
 
 def post_entry(
@@ -131,6 +162,9 @@ def post_entry(
 ) -> JournalEntry:
     """Post one balanced journal entry, or replay the one its idempotency key already posted.
 
+    A key whose entry was refused for want of points keeps that refusal (`db.keep_through_rollback`):
+    asking again with it is refused again, even once the points are there.
+
     :raises InvalidAmount: an amount is not a non-zero integer.
     :raises UnbalancedEntry: the legs do not sum to zero, or there are fewer than two.
     :raises InsufficientBalance: a debit would take an account below zero; nothing is posted.
@@ -143,7 +177,36 @@ def post_entry(
     if replay is not None:
         return replay
     deltas = _net_amounts_by_account(legs)
+    try:
+        entry = _post_new_entry(
+            session, kind=kind, deltas=deltas, idempotency_key=idempotency_key, fingerprint=fingerprint,
+            memo=memo, reverses_entry_id=reverses_entry_id, actor_user_id=actor_user_id,
+        )
+    except InsufficientBalance as refusal:
+        if idempotency_key is not None:
+            keep_through_rollback(
+                session,
+                partial(
+                    _keep_refusal, refusal=refusal, kind=kind, idempotency_key=idempotency_key,
+                    request_fingerprint=fingerprint, actor_user_id=actor_user_id,
+                ),
+            )
+        raise
+    return entry
 
+
+def _post_new_entry(
+    session: Session,
+    *,
+    kind: str,
+    deltas: dict[int, int],
+    idempotency_key: str | None,
+    fingerprint: str,
+    memo: str,
+    reverses_entry_id: int | None,
+    actor_user_id: int | None,
+) -> JournalEntry:
+    """Insert an entry and its postings and move the stored balances, all or nothing (a savepoint)."""
     with session.begin_nested():
         now = utc_now()
         entry = JournalEntry(
@@ -407,6 +470,7 @@ class InvariantReport:
 
     unbalanced_entries: list[int] = field(default_factory=list)
     entries_with_too_few_postings: list[int] = field(default_factory=list)
+    refusals_with_postings: list[int] = field(default_factory=list)
     balance_mismatches: list[dict] = field(default_factory=list)
     negative_balances: list[dict] = field(default_factory=list)
     non_integer_amounts: int = 0
@@ -419,6 +483,7 @@ class InvariantReport:
         return not (
             self.unbalanced_entries
             or self.entries_with_too_few_postings
+            or self.refusals_with_postings
             or self.balance_mismatches
             or self.negative_balances
             or self.non_integer_amounts
@@ -431,6 +496,7 @@ class InvariantReport:
             "ok": self.ok,
             "unbalanced_entries": self.unbalanced_entries,
             "entries_with_too_few_postings": self.entries_with_too_few_postings,
+            "refusals_with_postings": self.refusals_with_postings,
             "balance_mismatches": self.balance_mismatches,
             "negative_balances": self.negative_balances,
             "non_integer_amounts": self.non_integer_amounts,
@@ -458,7 +524,20 @@ def check_invariants(session: Session, *, sample_limit: int = 100) -> InvariantR
         .subquery()
     )
     report.entries_with_too_few_postings = list(
-        session.scalars(select(posting_counts.c.id).where(posting_counts.c.n < 2).limit(sample_limit))
+        session.scalars(
+            select(posting_counts.c.id)
+            .join(JournalEntry, JournalEntry.id == posting_counts.c.id)
+            .where(posting_counts.c.n < 2, JournalEntry.kind != REFUSAL_KIND)
+            .limit(sample_limit)
+        )
+    )
+    report.refusals_with_postings = list(
+        session.scalars(
+            select(posting_counts.c.id)
+            .join(JournalEntry, JournalEntry.id == posting_counts.c.id)
+            .where(posting_counts.c.n > 0, JournalEntry.kind == REFUSAL_KIND)
+            .limit(sample_limit)
+        )
     )
     sums = (
         select(Posting.account_id, func.sum(Posting.amount).label("total"))

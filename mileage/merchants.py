@@ -484,6 +484,12 @@ def terminal_principal(terminal: Terminal) -> Principal:
     return Principal(role=str(Role.MERCHANT), merchant_id=terminal.merchant_id, terminal_id=terminal.id)
 
 
+def claimed_terminal_scope(session: Session, key_id: str) -> str | None:
+    """Return the caller scope a terminal key id names, before its secret is checked; None if unknown."""
+    terminal_id = session.scalar(select(Terminal.id).where(Terminal.key_id == (key_id or "").strip()))
+    return None if terminal_id is None else Principal(role=str(Role.MERCHANT), terminal_id=terminal_id).scope
+
+
 def authenticate_terminal(session: Session, key_id: str, secret: str) -> Terminal:
     """Return the terminal whose key id and secret match, if it and its shop may trade.
 

@@ -6,12 +6,12 @@ name another volunteer's receipts.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from mileage import donations, expiry
-from mileage.access import ANY_ROLE, IDEMPOTENCY_HEADER, current_principal, idempotent, requires
+from mileage.access import ANY_ROLE, current_principal, idempotent, request_idempotency_key, requires
 from mileage.clock import seoul_today
 from mileage.errors import VolunteerNotLinked
 from mileage.models import CauseStatus
@@ -125,8 +125,8 @@ def list_open_causes(args):
 
 
 @blueprint.route("/me/donations", methods=["POST"])
-@requires("volunteer")
 @idempotent()
+@requires("volunteer")
 @blueprint.arguments(OwnDonationInputSchema)
 @blueprint.response(201, ReceiptSchema)
 def donate(body):
@@ -135,7 +135,7 @@ def donate(body):
     return donations.donate_points(
         get_session(),
         volunteer_id=_my_volunteer_id(),
-        idempotency_key=donations.donation_ledger_key(principal.scope, request.headers[IDEMPOTENCY_HEADER]),
+        idempotency_key=donations.donation_ledger_key(principal.scope, request_idempotency_key()),
         **body,
     )
 

@@ -11,8 +11,8 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
-from mileage.db import MAX_TRANSACTION_ATTEMPTS, is_retryable
-from mileage.errors import DomainError, MalformedJson
+from mileage.db import MAX_TRANSACTION_ATTEMPTS, end_failed_unit, is_retryable
+from mileage.errors import MalformedJson
 
 SUPPORTED_LANGUAGES = ("ko", "en")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -35,9 +35,15 @@ class MileageFlask(Flask):
                 _finish_session(commit=True)
                 return response
             except Exception as exc:
-                _finish_session(commit=isinstance(exc, DomainError) and exc.keeps_changes)
-                if attempt == MAX_TRANSACTION_ATTEMPTS or not is_retryable(exc):
-                    raise
+                failure = exc
+                try:
+                    _end_failed_session(exc)
+                except Exception as finishing_error:
+                    failure = finishing_error
+                if attempt == MAX_TRANSACTION_ATTEMPTS or not is_retryable(failure):
+                    if failure is exc:
+                        raise
+                    raise failure from exc
                 log.info("retrying request after a transaction conflict", extra={"attempt": attempt})
         raise AssertionError("unreachable")
 
@@ -47,6 +53,17 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["mileage.session_factory"]()
     return g.db_session
+
+
+def _end_failed_session(error: BaseException) -> None:
+    """End this request's session after its view raised (see `db.end_failed_unit`)."""
+    session = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        end_failed_unit(session, error)
+    finally:
+        session.close()
 
 
 def _finish_session(*, commit: bool) -> None:

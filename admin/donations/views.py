@@ -3,7 +3,7 @@
 Staff and admins change things; auditors read everything here and change nothing.
 """
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
 from admin.donations.schemas import (
@@ -28,7 +28,7 @@ from admin.donations.schemas import (
     OnBehalfDonationSchema,
 )
 from mileage import donations
-from mileage.access import IDEMPOTENCY_HEADER, current_actor, current_principal, idempotent, requires
+from mileage.access import current_actor, current_principal, idempotent, request_idempotency_key, requires
 from mileage.donations import CampaignSelection, Consent
 from mileage.models import CauseStatus, ConsentMethod, VolunteerStatus
 from mileage.web import get_session
@@ -45,7 +45,7 @@ STAFF_READ = ("staff", "admin", "auditor")
 def _ledger_key(purpose: str) -> str:
     """Return the ledger key derived from this request's Idempotency-Key, scoped to its purpose and caller."""
     return donations.donation_ledger_key(
-        current_principal().scope, request.headers[IDEMPOTENCY_HEADER], purpose=purpose
+        current_principal().scope, request_idempotency_key(), purpose=purpose
     )
 
 
@@ -122,8 +122,8 @@ def list_donations(args):
 
 
 @blueprint.route("/donations", methods=["POST"])
-@requires(*STAFF)
 @idempotent()
+@requires(*STAFF)
 @blueprint.arguments(OnBehalfDonationSchema)
 @blueprint.response(201, DonationSchema)
 def donate_on_behalf(body):
@@ -163,8 +163,8 @@ def list_disbursements(args):
 
 
 @blueprint.route("/disbursements", methods=["POST"])
-@requires(*STAFF)
 @idempotent()
+@requires(*STAFF)
 @blueprint.arguments(DisbursementCreateSchema)
 @blueprint.response(201, DisbursementSchema)
 def record_disbursement(body):
@@ -186,8 +186,8 @@ def list_campaigns(args):
 
 
 @blueprint.route("/campaigns", methods=["POST"])
-@requires(*STAFF)
 @idempotent()
+@requires(*STAFF)
 @blueprint.arguments(CampaignCreateSchema)
 @blueprint.response(201, CampaignSchema)
 def create_campaign(body):

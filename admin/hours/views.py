@@ -140,8 +140,8 @@ def unblock_card(card_id):
 
 
 @blueprint.route("/cards/<int:card_id>/reissue", methods=["POST"])
-@requires(*STAFF)
 @idempotent(required=False)
+@requires(*STAFF)
 @blueprint.response(201, StaffHeldCardSchema)
 def reissue_card(card_id):
     """Replace a card with a new number and move its whole balance to it; return the new card."""
@@ -215,8 +215,8 @@ def list_coordinators(args, organisation_id):
 # --- claims ---------------------------------------------------------------------------------
 
 @blueprint.route("/claims", methods=["POST"])
-@requires(*CLAIM_SUBMITTERS)
 @idempotent(required=False)
+@requires(*CLAIM_SUBMITTERS)
 @blueprint.arguments(StaffClaimSubmitSchema)
 @blueprint.response(201, StaffClaimSchema)
 def submit_claim(body):
@@ -231,8 +231,8 @@ def submit_claim(body):
 
 
 @blueprint.route("/claims/import", methods=["POST"])
-@requires(*CLAIM_SUBMITTERS)
 @idempotent(required=False)
+@requires(*CLAIM_SUBMITTERS)
 @blueprint.arguments(StaffClaimImportArgsSchema, location="query")
 @blueprint.arguments(StaffClaimImportFileSchema, location="files")
 @blueprint.response(200, StaffImportReportSchema)
@@ -276,8 +276,8 @@ def get_claim(claim_id):
 
 
 @blueprint.route("/claims/<int:claim_id>/approve", methods=["POST"])
-@requires(*STAFF)
 @idempotent(required=False)
+@requires(*STAFF)
 @blueprint.response(200, StaffClaimSchema)
 def approve_claim(claim_id):
     """Approve a submitted claim: its points are credited to the volunteer's card once."""
@@ -294,8 +294,8 @@ def reject_claim(body, claim_id):
 
 
 @blueprint.route("/claims/bulk-approve", methods=["POST"])
-@requires(*STAFF)
 @idempotent(required=False)
+@requires(*STAFF)
 @blueprint.arguments(StaffBulkApproveSchema)
 @blueprint.response(200, StaffBulkApproveResultSchema)
 def bulk_approve_claims(body):
@@ -305,8 +305,8 @@ def bulk_approve_claims(body):
 
 
 @blueprint.route("/claims/<int:claim_id>/reverse", methods=["POST"])
-@requires(*STAFF)
 @idempotent(required=False)
+@requires(*STAFF)
 @blueprint.arguments(StaffReasonSchema)
 @blueprint.response(200, StaffClaimSchema)
 def reverse_claim(body, claim_id):

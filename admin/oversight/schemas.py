@@ -42,6 +42,7 @@ class InvariantReportSchema(Schema):
     ok = fields.Boolean(dump_only=True, metadata={"description": "true when nothing below was found"})
     unbalanced_entries = fields.List(fields.Integer(), dump_only=True)
     entries_with_too_few_postings = fields.List(fields.Integer(), dump_only=True)
+    refusals_with_postings = fields.List(fields.Integer(), dump_only=True)
     balance_mismatches = fields.List(fields.Dict(), dump_only=True)
     negative_balances = fields.List(fields.Dict(), dump_only=True)
     non_integer_amounts = fields.Integer(dump_only=True)

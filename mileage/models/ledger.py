@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mileage.clock import utc_now
@@ -27,6 +27,9 @@ class AccountKind(StrEnum):
 # Issuance is the source of all points, so it is the only account whose balance runs negative.
 MAY_GO_NEGATIVE = frozenset({AccountKind.ISSUANCE})
 
+# The kind of a journal row that moves nothing: it records that its idempotency key was refused.
+REFUSAL_KIND = "refusal"
+
 
 class Account(Base):
     """A bucket of points whose stored balance always equals the sum of its postings."""
@@ -45,7 +48,10 @@ class Account(Base):
 
 
 class JournalEntry(Base):
-    """One movement of points: two or more postings that sum to zero. Never updated or deleted."""
+    """One movement of points: two or more postings that sum to zero. Never updated or deleted.
+
+    A row of kind `REFUSAL_KIND` has no postings: its idempotency key was refused, for good.
+    """
 
     __tablename__ = "journal_entries"
 
@@ -61,6 +67,8 @@ class JournalEntry(Base):
     )
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    # Set on refusal rows only: {"kind": what was asked, "code": the error, "params": its parameters}.
+    refusal: Mapped[dict | None] = mapped_column(JSON)
 
     postings: Mapped[list[Posting]] = relationship(
         back_populates="entry", order_by="Posting.id", lazy="selectin"

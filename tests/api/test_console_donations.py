@@ -98,7 +98,9 @@ def test_disbursement_cannot_exceed_what_the_cause_holds(console, make, session)
     refused = console.post(back, {"cause_id": cause.id, "points": "5000", "memo": "쌀 20kg 전달", "_back": back,
                                   "form_key": _form_key(page)})
     assert refused.status_code == 303
-    assert "기부처 잔액(4,000점)보다 많이 전달할 수 없습니다. (요청 5,000점)" in text_of(console.get(back))
+    page = console.get(back)
+    assert "기부처 잔액(4,000점)보다 많이 전달할 수 없습니다. (요청 5,000점)" in text_of(page)
+    # The corrected form is a new submission: the page it comes from carries a new key.
     console.post(back, {"cause_id": cause.id, "points": "2500", "memo": "쌀 20kg 전달", "attachment_ref": "인수증-17",
                         "form_key": _form_key(page)})
     disbursement = session.scalars(select(Disbursement)).one()

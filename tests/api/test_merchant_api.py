@@ -209,16 +209,21 @@ def test_refused_token_for_another_card(client, make, shop, signer):
     refused(redeem(client, shop, crossed), 409, "qr_token_card_mismatch")
 
 
-def test_refused_wrong_pin_which_still_counts_and_frees_the_key(client, session, make, shop):
+def test_a_wrong_pin_is_counted_once_and_is_its_keys_only_answer(client, session, make, shop):
     card = make.card(balance=10_000, pin="2468")
 
     response = redeem(client, shop, card.number, key="printed-1", pin="1111")
 
     refused(response, 401, "wrong_pin")
     assert response.json["message"] == "PIN이 틀렸습니다. (남은 시도 4회)"
+    # The till timed out and sends the same request again: the stored answer, and no second strike.
+    retry = redeem(client, shop, card.number, key="printed-1", pin="1111")
+    assert (retry.status_code, retry.json, retry.headers["Idempotent-Replayed"]) == (401, response.json, "true")
     assert session.scalar(select(Card.pin_failed_attempts).where(Card.id == card.id)) == 1
-    # The corrected retry may reuse the key: a refused request is not remembered.
-    assert redeem(client, shop, card.number, key="printed-1", pin="2468").status_code == 201
+    # The cashier retypes the PIN: that is a new request, with a new key.
+    refused(redeem(client, shop, card.number, key="printed-1", pin="2468"), 409, "idempotency_key_reused")
+    assert redeem(client, shop, card.number, key="printed-2", pin="2468").status_code == 201
+    assert session.scalar(select(Card.pin_failed_attempts).where(Card.id == card.id)) == 0
 
 
 def test_refused_locked_card(client, make, shop):

@@ -5,14 +5,17 @@ threads against a live server for a bounded time; every request that moves point
 Idempotency-Key and is logged with its outcome:
 
 - ok: a 2xx answer; the operation must exist exactly once;
-- refused: a 4xx answer; nothing of it may exist;
+- refused: a final 4xx answer; nothing of it may exist;
 - not_sent: the connection was refused before a byte was sent; nothing of it may exist;
-- unknown: the connection broke after sending, or a 5xx; `retry_unknown` resends it with the same
-  key and body until the answer is definite.
+- unknown: the connection broke after sending, a 5xx, or an answer that invites a retry (a conflict);
+  `retry_unknown` resends it with the same key and body until the answer is definite.
+
+An impatient till gives up on some requests after a few milliseconds, shorter than the server's
+work, and resends at once with the same key: the retry races the original still running.
 
 `check_history` then compares the database with the log: the ledger invariants, each operation
-exactly once, nothing half-applied, shop, cause, holds and card balances equal to the acknowledged
-sums, and no balance ever read below zero.
+exactly once, every key with one final answer (the one stored), nothing half-applied, shop, cause,
+holds and card balances equal to the acknowledged sums, and no balance ever read below zero.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from mileage import ledger
 from mileage.auth import ACCESS, Principal, TokenSigner
+from mileage.errors import all_error_classes
 from mileage.clock import seoul_today
 from mileage.db import make_session_factory, run_in_transaction
 from mileage.models import (
@@ -64,6 +68,13 @@ INITIAL_BALANCE = 8_000
 PIN = "4321"
 # A client that met a failure waits this long, as a real till would, instead of spinning.
 BACK_OFF_SECONDS = 0.2
+# The share of requests an impatient till gives up on after IMPATIENT_TIMEOUTS seconds, then resends.
+IMPATIENCE = 0.25
+IMPATIENT_TIMEOUTS = (0.001, 0.03)
+# Answers that say nothing happened: never an idempotency key's final answer.
+RETRY_INVITING_CODES = frozenset(
+    {cls.code for cls in all_error_classes() if cls.invites_retry} | {"too_many_requests", "database_unavailable"}
+)
 
 # What the clients do, and how often (relative weights).
 MIX = {
@@ -100,6 +111,8 @@ class MerchantSeed:
     merchant_id: int
     account_id: int
     terminal_ids: list[int]
+    # terminal id -> (key id, secret), for `Authorization: Terminal <key id>:<secret>`
+    credentials: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,8 +143,13 @@ def seed_world(engine) -> World:
         merchants = []
         for _ in range(MERCHANTS):
             merchant = make.merchant()
-            terminals = [make.terminal(merchant).terminal.id for _ in range(TERMINALS_PER_MERCHANT)]
-            merchants.append(MerchantSeed(merchant.id, merchant.account_id, terminals))
+            terminals = [make.terminal(merchant) for _ in range(TERMINALS_PER_MERCHANT)]
+            merchants.append(
+                MerchantSeed(
+                    merchant.id, merchant.account_id, [made.terminal.id for made in terminals],
+                    {made.terminal.id: (made.terminal.key_id, made.secret) for made in terminals},
+                )
+            )
         causes = {}
         for _ in range(CAUSES):
             cause = make.cause()
@@ -173,6 +191,14 @@ class Reply:
         except ValueError:
             return None
 
+    @property
+    def is_final(self) -> bool:
+        """Tell whether this answer is final: a success, or a refusal that does not invite a retry."""
+        if 200 <= self.status < 300:
+            return True
+        body = self.json()
+        return 400 <= self.status < 500 and isinstance(body, dict) and body.get("code") not in RETRY_INVITING_CODES
+
 
 class HttpClient:
     """One keep-alive connection to the server; every failure is classified as not sent or unknown."""
@@ -182,8 +208,11 @@ class HttpClient:
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
         self.connection: http.client.HTTPConnection | None = None
 
-    def send(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Reply:
-        """Send one request and return the reply.
+    def send(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+        *, timeout: float | None = None,
+    ) -> Reply:
+        """Send one request and return the reply, giving up after `timeout` seconds if given.
 
         :raises NotSent:
         :raises Indeterminate:
@@ -199,6 +228,9 @@ class HttpClient:
         if body is not None:
             all_headers["Content-Type"] = "application/json"
         try:
+            self.connection.timeout = timeout or self.timeout
+            if self.connection.sock is not None:
+                self.connection.sock.settimeout(self.connection.timeout)
             self.connection.request(method, path, body=body, headers=all_headers)
             response = self.connection.getresponse()
             data = response.read()
@@ -238,6 +270,8 @@ class Operation:
     status: int | None = None
     reply: dict | None = None
     answers: list = field(default_factory=list)
+    # Every final answer the client got for this key, (status, body): all must be the same one.
+    final_answers: list[tuple[int, dict]] = field(default_factory=list)
 
     @property
     def scoped_key(self) -> str:
@@ -257,8 +291,9 @@ class ServerError:
 class Workload:
     """Client threads running a random mix against a server for a bounded time."""
 
-    def __init__(self, world: World, base_url: Callable[[], str], *, seed: int = 0):
+    def __init__(self, world: World, base_url: Callable[[], str], *, seed: int = 0, impatience: float = IMPATIENCE):
         self.world = world
+        self.impatience = impatience
         self.base_url = base_url
         self.random = random.Random(seed)
         self.signer = TokenSigner(TOKEN_SIGNING_KEY, access_ttl=timedelta(hours=2))
@@ -268,6 +303,7 @@ class Workload:
         self.server_errors: list[ServerError] = []
         self.timeline: list[tuple[float, int]] = []  # (monotonic time, HTTP status) of every answer
         self.current_cards = {v.volunteer_id: (v.card_id, v.card_number) for v in world.volunteers}
+        self.impatient_retries = 0
         self.redemptions: list[dict] = []
         self.open_holds: list[dict] = []
         self.pending_claims = list(world.claims)
@@ -354,14 +390,26 @@ class Workload:
             if reply.status >= 500:
                 self.server_errors.append(ServerError(reply.status, reply.body, time.monotonic()))
 
-    def execute(self, client: HttpClient, op: Operation) -> Operation:
+    def submit(self, client: HttpClient, op: Operation, rng: random.Random) -> Operation:
+        """Send an operation as a till would: now and then it gives up early and resends at once."""
+        if rng.random() >= self.impatience:
+            return self.execute(client, op)
+        try:
+            return self.execute(client, op, timeout=rng.uniform(*IMPATIENT_TIMEOUTS))
+        except Indeterminate:
+            # The first attempt may still be running on the server: this retry races it.
+            with self.lock:
+                self.impatient_retries += 1
+            return self.execute(client, op)
+
+    def execute(self, client: HttpClient, op: Operation, *, timeout: float | None = None) -> Operation:
         """Send an operation once and log its outcome (a fresh operation is logged first)."""
         with self.lock:
             if op.outcome == "pending":
                 self.operations.append(op)
         headers = {"Authorization": f"Bearer {self.token_for(op.principal)}", "Idempotency-Key": op.key}
         try:
-            reply = client.send(op.method, op.path, op.body, headers)
+            reply = client.send(op.method, op.path, op.body, headers, timeout=timeout)
         except NotSent:
             if op.outcome in ("pending", "not_sent"):
                 op.outcome = "not_sent"
@@ -375,13 +423,15 @@ class Workload:
         op.status = reply.status
         op.reply = reply.json()
         op.answers.append(reply.status)
+        if reply.is_final:
+            op.final_answers.append((reply.status, op.reply))
         if 200 <= reply.status < 300:
             op.outcome = "ok"
             self._acknowledged(op)
-        elif 400 <= reply.status < 500:
+        elif reply.is_final:
             op.outcome = "refused"
         else:
-            op.outcome = "unknown"
+            op.outcome = "unknown"  # nothing happened yet, or the original still runs: ask again
         return op
 
     # the operations
@@ -423,7 +473,7 @@ class Workload:
             principal=self.terminal(merchant, rng), key=_new_key(),
             volunteer_id=seed.volunteer_id, merchant_id=merchant.merchant_id,
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _do_authorize(self, client: HttpClient, rng: random.Random) -> None:
         self._do_redeem(client, rng, kind="authorize", path="/merchant/holds")
@@ -444,7 +494,7 @@ class Workload:
             principal=hold["principal"], key=_new_key(), volunteer_id=hold["volunteer_id"],
             merchant_id=hold["merchant_id"], hold_id=hold["id"], hold_amount=hold["amount"],
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _do_void(self, client: HttpClient, rng: random.Random) -> None:
         hold = self._pick_hold(rng)
@@ -455,7 +505,7 @@ class Workload:
             principal=hold["principal"], key=_new_key(), volunteer_id=hold["volunteer_id"],
             merchant_id=hold["merchant_id"], hold_id=hold["id"], hold_amount=hold["amount"],
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _do_refund(self, client: HttpClient, rng: random.Random) -> None:
         with self.lock:
@@ -472,7 +522,7 @@ class Workload:
             body=_json(body), principal=self.terminal(merchant, rng), key=_new_key(),
             volunteer_id=redemption["volunteer_id"], merchant_id=merchant.merchant_id,
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _do_donate(self, client: HttpClient, rng: random.Random) -> None:
         seed = self._volunteer(rng)
@@ -483,7 +533,7 @@ class Workload:
             principal=self.volunteer_principal(seed), key=_new_key(), volunteer_id=seed.volunteer_id,
             cause_id=cause_id,
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _do_donate_for(self, client: HttpClient, rng: random.Random) -> None:
         """Staff convert a volunteer's points into a donation on their behalf, with written consent."""
@@ -497,7 +547,7 @@ class Workload:
             kind="donate", method="POST", path=DONATION_ON_BEHALF_ROUTE, body=_json(body),
             principal=self.staff(), key=_new_key(), volunteer_id=seed.volunteer_id, cause_id=cause_id,
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _do_approve(self, client: HttpClient, rng: random.Random) -> None:
         with self.lock:
@@ -509,7 +559,7 @@ class Workload:
             kind="approve", method="POST", path=f"/admin/claims/{claim_id}/approve", body=None,
             principal=self.staff(), key=_new_key(), volunteer_id=volunteer_id, claim_id=claim_id,
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _do_reissue(self, client: HttpClient, rng: random.Random) -> None:
         seed = rng.choice(self.world.volunteers)
@@ -519,7 +569,7 @@ class Workload:
             kind="reissue", method="POST", path=f"/admin/cards/{card_id}/reissue", body=None,
             principal=self.staff(), key=_new_key(), volunteer_id=seed.volunteer_id, card_id=card_id,
         )
-        self.execute(client, op)
+        self.submit(client, op, rng)
 
     def _acknowledged(self, op: Operation) -> None:
         """Update what the clients know after an acknowledged operation."""
@@ -566,20 +616,20 @@ class Workload:
         finally:
             client.close()
 
-    def replay_acknowledged(self, *, sample: int = 100) -> list[str]:
-        """Resend acknowledged operations with their keys, as a client that lost the answer would.
+    def replay_answered(self, *, sample: int = 100) -> list[str]:
+        """Resend operations that got a final answer with their keys, as a till that lost the answer would.
 
-        Each must get the first answer again, marked as a replay; `check_history` then shows that
-        nothing was posted twice. Returns what went wrong.
+        Each must get that answer again, success or refusal, marked as a replay; `check_history` then
+        shows that nothing was posted twice. Returns what went wrong.
         """
-        acknowledged = [op for op in self.operations if op.outcome == "ok"]
+        answered = [op for op in self.operations if op.final_answers]
         problems = []
         client = HttpClient(self.base_url())
         try:
-            for op in self.random.sample(acknowledged, min(sample, len(acknowledged))):
+            for op in self.random.sample(answered, min(sample, len(answered))):
                 headers = {"Authorization": f"Bearer {self.token_for(op.principal)}", "Idempotency-Key": op.key}
                 reply = client.send(op.method, op.path, op.body, headers)
-                if (reply.status, reply.json()) != (op.status, op.reply) or reply.headers.get(
+                if (reply.status, reply.json()) != op.final_answers[0] or reply.headers.get(
                     "idempotent-replayed"
                 ) != "true":
                     problems.append(f"{op.kind} {op.key} replayed as {reply.status} {reply.body[:200]!r}")
@@ -594,7 +644,8 @@ class Workload:
             f"{op.kind}:{(op.reply or {}).get('code')}" for op in self.operations if op.outcome == "refused"
         )
         return {
-            "operations": len(self.operations), "reads": len(self.reads), **dict(sorted(counts.items())),
+            "operations": len(self.operations), "reads": len(self.reads), "impatient_retries": self.impatient_retries,
+            **dict(sorted(counts.items())),
             "refusals": dict(refusals.most_common()),
         }
 
@@ -627,6 +678,7 @@ def check_history(engine, world: World, workload: Workload, *, server_errors_all
         report = ledger.check_invariants(session)
         if not report.ok:
             problems.append(f"ledger invariants broken: {report.as_dict()}")
+        problems += _check_one_answer_per_key(session, ops)
         problems += _check_each_operation(session, ops)
         problems += _check_nothing_half_applied(session, ops)
         problems += _check_balances(session, world, ops)
@@ -637,26 +689,40 @@ def check_history(engine, world: World, workload: Workload, *, server_errors_all
 
 
 def _entries_with_client_key(session: Session, key: str) -> list[JournalEntry]:
-    return list(session.scalars(select(JournalEntry).where(JournalEntry.idempotency_key.like(f"%:{key}"))))
+    """The entries that moved points for a client's key (a refusal row moves nothing)."""
+    return list(
+        session.scalars(
+            select(JournalEntry).where(JournalEntry.idempotency_key.like(f"%:{key}"), JournalEntry.kind != "refusal")
+        )
+    )
+
+
+def _check_one_answer_per_key(session: Session, ops: list[Operation]) -> list[str]:
+    """Every key got one final answer however often it was sent, and that answer is the one stored."""
+    problems = []
+    stored = {
+        scoped_key: (status, json.loads(body) if body else None)
+        for scoped_key, status, body in session.execute(
+            select(IdempotentRequest.scoped_key, IdempotentRequest.status_code, IdempotentRequest.response_body)
+            .where(IdempotentRequest.scoped_key.in_([op.scoped_key for op in ops]))
+        )
+    }
+    for op in ops:
+        answers = {json.dumps(answer, sort_keys=True) for answer in op.final_answers}
+        if len(answers) > 1:
+            problems.append(f"{op.kind} {op.key}: {len(answers)} different answers {op.final_answers[:3]}")
+        elif op.final_answers and stored.get(op.scoped_key) != op.final_answers[0]:
+            problems.append(f"{op.kind} {op.key}: answered {op.final_answers[0]}, stored {stored.get(op.scoped_key)}")
+        elif not op.final_answers and op.scoped_key in stored:
+            problems.append(f"{op.kind} {op.key}: no final answer seen, but one is stored {stored[op.scoped_key]}")
+    return problems
 
 
 def _check_each_operation(session: Session, ops: list[Operation]) -> list[str]:
     """Every acknowledged operation exists exactly once, as acknowledged; every refused one not at all."""
     problems = []
-    scoped_keys = [op.scoped_key for op in ops]
-    stored = dict(
-        session.execute(
-            select(IdempotentRequest.scoped_key, IdempotentRequest.status_code).where(
-                IdempotentRequest.scoped_key.in_(scoped_keys)
-            )
-        ).all()
-    )
     for op in ops:
         done = op.outcome == "ok"
-        if done and not 200 <= stored.get(op.scoped_key, 0) < 300:
-            problems.append(f"{op.kind} {op.key}: acknowledged but its idempotent response is not stored")
-        if not done and op.scoped_key in stored:
-            problems.append(f"{op.kind} {op.key}: {op.outcome} but a response is stored ({stored[op.scoped_key]})")
         if op.kind in LEDGER_KEY_KINDS:
             model = LEDGER_KEY_KINDS[op.kind]
             entries = _entries_with_client_key(session, op.key)

@@ -16,5 +16,6 @@ def test_sixteen_clients_moving_points_leave_every_acknowledged_operation_exactl
     summary = workload.summary()
     print(summary)
     assert summary.get("redeem:ok", 0) >= 20 and summary.get("approve:ok", 0) >= 5, summary
+    assert summary["impatient_retries"] >= 10, "retries raced their originals, or this test proved nothing"
     # Any 5xx answer is reported here too, with everything else the check finds.
     assert check_history(bank.engine, bank.world, workload) == []

@@ -27,7 +27,7 @@ def test_killing_a_worker_and_then_the_master_loses_nothing_and_doubles_nothing(
     cut_off = len(workload.unresolved())
     workload.retry_unknown()
     # A request can commit and lose its answer; the client's retry must then get that answer back.
-    replay_problems = workload.replay_acknowledged()
+    replay_problems = workload.replay_answered()
 
     summary = workload.summary()
     print({"killed_worker": killed, "unknown_after_crashes": cut_off, **summary})
