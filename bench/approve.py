@@ -30,12 +30,15 @@ from bench.ceiling import bracketed_ceiling, pgbench
 from bench.client import JsonClient
 from bench.common import cpu_probe_for, progress, report, server_url
 from bench.seed import seed_cards
-from mileage import ledger, users
-from mileage.claims import DEFAULT_POLICY, create_organisation
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.claims.rules import DEFAULT_POLICY
 from mileage.clock import seoul_today
 from mileage.db import make_engine, make_session_factory, run_in_transaction
 from mileage.migrations_runner import upgrade_database
 from mileage.models import Account, Card, Claim, ClaimState, Role
+from mileage.people import users
+from mileage.people.organisations import create_organisation
 from tests.support.databases import scratch_database
 from tests.support.gunicorn import GunicornServer
 
@@ -57,8 +60,8 @@ def seed_claims(engine, sessions, count: int) -> tuple[list[int], int]:
     cards = seed_cards(engine, volunteers, balance=0)
 
     def staff_and_place(session):
-        staff = users.create_user(session, username="bench-staff", password=STAFF_PASSWORD, role=str(Role.STAFF))
-        return staff.id, create_organisation(session, name="노원구 자원봉사센터").id
+        staff = users.create_user(session, username="bench-staff", password=STAFF_PASSWORD, role=str(Role.STAFF), actor=SYSTEM_ACTOR)
+        return staff.id, create_organisation(session, name="노원구 자원봉사센터", actor=SYSTEM_ACTOR).id
 
     staff_id, organisation_id = run_in_transaction(sessions, staff_and_place)
     with engine.begin() as connection:

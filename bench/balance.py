@@ -14,9 +14,12 @@ import argparse
 from sqlalchemy import text
 
 from bench.common import median, percentile, progress, report, server_url, time_calls
-from mileage import cards, ledger
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle
 from mileage.db import make_engine, make_session_factory, run_in_transaction
 from mileage.migrations_runner import upgrade_database
+from mileage.people import volunteers
 from tests.support.databases import scratch_database
 
 FILL_SQL = """
@@ -70,9 +73,11 @@ def main() -> None:
         sessions = make_session_factory(engine)
 
         def two_cards(session):
-            small = cards.register_volunteer(session, name="김소수", phone="010-0000-0010")
-            large = cards.register_volunteer(session, name="이다수", phone="010-0000-1000")
-            small, large = cards.issue_card(session, small.id), cards.issue_card(session, large.id)
+            small, large = (
+                volunteers.enrol_volunteer(session, name=name, phone=phone, actor=SYSTEM_ACTOR).volunteer
+                for name, phone in (("김소수", "010-0000-0010"), ("이다수", "010-0000-1000"))
+            )
+            small, large = (lifecycle.issue_card(session, each.id, actor=SYSTEM_ACTOR).card for each in (small, large))
             return small.account_id, large.account_id, ledger.system_account(session, "issuance").id
 
         small_account, large_account, issuance = run_in_transaction(sessions, two_cards)

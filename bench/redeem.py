@@ -41,14 +41,16 @@ from bench.ceiling import bracketed_ceiling, pgbench
 from bench.client import JsonClient
 from bench.common import cpu_probe_for, median, percentile, progress, report, server_url
 from bench.seed import SeededCard, seed_cards
-from mileage import ledger, merchants
+from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
-from mileage.auth import TokenSigner
+from mileage.cards.qr import issue_qr_token
 from mileage.db import make_engine, make_session_factory, run_in_transaction
 from mileage.hashing import hash_secret
 from mileage.migrations_runner import upgrade_database
 from mileage.models import MerchantStatus, Redemption
-from mileage.qr_tokens import issue_qr_token
+from mileage.people.tokens import TokenSigner
+from mileage.shops import merchants, offers
+from mileage.shops import terminals as shops_terminals
 from tests.support.databases import scratch_database
 from tests.support.gunicorn import GunicornServer
 
@@ -93,12 +95,12 @@ def seed_shops(sessions, count: int) -> tuple[list[tuple[int, str]], str]:
                 session, name=f"노원 상점 {n}", category="음식점", actor=SYSTEM_ACTOR,
                 business_number=first_nine + str(merchants.business_number_check_digit(first_nine)),
             )
-            merchants.set_offer(
+            offers.set_offer(
                 session, merchant.id, actor=SYSTEM_ACTOR,
                 rate_bp=300 + 100 * (n % 8), max_discount=1000 + 500 * (n % 5), min_purchase=1000 * (n % 3),
             )
             merchants.change_merchant_status(session, merchant.id, MerchantStatus.ACTIVE, actor=SYSTEM_ACTOR)
-            key_id = merchants.TERMINAL_KEY_PREFIX + secrets.token_hex(8)
+            key_id = shops_terminals.TERMINAL_KEY_PREFIX + secrets.token_hex(8)
             session.execute(
                 text(
                     "INSERT INTO merchant_terminals (merchant_id, label, key_id, secret_hash, created_at)"

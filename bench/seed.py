@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from mileage.cards import CARD_NUMBER_PREFIX, luhn_check_digit
+from mileage.cards.numbers import CARD_NUMBER_PREFIX, luhn_check_digit
 from mileage.models import AccountKind
 
 SEED_TABLES = ("volunteers", "accounts", "cards", "journal_entries", "postings")

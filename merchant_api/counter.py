@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request
 
-from mileage.web import SUPPORTED_LANGUAGES, request_language
+from mileage.http.boundary import SUPPORTED_LANGUAGES, request_language
 
 blueprint = Blueprint(
     "counter_page",

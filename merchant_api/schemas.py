@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from mileage.claim_desk import format_clock_time
-from mileage.merchants import weekday_names
+from mileage.cards.qr import MAX_SCANNED_LENGTH
+from mileage.claims.submission import format_clock_time
 from mileage.pagination import MAX_PAGE_SIZE
-from mileage.qr_tokens import MAX_SCANNED_LENGTH
+from mileage.shops.offers import weekday_names
 
 # Ten billion won is far past any purchase at a district shop, and far inside a BIGINT.
 MAX_AMOUNT = 10_000_000_000

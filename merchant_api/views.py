@@ -29,8 +29,9 @@ from merchant_api.schemas import (
     MerchantTokenRequestSchema,
     MerchantTokenSchema,
 )
-from mileage import merchants, redemptions, settlement
-from mileage.access import (
+from mileage.clock import seoul_today
+from mileage.http.boundary import get_session
+from mileage.http.callers import (
     bearer_principal,
     current_principal,
     idempotent,
@@ -38,12 +39,11 @@ from mileage.access import (
     requires,
     token_signer,
 )
-from mileage.auth import Principal
-from mileage.clock import seoul_today
-from mileage.limits import limiter
+from mileage.http.limits import limiter
+from mileage.http.schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
 from mileage.models import PeriodKind
-from mileage.settlement_schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
-from mileage.web import get_session
+from mileage.people.tokens import Principal
+from mileage.shops import counter, holds, offers, redemptions, settlement, terminals
 
 # format=csv answers with a spreadsheet instead of JSON.
 CSV_SCHEMA = {"type": "string", "description": "UTF-8 CSV with a byte-order mark"}
@@ -74,7 +74,7 @@ def _choose_terminal_authentication():
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == TERMINAL_SCHEME:
         key_id, _, secret = credentials.strip().partition(":")
-        g.claimed_scope = partial(merchants.claimed_terminal_scope, get_session(), key_id)
+        g.claimed_scope = partial(terminals.claimed_terminal_scope, get_session(), key_id)
         g.authenticate_caller = partial(_terminal_by_secret, key_id, secret)
     else:
         g.claimed_scope = lambda: bearer_principal().scope
@@ -82,8 +82,8 @@ def _choose_terminal_authentication():
 
 
 def _terminal_by_secret(key_id: str, secret: str) -> Principal:
-    g.terminal = merchants.authenticate_terminal(get_session(), key_id, secret)
-    return merchants.terminal_principal(g.terminal)
+    g.terminal = terminals.authenticate_terminal(get_session(), key_id, secret)
+    return terminals.terminal_principal(g.terminal)
 
 
 def _terminal_by_token() -> Principal:
@@ -92,18 +92,18 @@ def _terminal_by_token() -> Principal:
         # An access token outlives a suspension by minutes; this check does not. Holding the
         # terminal (and its shop) for the request keeps them in the session, so the services'
         # own check and the receipt find them there instead of reading them again.
-        g.terminal = merchants.ensure_terminal_may_trade(get_session(), principal.merchant_id, principal.terminal_id)
+        g.terminal = terminals.ensure_terminal_may_trade(get_session(), principal.merchant_id, principal.terminal_id)
     return principal
 
 
-def _till() -> redemptions.Till:
+def _till() -> counter.Till:
     principal = current_principal()
-    return redemptions.Till(merchant_id=principal.merchant_id, terminal_id=principal.terminal_id)
+    return counter.Till(merchant_id=principal.merchant_id, terminal_id=principal.terminal_id)
 
 
-def _policy() -> redemptions.RedemptionPolicy:
+def _policy() -> counter.RedemptionPolicy:
     config = current_app.config
-    return redemptions.RedemptionPolicy(
+    return counter.RedemptionPolicy(
         refund_window_days=int(config["REFUND_WINDOW_DAYS"]), hold_minutes=int(config["HOLD_MINUTES"])
     )
 
@@ -137,7 +137,7 @@ def _failed_credentials(response) -> bool:
 @blueprint.doc(security=[])
 def issue_token(body):
     """Exchange a terminal's key id and secret for a short-lived access token (role merchant)."""
-    return merchants.issue_terminal_token(get_session(), token_signer(), body["key_id"], body["secret"])
+    return terminals.issue_terminal_token(get_session(), token_signer(), body["key_id"], body["secret"])
 
 
 @blueprint.route("/me", methods=["GET"])
@@ -148,8 +148,8 @@ def who_am_i():
     principal = current_principal()
     session = get_session()
     return {
-        "terminal": merchants.get_terminal(session, principal.terminal_id),
-        "offer": merchants.find_current_offer(session, principal.merchant_id),
+        "terminal": terminals.get_terminal(session, principal.terminal_id),
+        "offer": offers.find_current_offer(session, principal.merchant_id),
     }
 
 
@@ -245,7 +245,7 @@ def list_refunds(args):
 @blueprint.response(201, MerchantHoldSchema)
 def authorize_hold(body):
     """Hold a discount's points for a sale whose final amount comes later (Idempotency-Key required)."""
-    return redemptions.authorize_hold(
+    return holds.authorize_hold(
         get_session(), token_signer(), _till(),
         scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
         pin=body["pin"], idempotency_key=request_idempotency_key(), policy=_policy(),
@@ -257,7 +257,7 @@ def authorize_hold(body):
 @blueprint.response(200, MerchantHoldSchema)
 def get_hold(hold_id):
     """Return one of this shop's holds."""
-    return redemptions.get_hold(get_session(), _till(), hold_id)
+    return holds.get_hold(get_session(), _till(), hold_id)
 
 
 @blueprint.route("/holds/<int:hold_id>/capture", methods=["POST"])
@@ -267,7 +267,7 @@ def get_hold(hold_id):
 @blueprint.response(201, MerchantReceiptSchema)
 def capture_hold(body, hold_id):
     """Capture all of a live hold or part of it as the discount; the rest returns to the card."""
-    return redemptions.capture_hold(
+    return holds.capture_hold(
         get_session(), _till(), hold_id, amount=body["amount"], final_purchase_amount=body["purchase_amount"]
     )
 
@@ -278,7 +278,7 @@ def capture_hold(body, hold_id):
 @blueprint.response(200, MerchantHoldSchema)
 def void_hold(hold_id):
     """Release a hold; its points return to the card."""
-    return redemptions.void_hold(get_session(), _till(), hold_id)
+    return holds.void_hold(get_session(), _till(), hold_id)
 
 
 # --- totals ---------------------------------------------------------------------------------

@@ -7,11 +7,14 @@ from datetime import timedelta
 
 from flask import Flask
 
-from mileage.auth import TokenSigner
 from mileage.config import load_config
 from mileage.db import make_engine, make_session_factory
-from mileage.http_errors import register_error_handlers
-from mileage.web import MileageFlask, init_request_boundary
+from mileage.http.boundary import MileageFlask, init_request_boundary
+from mileage.http.docs import blueprint as docs_blueprint
+from mileage.http.errors import ErrorEnvelopeSchema, register_error_handlers
+from mileage.http.health import blueprint as health_blueprint
+from mileage.http.limits import limiter
+from mileage.people.tokens import TokenSigner
 
 API_SETTINGS = {
     "API_TITLE": "Volunteer Mileage API",
@@ -65,11 +68,7 @@ def _register_api(app: Flask) -> None:
 
     from admin import register_admin
     from merchant_api import register_merchant_api
-    from mileage.api_docs import blueprint as docs_blueprint
     from mileage.auth_api.views import blueprint as auth_blueprint
-    from mileage.health import blueprint as health_blueprint
-    from mileage.http_errors import ErrorEnvelopeSchema
-    from mileage.limits import limiter
     from mileage.volunteer_api import register_volunteer_api
 
     class MileageApi(Api):

@@ -62,8 +62,9 @@ def db_downgrade(revision: str) -> None:
 @click.option("--volunteer-id", type=int, default=None, help="For a volunteer.")
 def create_user_command(username, role, password, display_name, organisation_id, volunteer_id) -> None:
     """Create a user who can sign in."""
+    from mileage.audit import SYSTEM_ACTOR
     from mileage.errors import DomainError
-    from mileage.users import create_user
+    from mileage.people.users import create_user
 
     app = _app()
     try:
@@ -77,6 +78,7 @@ def create_user_command(username, role, password, display_name, organisation_id,
                 display_name=display_name,
                 organisation_id=organisation_id,
                 volunteer_id=volunteer_id,
+                actor=SYSTEM_ACTOR,
             ),
         )
     except DomainError as error:
@@ -87,7 +89,7 @@ def create_user_command(username, role, password, display_name, organisation_id,
 @main.command("demo")
 def demo_command() -> None:
     """Migrate the database and load realistic demo data (once)."""
-    from mileage.demo import load_demo_data
+    from mileage.demo.data import load_demo_data
     from mileage.migrations_runner import upgrade_database
 
     app = _app()
@@ -147,7 +149,7 @@ def expire_command(as_of) -> None:
 def run_campaign_command(campaign_id: int) -> None:
     """Run or resume a donation campaign; volunteers already done are never posted again."""
     from mileage.audit import SYSTEM_ACTOR
-    from mileage.donations import run_campaign
+    from mileage.donations.campaigns import run_campaign
     from mileage.errors import DomainError
 
     app = _app()
@@ -166,7 +168,7 @@ def run_campaign_command(campaign_id: int) -> None:
 @click.option("--batch", default=100, show_default=True, help="Holds released per transaction.")
 def sweep_holds_command(batch: int) -> None:
     """Release partner-shop holds past their expiry, returning the points to the cards; safe to rerun."""
-    from mileage.redemptions import sweep_expired_holds
+    from mileage.shops.holds import sweep_expired_holds
 
     factory = _session_factory(_app())
     released = 0

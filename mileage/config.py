@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from mileage.claims import ClaimPolicy
+from mileage.claims.rules import ClaimPolicy
 
 GENERATED_SECRETS_FILE = "dev-secrets.json"
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TOKEN_SIGNING_KEY", "DATABASE_URL")

@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session, aliased
 
 from mileage.clock import SEOUL, seoul_day_start, seoul_today, utc_now
 from mileage.db import run_in_transaction
-from mileage.donations import Consent, get_cause, record_donation
+from mileage.donations.causes import get_cause
+from mileage.donations.donate import Consent, record_donation
 from mileage.errors import CauseClosed, ExpiryDateInFuture
 from mileage.ledger import Leg, post_entry, system_account
 from mileage.models import (
@@ -47,6 +48,7 @@ from mileage.models import (
     CauseStatus,
     ConsentMethod,
     DonationChannel,
+    EntryKind,
     ExpiryDonationChoice,
     JournalEntry,
     Posting,
@@ -183,7 +185,7 @@ def expire_volunteer_points(
     target_id = cause.account_id if cause else system_account(session, AccountKind.EXPIRED).id
     entry = post_entry(
         session,
-        kind="expiry_donation" if cause else "expiry",
+        kind=EntryKind.EXPIRY_DONATION if cause else EntryKind.EXPIRY,
         legs=[*legs, Leg(target_id, due)],
         idempotency_key=key,
         memo=f"points credited before {cutoff.astimezone(SEOUL).date()} expire as of {as_of}",

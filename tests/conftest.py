@@ -99,7 +99,7 @@ def make(session) -> Factories:
 @pytest.fixture
 def login(app):
     """Return Authorization headers carrying an access token for a user or principal."""
-    from mileage.auth import Principal, issue_access_token
+    from mileage.people.tokens import Principal, issue_access_token
 
     def headers_for(who, **extra_headers) -> dict:
         principal = who if isinstance(who, Principal) else Principal.of_user(who)

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session, selectinload
 from admin.console import forms
 from admin.console.i18n import console_language, t
 from admin.console.navigation import redirect_back
-from mileage import claim_desk, organisations
-from mileage.access import current_actor
-from mileage.claims import ClaimPolicy
+from mileage.claims import review, submission
+from mileage.claims.rules import ClaimPolicy
 from mileage.errors import ClaimNotFound
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor
 from mileage.models import Claim, ClaimState
 from mileage.pagination import Page, fetch_page
-from mileage.web import get_session
+from mileage.people import organisations
 
 blueprint = Blueprint("claims", __name__, url_prefix="/claims")
 
@@ -112,7 +113,7 @@ def queue():
         categories=COMMON_CATEGORIES,
         reject_reasons=COMMON_REJECT_REASONS,
         policy=_policy(),
-        format_clock_time=claim_desk.format_clock_time,
+        format_clock_time=submission.format_clock_time,
     )
 
 
@@ -123,11 +124,11 @@ def approve():
     if not claim_ids:
         raise forms.FormInvalid(field=t("claims.selection"))
     session = get_session()
-    result = claim_desk.approve_claims(session, claim_ids, actor=current_actor(), policy=_policy())
+    result = review.approve_claims(session, claim_ids, actor=current_actor(), policy=_policy())
     failures = []
     for claim_id, error in result.failed.items():
         try:
-            claim = claim_desk.get_claim_in_scope(session, claim_id)
+            claim = review.get_claim_in_scope(session, claim_id)
         except ClaimNotFound:
             claim = None
         failures.append((claim_id, claim, error.message(console_language())))
@@ -136,14 +137,14 @@ def approve():
         approved=result.approved,
         failures=failures,
         total_points=sum(claim.points or 0 for claim in result.approved),
-        format_clock_time=claim_desk.format_clock_time,
+        format_clock_time=submission.format_clock_time,
     )
 
 
 @blueprint.post("/<int:claim_id>/reject")
 def reject(claim_id: int):
     """Reject one claim with the reason the volunteer will read."""
-    claim = claim_desk.reject_claim(
+    claim = review.reject_claim(
         get_session(), claim_id, actor=current_actor(), reason=request.form.get("reason", "")
     )
     flash(t("claims.rejected", id=claim.id, name=claim.volunteer.name), "success")
@@ -154,9 +155,9 @@ def reject(claim_id: int):
 def reverse(claim_id: int):
     """Take back an approved claim's points, as far as the card still holds them."""
     reason = forms.text("reason", label="claims.reverse_reason", required=True, max_length=500)
-    claim = claim_desk.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=reason)
+    claim = review.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=reason)
     flash(
-        t("claims.reversed", id=claim.id, recovered=f"{claim_desk.recovered_points(claim) or 0:,}",
+        t("claims.reversed", id=claim.id, recovered=f"{review.recovered_points(claim) or 0:,}",
           unrecovered=f"{claim.unrecovered_points or 0:,}"),
         "success",
     )

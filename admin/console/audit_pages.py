@@ -7,10 +7,10 @@ import json
 from flask import Blueprint, render_template, request
 
 from admin.console import forms
-from mileage import users
 from mileage.audit import find_audit_events
 from mileage.errors import UserNotFound
-from mileage.web import get_session
+from mileage.http.boundary import get_session
+from mileage.people import users
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -7,10 +7,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from admin.console import forms
 from admin.console.i18n import t
 from admin.console.navigation import redirect_back
-from mileage import donations, organisations
-from mileage.access import current_actor
+from mileage.donations import campaigns as donations_campaigns
+from mileage.donations import causes as donations_causes
+from mileage.donations import disbursements as donations_disbursements
+from mileage.donations import donate
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor
 from mileage.models import CampaignItemState, CampaignState, CauseStatus, ConsentMethod
-from mileage.web import get_session
+from mileage.people import organisations
 
 blueprint = Blueprint("donations", __name__, url_prefix="/donations")
 
@@ -20,7 +24,7 @@ CAMPAIGN_AMOUNT_MODES = ("fixed", "whole")
 
 def active_causes(session) -> list:
     """Return the causes open to donations (a district has far fewer than one page of them)."""
-    return [summary.cause for summary in donations.list_causes(session, status=CauseStatus.ACTIVE, limit=200).items]
+    return [summary.cause for summary in donations_causes.list_causes(session, status=CauseStatus.ACTIVE, limit=200).items]
 
 
 # --- causes ---------------------------------------------------------------------------------
@@ -29,7 +33,7 @@ def active_causes(session) -> list:
 def causes():
     """List causes with what each holds, has received and has handed over."""
     status = forms.choice("status", list(CauseStatus), label="causes.status", required=False, where="args")
-    page = donations.list_causes(
+    page = donations_causes.list_causes(
         get_session(), status=CauseStatus(status) if status else None, limit=PAGE_SIZE,
         cursor=request.args.get("cursor") or None,
     )
@@ -39,7 +43,7 @@ def causes():
 @blueprint.post("/causes")
 def create_cause():
     """Open a donation cause."""
-    cause = donations.create_cause(
+    cause = donations_causes.create_cause(
         get_session(),
         name=forms.text("name", label="causes.name", required=True, max_length=200),
         receiving_organisation=forms.text(
@@ -57,15 +61,15 @@ def create_cause():
 def cause(cause_id: int):
     """Show a cause: its figures, latest donations and disbursements."""
     session = get_session()
-    summary = donations.summarise_cause(session, donations.get_cause(session, cause_id))
+    summary = donations_causes.summarise_cause(session, donations_causes.get_cause(session, cause_id))
     return render_template(
         "console/donations/cause.html",
         summary=summary,
         cause=summary.cause,
-        donations_page=donations.list_donations(
+        donations_page=donate.list_donations(
             session, cause_id=cause_id, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
         ),
-        disbursements=donations.list_disbursements(session, cause_id=cause_id, limit=PAGE_SIZE).items,
+        disbursements=donations_disbursements.list_disbursements(session, cause_id=cause_id, limit=PAGE_SIZE).items,
     )
 
 
@@ -73,7 +77,7 @@ def cause(cause_id: int):
 def change_cause_status(cause_id: int):
     """Close a cause to new donations, or open it again."""
     status = CauseStatus(forms.choice("status", list(CauseStatus), label="causes.status"))
-    cause = donations.set_cause_status(get_session(), cause_id, status, actor=current_actor())
+    cause = donations_causes.set_cause_status(get_session(), cause_id, status, actor=current_actor())
     flash(t("causes.status_changed", name=cause.name, status=t(f"cause_status.{cause.status}")), "success")
     return redirect_back("console.donations.cause", cause_id=cause_id)
 
@@ -83,7 +87,7 @@ def change_cause_status(cause_id: int):
 @blueprint.get("/list")
 def donation_list():
     """List every donation, newest first, with its receipt number."""
-    page = donations.list_donations(get_session(), limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    page = donate.list_donations(get_session(), limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
     return render_template("console/donations/donations.html", page=page)
 
 
@@ -91,11 +95,11 @@ def donation_list():
 def disbursements():
     """List disbursements, newest first, and the form to record one."""
     session = get_session()
-    page = donations.list_disbursements(session, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    page = donations_disbursements.list_disbursements(session, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
     return render_template(
         "console/donations/disbursements.html",
         page=page,
-        causes=donations.list_causes(session, limit=200).items,
+        causes=donations_causes.list_causes(session, limit=200).items,
         selected_cause=request.args.get("cause_id", ""),
     )
 
@@ -104,7 +108,7 @@ def disbursements():
 def record_disbursement():
     """Record the centre handing a cause's collected points over (never more than it holds)."""
     key = forms.form_key()
-    disbursement = donations.record_disbursement(
+    disbursement = donations_disbursements.record_disbursement(
         get_session(),
         cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
         points=forms.integer("points", label="donations.points", required=True, minimum=1),
@@ -123,7 +127,7 @@ def record_disbursement():
 def campaigns():
     """List campaigns with their progress, and the form to create one."""
     session = get_session()
-    page = donations.list_campaigns(session, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    page = donations_campaigns.list_campaigns(session, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
     return render_template(
         "console/donations/campaigns.html",
         page=page,
@@ -141,12 +145,12 @@ def create_campaign():
     points = None if whole_balance else forms.integer(
         "points_per_volunteer", label="campaigns.points_per_volunteer", required=True, minimum=1
     )
-    selection = donations.CampaignSelection(
+    selection = donations_campaigns.CampaignSelection(
         volunteer_ids=tuple(forms.ids("volunteer_ids", label="campaigns.volunteer_ids")),
         min_balance=forms.integer("min_balance", label="campaigns.min_balance", minimum=0),
         organisation_id=forms.integer("organisation_id", label="campaigns.organisation", minimum=1),
     )
-    campaign = donations.create_campaign(
+    campaign = donations_campaigns.create_campaign(
         get_session(),
         name=forms.text("name", label="campaigns.name", required=True, max_length=200),
         cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
@@ -169,8 +173,8 @@ def campaign(campaign_id: int):
     state = forms.choice("state", list(CampaignItemState), label="campaigns.item_state", required=False, where="args")
     return render_template(
         "console/donations/campaign.html",
-        progress=donations.campaign_progress(session, campaign_id),
-        items=donations.list_campaign_items(
+        progress=donations_campaigns.campaign_progress(session, campaign_id),
+        items=donations_campaigns.list_campaign_items(
             session, campaign_id, state=CampaignItemState(state) if state else None, limit=PAGE_SIZE,
             cursor=request.args.get("cursor") or None,
         ),
@@ -186,7 +190,7 @@ def run_campaign(campaign_id: int):
 
     The run commits as it goes, so this view opens no request session of its own.
     """
-    progress = donations.run_campaign(
+    progress = donations_campaigns.run_campaign(
         current_app.extensions["mileage.session_factory"], campaign_id, actor=current_actor()
     )
     flash(

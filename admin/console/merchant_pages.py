@@ -10,10 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from admin.console import forms
 from admin.console.i18n import t
 from admin.console.navigation import redirect_back
-from mileage import claim_desk, merchants, redemptions
-from mileage.access import current_actor
+from mileage.claims import submission
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor
 from mileage.models import MerchantStatus
-from mileage.web import get_session
+from mileage.shops import merchants, redemptions, terminals
+from mileage.shops import offers as shops_offers
 
 blueprint = Blueprint("merchants", __name__, url_prefix="/merchants")
 
@@ -27,7 +29,7 @@ def index():
     session = get_session()
     status = forms.choice("status", list(MerchantStatus), label="merchants.status", required=False, where="args")
     page = merchants.list_merchants(session, status=status, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
-    offers = {merchant.id: merchants.find_current_offer(session, merchant.id) for merchant in page.items}
+    offers = {merchant.id: shops_offers.find_current_offer(session, merchant.id) for merchant in page.items}
     return render_template(
         "console/merchants/index.html", page=page, offers=offers, status=status, statuses=list(MerchantStatus)
     )
@@ -57,13 +59,13 @@ def detail(merchant_id: int):
     return render_template(
         "console/merchants/detail.html",
         merchant=merchant,
-        offers=merchants.list_offer_versions(session, merchant_id),
-        terminals=merchants.list_terminals(session, merchant_id),
+        offers=shops_offers.list_offer_versions(session, merchant_id),
+        terminals=terminals.list_terminals(session, merchant_id),
         recent=redemptions.list_redemptions(session, merchant_id, limit=RECENT_REDEMPTIONS).items,
         next_statuses=sorted(merchants.ALLOWED_STATUS_CHANGES[MerchantStatus(merchant.status)]),
-        weekday_names=merchants.weekday_names,
-        all_weekdays=merchants.WEEKDAY_NAMES,
-        format_clock_time=claim_desk.format_clock_time,
+        weekday_names=shops_offers.weekday_names,
+        all_weekdays=shops_offers.WEEKDAY_NAMES,
+        format_clock_time=submission.format_clock_time,
     )
 
 
@@ -96,7 +98,7 @@ def _clock_time(name: str, label: str) -> int | None:
     if not raw:
         return None
     try:
-        return claim_desk.parse_clock_time(raw)
+        return submission.parse_clock_time(raw)
     except ValueError as exc:
         raise forms.FormInvalid(field=t(label)) from exc
 
@@ -105,7 +107,7 @@ def _clock_time(name: str, label: str) -> int | None:
 def set_offer(merchant_id: int):
     """Add a new version of the shop's offer; earlier sales keep the version they used."""
     days = [day for day in request.form.getlist("days") if re.fullmatch(r"[a-z]{3}", day)]
-    offer = merchants.set_offer(
+    offer = shops_offers.set_offer(
         get_session(),
         merchant_id,
         rate_bp=_rate_basis_points(),
@@ -123,7 +125,7 @@ def set_offer(merchant_id: int):
 @blueprint.post("/<int:merchant_id>/terminals")
 def create_terminal(merchant_id: int):
     """Give the shop a terminal; its secret is shown on this page only, once."""
-    credentials = merchants.create_terminal(
+    credentials = terminals.create_terminal(
         get_session(), merchant_id, label=forms.text("label", label="merchants.terminal_label", max_length=100),
         actor=current_actor(),
     )
@@ -133,13 +135,13 @@ def create_terminal(merchant_id: int):
 @blueprint.post("/terminals/<int:terminal_id>/rotate")
 def rotate_terminal(terminal_id: int):
     """Give a terminal a new secret, shown once; the old one stops working."""
-    credentials = merchants.rotate_terminal_secret(get_session(), terminal_id, actor=current_actor())
+    credentials = terminals.rotate_terminal_secret(get_session(), terminal_id, actor=current_actor())
     return render_template("console/merchants/terminal_secret.html", credentials=credentials)
 
 
 @blueprint.post("/terminals/<int:terminal_id>/revoke")
 def revoke_terminal(terminal_id: int):
     """Revoke a terminal: its secret and tokens stop working at once."""
-    terminal = merchants.revoke_terminal(get_session(), terminal_id, actor=current_actor())
+    terminal = terminals.revoke_terminal(get_session(), terminal_id, actor=current_actor())
     flash(t("merchants.terminal_revoked", key_id=terminal.key_id), "success")
     return redirect_back("console.merchants.detail", merchant_id=terminal.merchant_id)

@@ -6,9 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
 from admin.console.i18n import t
-from mileage import claims, organisations
-from mileage.access import current_actor
-from mileage.web import get_session
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor
+from mileage.people import organisations
 
 blueprint = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -43,7 +43,7 @@ def create():
 def detail(organisation_id: int):
     """Show an organisation and its coordinators."""
     session = get_session()
-    organisation = claims.get_organisation(session, organisation_id)
+    organisation = organisations.get_organisation(session, organisation_id)
     coordinators = organisations.list_coordinators(
         session, organisation_id, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
     )

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin.console.i18n import t
-from mileage import reports
 from mileage.clock import seoul_today
 from mileage.models import Claim, ClaimState
+from mileage.reports import periods, points, volunteers
 
 CHART_MONTHS = 12
 
@@ -53,10 +53,10 @@ def count_waiting_claims(session: Session) -> int:
 def month_overview(session: Session, today: date | None = None) -> Overview:
     """Return the dashboard's figures for the Seoul month of today and the eleven months before it."""
     today = today or seoul_today()
-    period = reports.report_period(months_back(today, CHART_MONTHS - 1), today)
-    movements = reports.movements_report(session, period)
+    period = periods.report_period(months_back(today, CHART_MONTHS - 1), today)
+    movements = points.movements_report(session, period)
     this_month = movements.rows[-1]
-    activity = reports.volunteer_activity_report(session, period)
+    activity = volunteers.volunteer_activity_report(session, period)
     return Overview(
         month=this_month.month,
         issued=this_month.issued - this_month.reversed,

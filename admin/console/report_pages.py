@@ -13,11 +13,12 @@ from admin.console.i18n import console_language, t
 from admin.console.navigation import redirect_back
 from admin.console.overview import CHART_MONTHS, months_back
 from admin.reports.csv_tables import COLUMNS, render_report_csv
-from mileage import reports, settlement
-from mileage.access import current_actor
 from mileage.clock import seoul_today
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor
 from mileage.models import PeriodKind
-from mileage.web import get_session
+from mileage.reports import donations, hours, periods, points, shops, volunteers
+from mileage.shops import settlement
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -94,18 +95,18 @@ def index():
             return _csv(settlement.settlement_csv(lines), name, start, end)
         table = _table(lines, SETTLEMENT_COLUMNS, None)
     else:
-        period = reports.report_period(start, end)
+        period = periods.report_period(start, end)
         leave_out: tuple[str, ...] = ()
         if name == "hours":
-            report = reports.hours_report(session, period, group_by=group_by)
+            report = hours.hours_report(session, period, group_by=group_by)
             leave_out = tuple(column for dimension, column in HOURS_DIMENSIONS.items() if dimension not in group_by)
         else:
             report = {
-                "movements": reports.movements_report,
-                "volunteers": reports.volunteer_activity_report,
-                "top_volunteers": reports.top_volunteers_report,
-                "donations": reports.donations_report,
-                "merchant_settlement": reports.merchant_settlement_report,
+                "movements": points.movements_report,
+                "volunteers": volunteers.volunteer_activity_report,
+                "top_volunteers": volunteers.top_volunteers_report,
+                "donations": donations.donations_report,
+                "merchant_settlement": shops.merchant_settlement_report,
             }[name](session, period)
         if wants_csv:
             return _csv(render_report_csv(report, name, console_language(), leave_out=leave_out), name, start, end)

@@ -18,9 +18,9 @@ from datetime import timedelta
 from flask import current_app, request, session
 from sqlalchemy.orm import Session
 
-from mileage.auth import Principal
 from mileage.clock import utc_now
 from mileage.models import Role, User
+from mileage.people.tokens import Principal
 
 # Who may sign in to the console, and who of them may change anything.
 CONSOLE_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.AUDITOR})

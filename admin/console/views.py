@@ -51,14 +51,15 @@ from admin.console.security import (
     signed_in_user_id,
     start_console_session,
 )
-from mileage.access import current_actor
 from mileage.audit import record_audit
-from mileage.auth import Principal, authenticate
 from mileage.db import is_database_unavailable
 from mileage.errors import DomainError, InvalidCredentials
-from mileage.http_errors import status_for
-from mileage.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
-from mileage.web import get_session, request_id
+from mileage.http.boundary import get_session, request_id
+from mileage.http.callers import current_actor
+from mileage.http.errors import status_for
+from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
+from mileage.people.authentication import authenticate
+from mileage.people.tokens import Principal
 
 log = logging.getLogger("mileage.console")
 

@@ -9,11 +9,14 @@ from admin.console import forms
 from admin.console.donation_pages import active_causes
 from admin.console.i18n import t
 from admin.console.navigation import redirect_back
-from mileage import card_desk, claim_desk, donations, self_service, volunteers
-from mileage.access import current_actor
+from mileage.cards import lifecycle, pins, statements
+from mileage.claims import queue, submission
+from mileage.donations import donate as donations_donate
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor
 from mileage.models import ConsentMethod, VolunteerStatus
+from mileage.people import volunteers
 from mileage.volunteer_api.statement_csv import kind_label
-from mileage.web import get_session
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 
@@ -58,7 +61,7 @@ def enrol():
         password=request.form.get("password") or None,
     )
     if request.form.get("issue_card"):
-        card_desk.issue_card(session, profile.volunteer.id, actor=current_actor())
+        lifecycle.issue_card(session, profile.volunteer.id, actor=current_actor())
     flash(t("volunteers.enrolled", name=profile.volunteer.name), "success")
     return redirect(url_for("console.volunteers.detail", volunteer_id=profile.volunteer.id), code=303)
 
@@ -68,10 +71,10 @@ def detail(volunteer_id: int):
     """Show a volunteer: cards and balances, card actions, recent claims, history across all cards."""
     session = get_session()
     profile = volunteers.get_volunteer_profile(session, volunteer_id)
-    history = self_service.my_history(
+    history = statements.my_history(
         session, volunteer_id, limit=HISTORY_PAGE_SIZE, cursor=request.args.get("cursor") or None
     )
-    claims = claim_desk.list_claims(session, volunteer_id=volunteer_id, limit=RECENT_CLAIMS)
+    claims = queue.list_claims(session, volunteer_id=volunteer_id, limit=RECENT_CLAIMS)
     return render_template(
         "console/volunteers/detail.html",
         profile=profile,
@@ -81,7 +84,7 @@ def detail(volunteer_id: int):
         causes=active_causes(session),
         consent_methods=[str(method) for method in DESK_CONSENT_METHODS],
         kind_label=kind_label,
-        format_clock_time=claim_desk.format_clock_time,
+        format_clock_time=submission.format_clock_time,
     )
 
 
@@ -97,7 +100,7 @@ def change_status(volunteer_id: int):
 @blueprint.post("/<int:volunteer_id>/cards")
 def issue_card(volunteer_id: int):
     """Issue a volunteer's first card."""
-    held = card_desk.issue_card(get_session(), volunteer_id, actor=current_actor())
+    held = lifecycle.issue_card(get_session(), volunteer_id, actor=current_actor())
     flash(t("cards.issued", number=held.card.number), "success")
     return redirect_back("console.volunteers.detail", volunteer_id=volunteer_id)
 
@@ -111,37 +114,37 @@ def _card_action(card_id: int, action, message_key: str):
 @blueprint.post("/cards/<int:card_id>/lost")
 def report_lost(card_id: int):
     """Report a card lost: refused everywhere at once; its points wait for the reissue."""
-    return _card_action(card_id, card_desk.report_lost, "cards.reported_lost")
+    return _card_action(card_id, lifecycle.report_lost, "cards.reported_lost")
 
 
 @blueprint.post("/cards/<int:card_id>/block")
 def block(card_id: int):
     """Block a card."""
-    return _card_action(card_id, card_desk.block_card, "cards.blocked")
+    return _card_action(card_id, lifecycle.block_card, "cards.blocked")
 
 
 @blueprint.post("/cards/<int:card_id>/unblock")
 def unblock(card_id: int):
     """Make a blocked card active again."""
-    return _card_action(card_id, card_desk.unblock_card, "cards.unblocked")
+    return _card_action(card_id, lifecycle.unblock_card, "cards.unblocked")
 
 
 @blueprint.post("/cards/<int:card_id>/reissue")
 def reissue(card_id: int):
     """Replace a card with a new number; its whole balance moves to the new card."""
-    return _card_action(card_id, card_desk.reissue_card, "cards.reissued")
+    return _card_action(card_id, lifecycle.reissue_card, "cards.reissued")
 
 
 @blueprint.post("/cards/<int:card_id>/unlock")
 def unlock_pin(card_id: int):
     """Lift a PIN lock after checking the volunteer's identity."""
-    return _card_action(card_id, card_desk.unlock_pin, "cards.unlocked")
+    return _card_action(card_id, pins.unlock_pin, "cards.unlocked")
 
 
 @blueprint.post("/cards/<int:card_id>/pin")
 def reset_pin(card_id: int):
     """Set the new PIN the volunteer typed at the desk (this also lifts a PIN lock)."""
-    held = card_desk.reset_pin(get_session(), card_id, request.form.get("pin", ""), actor=current_actor())
+    held = pins.reset_pin(get_session(), card_id, request.form.get("pin", ""), actor=current_actor())
     flash(t("cards.pin_reset", number=held.card.number), "success")
     return redirect_back("console.volunteers.detail", volunteer_id=held.card.volunteer_id)
 
@@ -149,12 +152,12 @@ def reset_pin(card_id: int):
 @blueprint.post("/<int:volunteer_id>/donate")
 def donate(volunteer_id: int):
     """Convert some of a volunteer's points into a donation for them, with their recorded consent."""
-    consent = donations.Consent(
+    consent = donations_donate.Consent(
         method=ConsentMethod(forms.choice("consent_method", DESK_CONSENT_METHODS, label="donations.consent_method")),
         witness_name=forms.text("witness_name", label="donations.witness", max_length=100) or None,
         note=forms.text("consent_note", label="donations.consent_note", max_length=500),
     )
-    donation = donations.donate_on_behalf(
+    donation = donations_donate.donate_on_behalf(
         get_session(),
         volunteer_id=volunteer_id,
         cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
@@ -171,4 +174,4 @@ def donate(volunteer_id: int):
 def donation_key() -> str | None:
     """Return the ledger key of a donation form, scoped to the signed-in user, so sending it twice posts once."""
     key = forms.form_key()
-    return donations.donation_ledger_key(f"console:{current_actor().user_id}", key) if key else None
+    return donations_donate.donation_ledger_key(f"console:{current_actor().user_id}", key) if key else None

@@ -27,11 +27,12 @@ from admin.donations.schemas import (
     DonationSchema,
     OnBehalfDonationSchema,
 )
-from mileage import donations
-from mileage.access import current_actor, current_principal, idempotent, request_idempotency_key, requires
-from mileage.donations import CampaignSelection, Consent
+from mileage.donations import campaigns, causes, disbursements, donate
+from mileage.donations.campaigns import CampaignSelection
+from mileage.donations.donate import Consent
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor, current_principal, idempotent, request_idempotency_key, requires
 from mileage.models import CauseStatus, ConsentMethod, VolunteerStatus
-from mileage.web import get_session
 
 blueprint = Blueprint(
     "admin_donations", __name__, url_prefix="/admin",
@@ -44,7 +45,7 @@ STAFF_READ = ("staff", "admin", "auditor")
 
 def _ledger_key(purpose: str) -> str:
     """Return the ledger key derived from this request's Idempotency-Key, scoped to its purpose and caller."""
-    return donations.donation_ledger_key(
+    return donate.donation_ledger_key(
         current_principal().scope, request_idempotency_key(), purpose=purpose
     )
 
@@ -58,7 +59,7 @@ def _ledger_key(purpose: str) -> str:
 def list_causes(args):
     """List donation causes, open and closed, with what each collected and handed over."""
     status = args.pop("status", None)
-    return donations.list_causes(get_session(), status=CauseStatus(status) if status else None, **args)
+    return causes.list_causes(get_session(), status=CauseStatus(status) if status else None, **args)
 
 
 @blueprint.route("/causes", methods=["POST"])
@@ -68,7 +69,7 @@ def list_causes(args):
 def create_cause(body):
     """Open a donation cause (its own ledger account is opened with it)."""
     session = get_session()
-    return donations.summarise_cause(session, donations.create_cause(session, actor=current_actor(), **body))
+    return causes.summarise_cause(session, causes.create_cause(session, actor=current_actor(), **body))
 
 
 @blueprint.route("/causes/<int:cause_id>", methods=["GET"])
@@ -77,7 +78,7 @@ def create_cause(body):
 def get_cause(cause_id):
     """Return a cause with its balance, donated and disbursed totals."""
     session = get_session()
-    return donations.summarise_cause(session, donations.get_cause(session, cause_id))
+    return causes.summarise_cause(session, causes.get_cause(session, cause_id))
 
 
 @blueprint.route("/causes/<int:cause_id>", methods=["PATCH"])
@@ -87,7 +88,7 @@ def get_cause(cause_id):
 def edit_cause(body, cause_id):
     """Change a cause's name, receiving organisation, description or target."""
     session = get_session()
-    return donations.summarise_cause(session, donations.edit_cause(session, cause_id, actor=current_actor(), **body))
+    return causes.summarise_cause(session, causes.edit_cause(session, cause_id, actor=current_actor(), **body))
 
 
 @blueprint.route("/causes/<int:cause_id>/close", methods=["POST"])
@@ -96,8 +97,8 @@ def edit_cause(body, cause_id):
 def close_cause(cause_id):
     """Close a cause to new donations; what it holds can still be disbursed."""
     session = get_session()
-    cause = donations.set_cause_status(session, cause_id, CauseStatus.CLOSED, actor=current_actor())
-    return donations.summarise_cause(session, cause)
+    cause = causes.set_cause_status(session, cause_id, CauseStatus.CLOSED, actor=current_actor())
+    return causes.summarise_cause(session, cause)
 
 
 @blueprint.route("/causes/<int:cause_id>/reopen", methods=["POST"])
@@ -106,8 +107,8 @@ def close_cause(cause_id):
 def reopen_cause(cause_id):
     """Open a closed cause to donations again."""
     session = get_session()
-    cause = donations.set_cause_status(session, cause_id, CauseStatus.ACTIVE, actor=current_actor())
-    return donations.summarise_cause(session, cause)
+    cause = causes.set_cause_status(session, cause_id, CauseStatus.ACTIVE, actor=current_actor())
+    return causes.summarise_cause(session, cause)
 
 
 # --- donations ------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def reopen_cause(cause_id):
 @blueprint.response(200, DonationPageSchema)
 def list_donations(args):
     """List donations newest first, by volunteer, cause or campaign."""
-    return donations.list_donations(get_session(), **args)
+    return donate.list_donations(get_session(), **args)
 
 
 @blueprint.route("/donations", methods=["POST"])
@@ -129,7 +130,7 @@ def list_donations(args):
 def donate_on_behalf(body):
     """Convert a volunteer's points into a donation on their behalf, recording how they consented."""
     consent = body.pop("consent")
-    return donations.donate_on_behalf(
+    return donate.donate_on_behalf(
         get_session(),
         consent=Consent(
             method=ConsentMethod(consent["method"]),
@@ -148,7 +149,7 @@ def donate_on_behalf(body):
 @blueprint.response(200, DonationSchema)
 def get_donation(donation_id):
     """Return one donation and its receipt number."""
-    return donations.get_donation(get_session(), donation_id)
+    return donate.get_donation(get_session(), donation_id)
 
 
 # --- disbursements --------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def get_donation(donation_id):
 @blueprint.response(200, DisbursementPageSchema)
 def list_disbursements(args):
     """List disbursements newest first, optionally of one cause."""
-    return donations.list_disbursements(get_session(), **args)
+    return disbursements.list_disbursements(get_session(), **args)
 
 
 @blueprint.route("/disbursements", methods=["POST"])
@@ -169,7 +170,7 @@ def list_disbursements(args):
 @blueprint.response(201, DisbursementSchema)
 def record_disbursement(body):
     """Record handing over what a cause collected; never more than the cause holds."""
-    return donations.record_disbursement(
+    return disbursements.record_disbursement(
         get_session(), actor=current_actor(), idempotency_key=_ledger_key("disbursement"), **body
     )
 
@@ -182,7 +183,7 @@ def record_disbursement(body):
 @blueprint.response(200, CampaignPageSchema)
 def list_campaigns(args):
     """List campaigns newest first, with their progress."""
-    return donations.list_campaigns(get_session(), **args)
+    return campaigns.list_campaigns(get_session(), **args)
 
 
 @blueprint.route("/campaigns", methods=["POST"])
@@ -198,7 +199,7 @@ def create_campaign(body):
     """
     selection = body["selection"]
     session = get_session()
-    campaign = donations.create_campaign(
+    campaign = campaigns.create_campaign(
         session,
         name=body["name"],
         cause_id=body["cause_id"],
@@ -213,7 +214,7 @@ def create_campaign(body):
         consent_note=body["consent_note"],
         actor=current_actor(),
     )
-    return donations.campaign_progress(session, campaign.id)
+    return campaigns.campaign_progress(session, campaign.id)
 
 
 @blueprint.route("/campaigns/<int:campaign_id>", methods=["GET"])
@@ -221,7 +222,7 @@ def create_campaign(body):
 @blueprint.response(200, CampaignSchema)
 def get_campaign(campaign_id):
     """Return a campaign and how far it got."""
-    return donations.campaign_progress(get_session(), campaign_id)
+    return campaigns.campaign_progress(get_session(), campaign_id)
 
 
 @blueprint.route("/campaigns/<int:campaign_id>/run", methods=["POST"])
@@ -235,7 +236,7 @@ def run_campaign(campaign_id):
     # A batch job commits per volunteer through its own sessions; this request opens none of its own
     # (on SQLite an open request transaction would hold the write lock the batch needs).
     session_factory = current_app.extensions["mileage.session_factory"]
-    return donations.run_campaign(session_factory, campaign_id, actor=current_actor())
+    return campaigns.run_campaign(session_factory, campaign_id, actor=current_actor())
 
 
 @blueprint.route("/campaigns/<int:campaign_id>/items", methods=["GET"])
@@ -244,4 +245,4 @@ def run_campaign(campaign_id):
 @blueprint.response(200, CampaignItemPageSchema)
 def list_campaign_items(args, campaign_id):
     """List a campaign's per-volunteer results: pending, done (with the donation), skipped or failed."""
-    return donations.list_campaign_items(get_session(), campaign_id, **args)
+    return campaigns.list_campaign_items(get_session(), campaign_id, **args)

@@ -3,13 +3,14 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from mileage.claim_desk import format_clock_time, parse_clock_time, recovered_points
-from mileage.claims import MINUTES_PER_DAY
+from mileage.claims.review import recovered_points
+from mileage.claims.rules import MINUTES_PER_DAY
+from mileage.claims.submission import format_clock_time, parse_clock_time
 from mileage.errors import DomainError
-from mileage.http_errors import status_for
+from mileage.http.boundary import request_language
+from mileage.http.errors import status_for
 from mileage.models import ClaimState, VolunteerStatus
 from mileage.pagination import MAX_PAGE_SIZE
-from mileage.web import request_language
 
 MAX_BULK_CLAIMS = 500
 PHONE = [

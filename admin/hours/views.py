@@ -36,12 +36,14 @@ from admin.hours.schemas import (
     StaffVolunteerSearchArgsSchema,
     bulk_approve_body,
 )
-from mileage import card_desk, claim_desk, claims_import, organisations, volunteers
-from mileage.access import current_actor, current_principal, idempotent, requires
-from mileage.claims import ClaimPolicy
+from mileage.cards import lifecycle, lookup, pins
+from mileage.claims import imports, queue, review, submission
+from mileage.claims.rules import ClaimPolicy
 from mileage.errors import NotOwner
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor, current_principal, idempotent, requires
 from mileage.models import Role
-from mileage.web import get_session
+from mileage.people import organisations, volunteers
 
 blueprint = Blueprint(
     "admin_hours", __name__, url_prefix="/admin", description="Staff: volunteers, cards, organisations, hours claims"
@@ -112,7 +114,7 @@ def edit_volunteer(changes, volunteer_id):
 @blueprint.response(201, StaffHeldCardSchema)
 def issue_card(volunteer_id):
     """Issue a volunteer's first card."""
-    return card_desk.issue_card(get_session(), volunteer_id, actor=current_actor())
+    return lifecycle.issue_card(get_session(), volunteer_id, actor=current_actor())
 
 
 @blueprint.route("/cards/<int:card_id>/lost", methods=["POST"])
@@ -120,7 +122,7 @@ def issue_card(volunteer_id):
 @blueprint.response(200, StaffHeldCardSchema)
 def report_card_lost(card_id):
     """Report a card lost: it is refused at once and its points wait for the reissue."""
-    return card_desk.report_lost(get_session(), card_id, actor=current_actor())
+    return lifecycle.report_lost(get_session(), card_id, actor=current_actor())
 
 
 @blueprint.route("/cards/<int:card_id>/block", methods=["POST"])
@@ -128,7 +130,7 @@ def report_card_lost(card_id):
 @blueprint.response(200, StaffHeldCardSchema)
 def block_card(card_id):
     """Block an active card."""
-    return card_desk.block_card(get_session(), card_id, actor=current_actor())
+    return lifecycle.block_card(get_session(), card_id, actor=current_actor())
 
 
 @blueprint.route("/cards/<int:card_id>/unblock", methods=["POST"])
@@ -136,7 +138,7 @@ def block_card(card_id):
 @blueprint.response(200, StaffHeldCardSchema)
 def unblock_card(card_id):
     """Make a blocked card active again."""
-    return card_desk.unblock_card(get_session(), card_id, actor=current_actor())
+    return lifecycle.unblock_card(get_session(), card_id, actor=current_actor())
 
 
 @blueprint.route("/cards/<int:card_id>/reissue", methods=["POST"])
@@ -145,7 +147,7 @@ def unblock_card(card_id):
 @blueprint.response(201, StaffHeldCardSchema)
 def reissue_card(card_id):
     """Replace a card with a new number and move its whole balance to it; return the new card."""
-    return card_desk.reissue_card(get_session(), card_id, actor=current_actor())
+    return lifecycle.reissue_card(get_session(), card_id, actor=current_actor())
 
 
 @blueprint.route("/cards/<int:card_id>/pin", methods=["PUT"])
@@ -154,7 +156,7 @@ def reissue_card(card_id):
 @blueprint.response(200, StaffHeldCardSchema)
 def reset_pin(body, card_id):
     """Set the PIN the volunteer chose at the desk; this also lifts a PIN lock."""
-    return card_desk.reset_pin(get_session(), card_id, body["pin"], actor=current_actor())
+    return pins.reset_pin(get_session(), card_id, body["pin"], actor=current_actor())
 
 
 @blueprint.route("/cards/<int:card_id>/unlock", methods=["POST"])
@@ -162,7 +164,7 @@ def reset_pin(body, card_id):
 @blueprint.response(200, StaffHeldCardSchema)
 def unlock_pin(card_id):
     """Lift the lock that repeated wrong PINs put on a card."""
-    return card_desk.unlock_pin(get_session(), card_id, actor=current_actor())
+    return pins.unlock_pin(get_session(), card_id, actor=current_actor())
 
 
 @blueprint.route("/cards/<int:card_id>/history", methods=["GET"])
@@ -171,7 +173,7 @@ def unlock_pin(card_id):
 @blueprint.response(200, StaffPostingPageSchema)
 def card_history(args, card_id):
     """Return a card's ledger postings, newest first."""
-    return card_desk.card_history(get_session(), card_id, **args)
+    return lookup.card_history(get_session(), card_id, **args)
 
 
 # --- organisations and coordinators ---------------------------------------------------------
@@ -221,9 +223,9 @@ def list_coordinators(args, organisation_id):
 @blueprint.response(201, StaffClaimSchema)
 def submit_claim(body):
     """Submit one claim of hours; a coordinator only for their own organisation."""
-    return claim_desk.submit_claim_draft(
+    return submission.submit_claim_draft(
         get_session(),
-        claim_desk.ClaimDraft(**body),
+        submission.ClaimDraft(**body),
         actor=current_actor(),
         policy=_policy(),
         organisation_scope=_organisation_scope(),
@@ -247,7 +249,7 @@ def import_claims(args, files):
     submitted claim, and a row overlapping an earlier row or an existing claim is refused.
     """
     upload = files["file"]
-    return claims_import.import_claims_csv(
+    return imports.import_claims_csv(
         get_session(),
         upload.read(),
         actor=current_actor(),
@@ -264,7 +266,7 @@ def import_claims(args, files):
 @blueprint.response(200, StaffClaimPageSchema)
 def list_claims(args):
     """List claims newest first, by state, organisation, volunteer and work dates."""
-    return claim_desk.list_claims(get_session(), organisation_scope=_organisation_scope(), **args)
+    return queue.list_claims(get_session(), organisation_scope=_organisation_scope(), **args)
 
 
 @blueprint.route("/claims/<int:claim_id>", methods=["GET"])
@@ -272,7 +274,7 @@ def list_claims(args):
 @blueprint.response(200, StaffClaimSchema)
 def get_claim(claim_id):
     """Return one claim."""
-    return claim_desk.get_claim_in_scope(get_session(), claim_id, organisation_scope=_organisation_scope())
+    return review.get_claim_in_scope(get_session(), claim_id, organisation_scope=_organisation_scope())
 
 
 @blueprint.route("/claims/<int:claim_id>/approve", methods=["POST"])
@@ -281,7 +283,7 @@ def get_claim(claim_id):
 @blueprint.response(200, StaffClaimSchema)
 def approve_claim(claim_id):
     """Approve a submitted claim: its points are credited to the volunteer's card once."""
-    return claim_desk.approve_claim(get_session(), claim_id, actor=current_actor(), policy=_policy())
+    return review.approve_claim(get_session(), claim_id, actor=current_actor(), policy=_policy())
 
 
 @blueprint.route("/claims/<int:claim_id>/reject", methods=["POST"])
@@ -290,7 +292,7 @@ def approve_claim(claim_id):
 @blueprint.response(200, StaffClaimSchema)
 def reject_claim(body, claim_id):
     """Reject a submitted claim with a reason the volunteer will read."""
-    return claim_desk.reject_claim(get_session(), claim_id, actor=current_actor(), reason=body["reason"])
+    return review.reject_claim(get_session(), claim_id, actor=current_actor(), reason=body["reason"])
 
 
 @blueprint.route("/claims/bulk-approve", methods=["POST"])
@@ -300,7 +302,7 @@ def reject_claim(body, claim_id):
 @blueprint.response(200, StaffBulkApproveResultSchema)
 def bulk_approve_claims(body):
     """Approve many claims; each succeeds or fails on its own and is reported by id."""
-    result = claim_desk.approve_claims(get_session(), body["claim_ids"], actor=current_actor(), policy=_policy())
+    result = review.approve_claims(get_session(), body["claim_ids"], actor=current_actor(), policy=_policy())
     return bulk_approve_body(body["claim_ids"], result)
 
 
@@ -311,4 +313,4 @@ def bulk_approve_claims(body):
 @blueprint.response(200, StaffClaimSchema)
 def reverse_claim(body, claim_id):
     """Take back an approved claim's points; unrecovered_points says what was already spent."""
-    return claim_desk.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=body["reason"])
+    return review.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=body["reason"])

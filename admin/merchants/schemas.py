@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from mileage.claim_desk import format_clock_time, parse_clock_time
-from mileage.claims import MINUTES_PER_DAY
-from mileage.merchants import MAX_RATE_BP, WEEKDAY_NAMES, weekday_names
+from mileage.claims.rules import MINUTES_PER_DAY
+from mileage.claims.submission import format_clock_time, parse_clock_time
+from mileage.http.schemas import PERIODS, SettlementArgsSchema
 from mileage.models import MerchantStatus
 from mileage.pagination import MAX_PAGE_SIZE
-from mileage.settlement_schemas import PERIODS, SettlementArgsSchema
+from mileage.shops.offers import MAX_RATE_BP, WEEKDAY_NAMES, weekday_names
 
 MAX_POINTS = 10_000_000_000
 

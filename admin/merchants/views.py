@@ -23,12 +23,12 @@ from admin.merchants.schemas import (
     StaffTerminalListSchema,
     StaffTerminalSchema,
 )
-from mileage import merchants, settlement
-from mileage.access import current_actor, requires
 from mileage.clock import seoul_today
+from mileage.http.boundary import get_session
+from mileage.http.callers import current_actor, requires
+from mileage.http.schemas import SettlementSchema
 from mileage.models import MerchantStatus, PeriodKind
-from mileage.settlement_schemas import SettlementSchema
-from mileage.web import get_session
+from mileage.shops import merchants, offers, settlement, terminals
 
 # format=csv answers with a spreadsheet instead of JSON.
 CSV_SCHEMA = {"type": "string", "description": "UTF-8 CSV with a byte-order mark"}
@@ -43,7 +43,7 @@ STAFF_READ = ("staff", "admin", "auditor")
 
 
 def _detail(merchant) -> dict:
-    return {"merchant": merchant, "offer": merchants.find_current_offer(get_session(), merchant.id)}
+    return {"merchant": merchant, "offer": offers.find_current_offer(get_session(), merchant.id)}
 
 
 # --- merchants ------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def change_merchant_status(body, merchant_id):
 @blueprint.response(200, StaffOfferSchema(many=True))
 def list_offer_versions(merchant_id):
     """List every version of a shop's offer, newest first."""
-    return merchants.list_offer_versions(get_session(), merchant_id)
+    return offers.list_offer_versions(get_session(), merchant_id)
 
 
 @blueprint.route("/merchants/<int:merchant_id>/offers", methods=["POST"])
@@ -111,7 +111,7 @@ def list_offer_versions(merchant_id):
 @blueprint.response(201, StaffOfferSchema)
 def set_offer(body, merchant_id):
     """Set a shop's offer: a new version; earlier redemptions keep the version they used."""
-    return merchants.set_offer(get_session(), merchant_id, actor=current_actor(), **body)
+    return offers.set_offer(get_session(), merchant_id, actor=current_actor(), **body)
 
 
 # --- terminals ------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def set_offer(body, merchant_id):
 @blueprint.response(200, StaffTerminalListSchema)
 def list_terminals(merchant_id):
     """List a shop's terminals, revoked ones included (never their secrets)."""
-    return {"items": merchants.list_terminals(get_session(), merchant_id)}
+    return {"items": terminals.list_terminals(get_session(), merchant_id)}
 
 
 @blueprint.route("/merchants/<int:merchant_id>/terminals", methods=["POST"])
@@ -130,7 +130,7 @@ def list_terminals(merchant_id):
 @blueprint.response(201, StaffTerminalCredentialsSchema)
 def create_terminal(body, merchant_id):
     """Create a terminal; its secret is in this answer only."""
-    return merchants.create_terminal(get_session(), merchant_id, label=body["label"], actor=current_actor())
+    return terminals.create_terminal(get_session(), merchant_id, label=body["label"], actor=current_actor())
 
 
 @blueprint.route("/terminals/<int:terminal_id>/rotate", methods=["POST"])
@@ -138,7 +138,7 @@ def create_terminal(body, merchant_id):
 @blueprint.response(200, StaffTerminalCredentialsSchema)
 def rotate_terminal(terminal_id):
     """Give a terminal a new secret (in this answer only); the old one stops working."""
-    return merchants.rotate_terminal_secret(get_session(), terminal_id, actor=current_actor())
+    return terminals.rotate_terminal_secret(get_session(), terminal_id, actor=current_actor())
 
 
 @blueprint.route("/terminals/<int:terminal_id>/revoke", methods=["POST"])
@@ -146,7 +146,7 @@ def rotate_terminal(terminal_id):
 @blueprint.response(200, StaffTerminalSchema)
 def revoke_terminal(terminal_id):
     """Revoke a terminal: its secret and its tokens are refused at once."""
-    return merchants.revoke_terminal(get_session(), terminal_id, actor=current_actor())
+    return terminals.revoke_terminal(get_session(), terminal_id, actor=current_actor())
 
 
 # --- settlement -----------------------------------------------------------------------------

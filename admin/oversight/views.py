@@ -3,10 +3,10 @@
 from flask_smorest import Blueprint
 
 from admin.oversight.schemas import AuditArgsSchema, AuditPageSchema, InvariantReportSchema
-from mileage.access import requires
 from mileage.audit import find_audit_events
+from mileage.http.boundary import get_session
+from mileage.http.callers import requires
 from mileage.ledger import check_invariants
-from mileage.web import get_session
 
 blueprint = Blueprint(
     "admin_oversight", __name__, url_prefix="/admin", description="Oversight: audit log, ledger invariants"

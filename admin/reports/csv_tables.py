@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from mileage.reports import Report
+from mileage.reports.periods import Report
 
 # Excel only reads a CSV file as UTF-8 when it starts with a byte order mark.
 ENCODING = "utf-8-sig"

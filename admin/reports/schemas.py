@@ -4,7 +4,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from webargs.fields import DelimitedList
 
 from mileage.clock import seoul_today
-from mileage.reports import DEFAULT_TOP_VOLUNTEERS, HOURS_DIMENSIONS
+from mileage.reports.hours import HOURS_DIMENSIONS
+from mileage.reports.volunteers import DEFAULT_TOP_VOLUNTEERS
 
 FORMATS = ("json", "csv")
 

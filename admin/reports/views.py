@@ -17,10 +17,10 @@ from admin.reports.schemas import (
     TopVolunteersReportSchema,
     VolunteerActivityReportSchema,
 )
-from mileage import reports
-from mileage.access import requires
 from mileage.clock import seoul_today
-from mileage.web import get_session, request_language
+from mileage.http.boundary import get_session, request_language
+from mileage.http.callers import requires
+from mileage.reports import donations, hours, periods, points, shops, volunteers
 
 blueprint = Blueprint(
     "admin_reports", __name__, url_prefix="/admin/reports",
@@ -32,11 +32,11 @@ STAFF_READ = ("staff", "admin", "auditor")
 CSV_ALTERNATIVE = blueprint.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
 
 
-def _period(args) -> reports.ReportPeriod:
-    return reports.report_period(args["start"], args["end"])
+def _period(args) -> periods.ReportPeriod:
+    return periods.report_period(args["start"], args["end"])
 
 
-def _answer(report: reports.Report, name: str, args, **csv_options):
+def _answer(report: periods.Report, name: str, args, **csv_options):
     """Return the report for the JSON schema, or a CSV download when ?format=csv."""
     if args["format"] != "csv":
         return report
@@ -56,7 +56,7 @@ def _answer(report: reports.Report, name: str, args, **csv_options):
 def hours_report(args):
     """Return hours and points per month, organisation and category (group_by picks which)."""
     group_by = tuple(args["group_by"])
-    report = reports.hours_report(get_session(), _period(args), group_by=group_by)
+    report = hours.hours_report(get_session(), _period(args), group_by=group_by)
     dimensions = {"month": "month", "organisation": "organisation_name", "category": "category"}
     return _answer(report, "hours", args,
                    leave_out=tuple(column for name, column in dimensions.items() if name not in group_by))
@@ -69,7 +69,7 @@ def hours_report(args):
 @CSV_ALTERNATIVE
 def movements_report(args):
     """Return points issued, redeemed, refunded, donated, expired and disbursed per month, with the liability."""
-    return _answer(reports.movements_report(get_session(), _period(args)), "movements", args)
+    return _answer(points.movements_report(get_session(), _period(args)), "movements", args)
 
 
 @blueprint.route("/liability", methods=["GET"])
@@ -79,7 +79,7 @@ def movements_report(args):
 def liability(args):
     """Return the outstanding liability (all card balances) at the end of a Seoul day."""
     as_of = args.get("as_of") or seoul_today()
-    return {"as_of": as_of, "liability": reports.liability_on(get_session(), as_of)}
+    return {"as_of": as_of, "liability": points.liability_on(get_session(), as_of)}
 
 
 @blueprint.route("/volunteers", methods=["GET"])
@@ -89,7 +89,7 @@ def liability(args):
 @CSV_ALTERNATIVE
 def volunteer_activity_report(args):
     """Return active volunteers (hours recognised) and new volunteers per month."""
-    return _answer(reports.volunteer_activity_report(get_session(), _period(args)), "volunteers", args)
+    return _answer(volunteers.volunteer_activity_report(get_session(), _period(args)), "volunteers", args)
 
 
 @blueprint.route("/top-volunteers", methods=["GET"])
@@ -99,7 +99,7 @@ def volunteer_activity_report(args):
 @CSV_ALTERNATIVE
 def top_volunteers_report(args):
     """Return the volunteers with the most recognised hours in the period."""
-    report = reports.top_volunteers_report(get_session(), _period(args), limit=args["limit"])
+    report = volunteers.top_volunteers_report(get_session(), _period(args), limit=args["limit"])
     return _answer(report, "top_volunteers", args)
 
 
@@ -110,7 +110,7 @@ def top_volunteers_report(args):
 @CSV_ALTERNATIVE
 def merchant_settlement_report(args):
     """Return per shop account and month the points redeemed and refunded, from the ledger."""
-    return _answer(reports.merchant_settlement_report(get_session(), _period(args)), "merchant_settlement", args)
+    return _answer(shops.merchant_settlement_report(get_session(), _period(args)), "merchant_settlement", args)
 
 
 @blueprint.route("/donations", methods=["GET"])
@@ -120,4 +120,4 @@ def merchant_settlement_report(args):
 @CSV_ALTERNATIVE
 def donations_report(args):
     """Return per cause and month the points donated and disbursed, from the ledger."""
-    return _answer(reports.donations_report(get_session(), _period(args)), "donations", args)
+    return _answer(donations.donations_report(get_session(), _period(args)), "donations", args)

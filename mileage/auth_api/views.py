@@ -2,16 +2,16 @@
 
 from flask_smorest import Blueprint
 
-from mileage import auth
-from mileage.access import ANY_ROLE, current_principal, requires, token_signer
 from mileage.auth_api.schemas import PrincipalSchema, RefreshSchema, SignInSchema, TokenPairSchema
-from mileage.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter, login_username
-from mileage.web import get_session
+from mileage.http.boundary import get_session
+from mileage.http.callers import ANY_ROLE, current_principal, requires, token_signer
+from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter, login_username
+from mileage.people import authentication
 
 blueprint = Blueprint("auth", __name__, url_prefix="/auth", description="Sign in and tokens")
 
 
-def _pair_body(pair: auth.TokenPair) -> dict:
+def _pair_body(pair: authentication.TokenPair) -> dict:
     return {
         "access_token": pair.access_token,
         "refresh_token": pair.refresh_token,
@@ -29,7 +29,7 @@ def _pair_body(pair: auth.TokenPair) -> dict:
 @blueprint.doc(security=[])
 def sign_in(credentials):
     """Sign in with a username and password; get an access token and a refresh token."""
-    return _pair_body(auth.sign_in(get_session(), token_signer(), credentials["username"], credentials["password"]))
+    return _pair_body(authentication.sign_in(get_session(), token_signer(), credentials["username"], credentials["password"]))
 
 
 @blueprint.route("/refresh", methods=["POST"])
@@ -38,7 +38,7 @@ def sign_in(credentials):
 @blueprint.doc(security=[])
 def refresh(body):
     """Exchange a refresh token (usable once) for a new pair."""
-    return _pair_body(auth.refresh_tokens(get_session(), token_signer(), body["refresh_token"]))
+    return _pair_body(authentication.refresh_tokens(get_session(), token_signer(), body["refresh_token"]))
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -47,7 +47,7 @@ def refresh(body):
 @blueprint.doc(security=[])
 def logout(body):
     """Sign out: revoke the refresh token and every token rotated from the same sign-in."""
-    auth.sign_out(get_session(), token_signer(), body["refresh_token"])
+    authentication.sign_out(get_session(), token_signer(), body["refresh_token"])
 
 
 @blueprint.route("/me", methods=["GET"])

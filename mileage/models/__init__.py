@@ -15,7 +15,7 @@ from mileage.models.donations import (
     DonationChannel,
     ExpiryDonationChoice,
 )
-from mileage.models.ledger import Account, AccountKind, JournalEntry, Posting
+from mileage.models.ledger import Account, AccountKind, EntryKind, JournalEntry, Posting
 from mileage.models.merchants import (
     Hold,
     HoldStatus,
@@ -45,6 +45,7 @@ __all__ = [
     "ExpiryDonationChoice",
     "Account",
     "AccountKind",
+    "EntryKind",
     "AuditEvent",
     "Card",
     "CardStatus",

@@ -27,8 +27,26 @@ class AccountKind(StrEnum):
 # Issuance is the source of all points, so it is the only account whose balance runs negative.
 MAY_GO_NEGATIVE = frozenset({AccountKind.ISSUANCE})
 
-# The kind of a journal row that moves nothing: it records that its idempotency key was refused.
-REFUSAL_KIND = "refusal"
+
+
+class EntryKind(StrEnum):
+    """Why points moved: the kind every journal entry records, and what screens and reports label."""
+
+    CLAIM_APPROVAL = "claim_approval"
+    CLAIM_REVERSAL = "claim_reversal"
+    REDEMPTION = "redemption"
+    REDEMPTION_REFUND = "redemption_refund"
+    HOLD = "hold"
+    HOLD_CAPTURE = "hold_capture"
+    HOLD_RELEASE = "hold_release"
+    DONATION = "donation"
+    DISBURSEMENT = "disbursement"
+    EXPIRY = "expiry"
+    EXPIRY_DONATION = "expiry_donation"
+    CARD_REISSUE = "card_reissue"
+    REVERSAL = "reversal"
+    # A row that moves nothing: it records that its idempotency key was refused, for good.
+    REFUSAL = "refusal"
 
 
 class Account(Base):
@@ -50,7 +68,7 @@ class Account(Base):
 class JournalEntry(Base):
     """One movement of points: two or more postings that sum to zero. Never updated or deleted.
 
-    A row of kind `REFUSAL_KIND` has no postings: its idempotency key was refused, for good.
+    A row of kind `EntryKind.REFUSAL` has no postings: its idempotency key was refused, for good.
     """
 
     __tablename__ = "journal_entries"

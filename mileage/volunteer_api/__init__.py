@@ -3,9 +3,9 @@
 
 def register_volunteer_api(app, api) -> None:
     """Register the volunteer API blueprints and pages on the app."""
+    from mileage.volunteer_api.donations import blueprint as donations_blueprint
     from mileage.volunteer_api.pages import blueprint as pages_blueprint
     from mileage.volunteer_api.views import blueprint as api_blueprint
-    from mileage.volunteer_donations_api import blueprint as donations_blueprint
 
     api.register_blueprint(api_blueprint)
     api.register_blueprint(donations_blueprint)

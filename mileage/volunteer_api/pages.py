@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request
 
+from mileage.http.boundary import SUPPORTED_LANGUAGES, request_language
 from mileage.volunteer_api.statement_csv import KIND_LABELS, kind_label
-from mileage.web import SUPPORTED_LANGUAGES, request_language
 
 blueprint = Blueprint(
     "volunteer_page",

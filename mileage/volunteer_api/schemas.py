@@ -6,7 +6,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from mileage.claims import MINUTES_PER_DAY
+from mileage.claims.rules import MINUTES_PER_DAY
 
 _CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 

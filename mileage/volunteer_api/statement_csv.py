@@ -6,7 +6,8 @@ import csv
 import io
 from decimal import Decimal
 
-from mileage.self_service import Statement
+from mileage.cards.statements import Statement
+from mileage.models import EntryKind
 
 # Excel only reads a CSV file as UTF-8 when it starts with a byte order mark.
 ENCODING = "utf-8-sig"
@@ -18,22 +19,22 @@ HEADERS = {
 
 OPENING_BALANCE = {"ko": "이월 잔액", "en": "opening balance"}
 
-# What a journal entry's kind means to people: every kind the services post (a test checks), so no
-# screen or statement shows a raw kind. Campaign and staff donations are kind "donation" too.
+# What each kind of movement is called, so that no screen or statement shows a raw kind.
+# Campaign and staff donations are donations too.
 KIND_LABELS = {
-    "claim_approval": ("봉사 적립", "hours credited"),
-    "claim_reversal": ("적립 취소", "hours reversed"),
-    "redemption": ("가맹점 할인", "shop discount"),
-    "redemption_refund": ("할인 환불", "discount refunded"),
-    "hold": ("가맹점 결제 보류", "held at a shop"),
-    "hold_capture": ("보류 차액 반환", "rest of a hold returned"),
-    "hold_release": ("보류 해제", "hold released"),
-    "donation": ("기부", "donation"),
-    "disbursement": ("기부금 전달", "donation handed over"),
-    "expiry": ("유효기간 소멸", "expired"),
-    "expiry_donation": ("소멸 예정 포인트 기부", "expiring points donated"),
-    "card_reissue": ("카드 재발급", "card reissued"),
-    "reversal": ("거래 취소", "reversal"),
+    EntryKind.CLAIM_APPROVAL: ("봉사 적립", "hours credited"),
+    EntryKind.CLAIM_REVERSAL: ("적립 취소", "hours reversed"),
+    EntryKind.REDEMPTION: ("가맹점 할인", "shop discount"),
+    EntryKind.REDEMPTION_REFUND: ("할인 환불", "discount refunded"),
+    EntryKind.HOLD: ("가맹점 결제 보류", "held at a shop"),
+    EntryKind.HOLD_CAPTURE: ("보류 차액 반환", "rest of a hold returned"),
+    EntryKind.HOLD_RELEASE: ("보류 해제", "hold released"),
+    EntryKind.DONATION: ("기부", "donation"),
+    EntryKind.DISBURSEMENT: ("기부금 전달", "donation handed over"),
+    EntryKind.EXPIRY: ("유효기간 소멸", "expired"),
+    EntryKind.EXPIRY_DONATION: ("소멸 예정 포인트 기부", "expiring points donated"),
+    EntryKind.CARD_REISSUE: ("카드 재발급", "card reissued"),
+    EntryKind.REVERSAL: ("거래 취소", "reversal"),
 }
 
 # A cell starting with one of these runs as a formula in a spreadsheet.

@@ -11,13 +11,15 @@ from datetime import timedelta
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from mileage import self_service
-from mileage.access import current_principal, requires, token_signer
-from mileage.cards import current_card
-from mileage.claims import ClaimRequest
+from mileage.cards import own_card, pins, statements
+from mileage.cards.lookup import current_card
+from mileage.cards.qr_images import render_qr_png, render_qr_svg
+from mileage.claims import queue, submission
+from mileage.claims.submission import ClaimRequest
 from mileage.clock import seoul_today, utc_now
 from mileage.errors import VolunteerNotLinked
-from mileage.qr_images import render_qr_png, render_qr_svg
+from mileage.http.boundary import get_session, request_language
+from mileage.http.callers import current_actor, current_principal, requires, token_signer
 from mileage.volunteer_api.schemas import (
     CardSchema,
     MovementPageSchema,
@@ -31,7 +33,6 @@ from mileage.volunteer_api.schemas import (
     StatementArgsSchema,
 )
 from mileage.volunteer_api.statement_csv import render_statement_csv
-from mileage.web import get_session, request_language
 
 blueprint = Blueprint(
     "volunteer",
@@ -78,7 +79,7 @@ def _image(body: bytes, mimetype: str, **headers: str) -> Response:
 @blueprint.response(200, CardSchema)
 def get_my_card():
     """Return my current card: masked number, status, balance, PIN state."""
-    return self_service.my_card(get_session(), my_volunteer_id())
+    return own_card.my_card(get_session(), my_volunteer_id())
 
 
 @blueprint.route("/card/pin", methods=["PUT"])
@@ -87,8 +88,9 @@ def get_my_card():
 @blueprint.response(200, PinStateSchema)
 def put_my_pin(body):
     """Set my card's PIN, or change it by giving the current one (wrong ones count toward the lock)."""
-    return self_service.change_my_pin(
-        get_session(), my_volunteer_id(), new_pin=body["new_pin"], current_pin=body["current_pin"]
+    return pins.change_my_pin(
+        get_session(), my_volunteer_id(), new_pin=body["new_pin"], current_pin=body["current_pin"],
+        actor=current_actor(),
     )
 
 
@@ -98,7 +100,7 @@ def put_my_pin(body):
 @blueprint.response(200, MovementPageSchema)
 def get_my_history(args):
     """List the movements of points on all my cards, newest first."""
-    return self_service.my_history(get_session(), my_volunteer_id(), limit=args["limit"], cursor=args["cursor"])
+    return statements.my_history(get_session(), my_volunteer_id(), limit=args["limit"], cursor=args["cursor"])
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -109,7 +111,7 @@ def get_my_history(args):
 @blueprint.response(200, OwnClaimPageSchema)
 def get_my_claims(args):
     """List my hours claims, newest first."""
-    return self_service.my_claims(get_session(), my_volunteer_id(), limit=args["limit"], cursor=args["cursor"])
+    return queue.my_claims(get_session(), my_volunteer_id(), limit=args["limit"], cursor=args["cursor"])
 
 
 @blueprint.route("/claims", methods=["POST"])
@@ -127,10 +129,10 @@ def post_my_claim(body):
         category=body["category"],
         note=body["note"],
     )
-    return self_service.submit_my_claim(
+    return submission.submit_my_claim(
         get_session(),
         request,
-        submitted_by_user_id=current_principal().user_id,
+        actor=current_actor(),
         policy=current_app.config["CLAIM_POLICY"],
     )
 
@@ -143,7 +145,7 @@ def post_my_claim(body):
 @blueprint.response(200, content_type="text/csv", description="UTF-8 CSV with a BOM, for Excel.")
 def get_my_statement(args):
     """Download my statement as CSV: date, organisation, hours, points and running balance."""
-    statement = self_service.my_statement(
+    statement = statements.my_statement(
         get_session(), my_volunteer_id(), first_day=args["first_day"], last_day=args["last_day"]
     )
     filename = f"mileage-statement-{(args['last_day'] or seoul_today()).strftime('%Y%m%d')}.csv"
@@ -157,7 +159,7 @@ def get_my_statement(args):
 # --- QR card --------------------------------------------------------------------------------
 
 def _issue_my_qr():
-    issued = self_service.issue_my_qr_token(get_session(), token_signer(), my_volunteer_id())
+    issued = own_card.issue_my_qr_token(get_session(), token_signer(), my_volunteer_id())
     refresh_after = max(0, int((issued.expires_at - QR_REFRESH_MARGIN - utc_now()).total_seconds()))
     return issued, refresh_after
 

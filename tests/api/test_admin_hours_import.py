@@ -185,7 +185,9 @@ def test_a_coordinator_imports_for_their_own_organisation_only(client, session, 
     assert event.target_id == "봉사시간.csv"
     assert (event.after["rows"], event.after["created"], event.after["failed"]) == (3, 2, 1)
     assert len(event.after["claim_ids"]) == 2
-    submitted = session.scalars(select(AuditEvent).where(AuditEvent.action == "claim.submit")).all()
+    submitted = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "claim.submit", AuditEvent.actor_user_id == user.id)
+    ).all()
     assert sorted(int(e.target_id) for e in submitted) == sorted(event.after["claim_ids"])
 
 

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from mileage import cards
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle
 from mileage.models import AuditEvent, User, Volunteer
 
 
@@ -146,7 +147,7 @@ def test_search_with_a_forged_cursor_is_422(client, staff):
 def test_detail_shows_every_card_with_its_balance_and_the_current_balance(client, session, make, staff):
     volunteer = make.volunteer()
     old = make.card(volunteer=volunteer, balance=3000)
-    new = cards.reissue_card(session, old.id)
+    new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
     make.credit(new, 500)
     response = client.get(f"/admin/volunteers/{volunteer.id}", headers=staff[1])
     assert response.status_code == 200

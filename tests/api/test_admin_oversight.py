@@ -83,7 +83,7 @@ def test_staff_actions_through_the_api_show_up_in_the_log(client, make, login_as
     user, headers = login_as("staff")
     card = make.card()
     client.post(f"/admin/cards/{card.id}/block", headers={**headers, "X-Request-ID": "desk-7"})
-    [event] = query(client, headers, target_type="card", target_id=str(card.id))["items"]
+    [event] = query(client, headers, target_type="card", target_id=str(card.id), actor_user_id=user.id)["items"]
     assert event["action"] == "card.block" and event["actor_user_id"] == user.id
     assert event["request_id"] == "desk-7" and event["ip_address"] == "127.0.0.1"
 

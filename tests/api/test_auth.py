@@ -7,7 +7,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from mileage.auth import Principal, TokenSigner
+from mileage.people.tokens import Principal, TokenSigner
 
 
 @pytest.fixture

@@ -276,16 +276,16 @@ def test_an_auditor_reads_pages_without_write_buttons(console, make):
 
 @pytest.mark.parametrize("role", ["auditor", "staff"])
 def test_no_page_offers_an_auditor_a_form_that_changes_anything(console, make, session, role):
-    from mileage import donations
     from mileage.audit import SYSTEM_ACTOR
+    from mileage.donations import campaigns
 
     card = make.card(balance=3000)
     claim = make.claim(volunteer=card.volunteer)
     cause = make.cause()
     merchant = make.merchant()
-    campaign = donations.create_campaign(
+    campaign = campaigns.create_campaign(
         session, name="연말 나눔", cause_id=cause.id, points_per_volunteer=1000, consent_method="written",
-        selection=donations.CampaignSelection(volunteer_ids=(card.volunteer_id,)), consent_note="동의서",
+        selection=campaigns.CampaignSelection(volunteer_ids=(card.volunteer_id,)), consent_note="동의서",
         actor=SYSTEM_ACTOR,
     )
     console.login(make.user(role=role))

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select
 
-from mileage import cards
+from mileage.cards import lookup
 from mileage.clock import seoul_today
 from mileage.models import AuditEvent, ClaimState
 from tests.api.console_client import ConsoleClient, text_of
@@ -76,7 +76,7 @@ def test_bulk_approval_credits_each_volunteer_and_lists_the_results(console, mak
     assert "3건 승인 (4,500점 적립), 0건 실패" in page
     assert _claim_rows(response) == {claim.id for claim in claims}
     for volunteer in volunteers:
-        assert cards.card_balance(session, cards.current_card(session, volunteer.id)) == 1500
+        assert lookup.card_balance(session, lookup.current_card(session, volunteer.id)) == 1500
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "claim.approve")).all()
     assert {event.target_id for event in events} == {str(claim.id) for claim in claims}
     assert all(event.actor_user_id == console.staff.id and event.ip_address and event.request_id for event in events)
@@ -138,7 +138,7 @@ def test_reversing_takes_the_points_back(console, make, session):
     assert "회수 1,000점" in text_of(console.get("/console/claims/?state=reversed"))
     session.refresh(claim)
     assert claim.state == ClaimState.REVERSED
-    assert cards.card_balance(session, cards.current_card(session, claim.volunteer_id)) == 0
+    assert lookup.card_balance(session, lookup.current_card(session, claim.volunteer_id)) == 0
 
 
 def test_a_refused_action_leaves_no_trace(console, make, session):

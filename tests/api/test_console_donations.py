@@ -7,7 +7,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, donations, ledger
+from mileage import ledger
+from mileage.cards import lookup
+from mileage.donations import causes as donations_causes
+from mileage.donations import donate
 from mileage.models import (
     AuditEvent,
     Campaign,
@@ -62,7 +65,7 @@ def test_donating_on_behalf_records_consent_and_posts_once_per_form(console, mak
     donation = session.scalars(select(Donation)).one()
     assert (donation.points, donation.consent_method, donation.consent_note) == (3000, "written", "동의서 2025-118")
     assert donation.recorded_by_user_id == console.staff.id
-    assert cards.card_balance(session, card) == 7000
+    assert lookup.card_balance(session, card) == 7000
     assert ledger.get_balance(session, cause.account_id) == 3000
     assert f"영수증 {donation.receipt_number}" in text_of(console.get(f"/console/volunteers/{card.volunteer_id}"))
 
@@ -86,13 +89,13 @@ def test_donating_more_than_the_balance_is_refused(console, make, session):
     console.post(f"{back}/donate", {"cause_id": cause.id, "points": "800", "consent_method": "written",
                                     "consent_note": "서면", "_back": back})
     assert "마일리지 잔액이 부족합니다. (잔액 500점)" in text_of(console.get(back))
-    assert cards.card_balance(session, card) == 500
+    assert lookup.card_balance(session, card) == 500
 
 
 def test_disbursement_cannot_exceed_what_the_cause_holds(console, make, session):
     cause = make.cause(name="중계동 경로당 지원")
     donor = make.card(balance=4000)
-    donations.donate_points(session, volunteer_id=donor.volunteer_id, cause_id=cause.id, points=4000)
+    donate.donate_points(session, volunteer_id=donor.volunteer_id, cause_id=cause.id, points=4000)
     back = "/console/donations/disbursements"
     page = console.get(back)
     refused = console.post(back, {"cause_id": cause.id, "points": "5000", "memo": "쌀 20kg 전달", "_back": back,
@@ -105,7 +108,7 @@ def test_disbursement_cannot_exceed_what_the_cause_holds(console, make, session)
                         "form_key": _form_key(page)})
     disbursement = session.scalars(select(Disbursement)).one()
     assert disbursement.points == 2500 and disbursement.attachment_ref == "인수증-17"
-    summary = donations.summarise_cause(session, cause)
+    summary = donations_causes.summarise_cause(session, cause)
     assert (summary.donated, summary.disbursed, summary.balance) == (4000, 2500, 1500)
     detail = text_of(console.get(f"/console/donations/causes/{cause.id}"))
     assert "4,000점" in detail and "2,500점" in detail and "1,500점" in detail
@@ -114,7 +117,7 @@ def test_disbursement_cannot_exceed_what_the_cause_holds(console, make, session)
 def test_a_campaign_is_created_run_and_its_rerun_posts_nothing_twice(console, make, session):
     cause = make.cause(name="2025 연말 나눔 캠페인")
     rich, poor, blocked = make.card(balance=6000), make.card(balance=1000), make.card(balance=9000)
-    cards.change_card_status(session, blocked.id, "blocked")
+    make.card_status(blocked, "blocked")
     ids = ", ".join(str(card.volunteer_id) for card in (rich, poor, blocked))
     created = console.post("/console/donations/campaigns", {
         "name": "연말 나눔", "cause_id": cause.id, "amount_mode": "fixed", "points_per_volunteer": "2000",
@@ -137,7 +140,7 @@ def test_a_campaign_is_created_run_and_its_rerun_posts_nothing_twice(console, ma
 
     console.post(f"/console/donations/campaigns/{campaign.id}/run")
     assert ledger.get_balance(session, cause.account_id) == 2000
-    assert cards.card_balance(session, rich) == 4000
+    assert lookup.card_balance(session, rich) == 4000
     assert session.scalar(select(func.count()).select_from(Donation)) == 1
     assert "2,000점" in text_of(console.get(f"/console/donations/causes/{cause.id}"))
 
@@ -156,7 +159,7 @@ def test_a_whole_balance_campaign_by_organisation(console, make, session):
     campaign = session.scalars(select(Campaign)).one()
     console.post(f"/console/donations/campaigns/{campaign.id}/run")
     assert ledger.get_balance(session, cause.account_id) == 4000
-    assert all(cards.card_balance(session, cards.current_card(session, v.id)) == 0 for v in volunteers)
+    assert all(lookup.card_balance(session, lookup.current_card(session, v.id)) == 0 for v in volunteers)
 
 
 def test_a_campaign_that_selects_nobody_is_refused(console, make, session):
@@ -171,7 +174,7 @@ def test_a_campaign_that_selects_nobody_is_refused(console, make, session):
 def test_donation_lists_show_receipts(console, make, session):
     cause = make.cause(name="노원 꿈나무 장학")
     card = make.card(balance=2000)
-    donation = donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=1500)
+    donation = donate.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=1500)
     page = text_of(console.get("/console/donations/list"))
     assert donation.receipt_number in page and "노원 꿈나무 장학" in page and "본인(앱)" in page
     causes = text_of(console.get("/console/donations/"))

@@ -7,10 +7,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from mileage import merchants, redemptions
 from mileage.errors import OrganisationNameTaken
 from mileage.hashing import verify_secret
 from mileage.models import AuditEvent, Merchant, MerchantStatus, Organisation, Terminal, User
+from mileage.shops import counter, offers, redemptions
 from tests.api.console_client import ConsoleClient, text_of
 
 
@@ -57,9 +57,9 @@ def test_register_a_shop_set_its_offer_and_activate_it(console, make, session):
 
     console.post(f"/console/merchants/{merchant.id}/offers", {"rate_percent": "2.5", "max_discount": "3,000",
                                                              "days": ["mon", "fri"], "start": "11:00", "end": "14:00"})
-    offer = merchants.current_offer(session, merchant.id)
+    offer = offers.current_offer(session, merchant.id)
     assert (offer.rate_bp, offer.max_discount, offer.start_minute, offer.end_minute) == (250, 3000, 660, 840)
-    assert merchants.weekday_names(offer.weekdays) == ["mon", "fri"]
+    assert offers.weekday_names(offer.weekdays) == ["mon", "fri"]
 
     console.post(f"/console/merchants/{merchant.id}/status", {"status": "active"})
     session.refresh(merchant)
@@ -76,7 +76,7 @@ def test_a_bad_rate_is_refused(console, make, session, rate):
     merchant = make.merchant(with_offer=False, status="pending")
     back = f"/console/merchants/{merchant.id}"
     console.post(f"{back}/offers", {"rate_percent": rate, "max_discount": "1000", "_back": back})
-    assert merchants.find_current_offer(session, merchant.id) is None
+    assert offers.find_current_offer(session, merchant.id) is None
     assert 'class="flash error"' in console.get(back).get_data(as_text=True)
 
 
@@ -102,7 +102,7 @@ def test_the_shop_page_lists_recent_discounts(console, make, session, app):
     card.volunteer.name = "오세린"
     redemptions.redeem(
         session, app.extensions["mileage.token_signer"],
-        redemptions.Till(merchant_id=merchant.id, terminal_id=credentials.terminal.id),
+        counter.Till(merchant_id=merchant.id, terminal_id=credentials.terminal.id),
         scanned=card.number, purchase_amount=20000, pin="2468",
     )
     page = text_of(console.get(f"/console/merchants/{merchant.id}"))

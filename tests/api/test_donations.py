@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from mileage import ledger
-from mileage.auth import Principal
 from mileage.clock import SEOUL, seoul_today
+from mileage.donations import donate
 from mileage.models import AuditEvent, CauseStatus, Donation
+from mileage.people.tokens import Principal
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_a_volunteer_account_without_a_volunteer_is_refused(client, make, login)
 
 @contextmanager
 def clock_at(moment: datetime):
-    with mock.patch("mileage.ledger.utc_now", return_value=moment):
+    with mock.patch("mileage.ledger.posting.utc_now", return_value=moment):
         yield
 
 
@@ -287,9 +288,8 @@ def test_verbal_consent_without_a_witness_is_refused(client, session, make, staf
 def test_a_disbursement_cannot_exceed_what_the_cause_holds(client, session, make, staff):
     _, headers = staff
     cause = make.cause()
-    from mileage import donations
 
-    donations.donate_points(session, volunteer_id=make.card(balance=2000).volunteer_id, cause_id=cause.id,
+    donate.donate_points(session, volunteer_id=make.card(balance=2000).volunteer_id, cause_id=cause.id,
                             points=2000)
     too_much = client.post("/admin/disbursements", json={"cause_id": cause.id, "points": 2001, "memo": "쌀 전달"},
                            headers=with_key(headers, "d-1"))

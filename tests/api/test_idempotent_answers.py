@@ -12,17 +12,18 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
-from mileage import ledger, merchants
+from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
+from mileage.cards.qr import issue_qr_token
 from mileage.models import IdempotentRequest, JournalEntry, MerchantStatus
-from mileage.qr_tokens import issue_qr_token
+from mileage.shops import merchants, terminals
 
 
 @pytest.fixture
 def terminal(make, login):
     """A terminal of an active shop (10 %, at most 3,000 points) and its Authorization headers."""
     credentials = make.terminal(make.merchant())
-    return credentials, login(merchants.terminal_principal(credentials.terminal))
+    return credentials, login(terminals.terminal_principal(credentials.terminal))
 
 
 def sale(client, headers, key: str, scanned: str, purchase: int = 20_000, **extra):
@@ -143,7 +144,7 @@ def test_an_expired_token_leaves_the_key_free_for_the_renewed_one(client, sessio
     credentials, headers = terminal
     card = make.card(balance=10_000, pin="2468")
     signer = app.extensions["mileage.token_signer"]
-    principal = merchants.terminal_principal(credentials.terminal)
+    principal = terminals.terminal_principal(credentials.terminal)
     expired = signer.sign({"sub": principal.scope, **principal.claims()}, token_type="access", ttl=-signer.access_ttl)
 
     stale = sale(client, {"Authorization": f"Bearer {expired}"}, "renew", card.number, pin="2468")

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from mileage import ledger, merchants
+from mileage import ledger
 from mileage.models import JournalEntry
+from mileage.shops import terminals
 
 CARDS = 2
 KEYS = 4
@@ -41,7 +42,7 @@ runs = itertools.count()
 def test_every_key_has_one_answer_and_an_entry_only_if_it_succeeded(client, session, make, login, steps, bodies):
     run = next(runs)
     shop = make.merchant(offer={"rate_bp": 1000, "max_discount": 3000, "min_purchase": 0})
-    headers = login(merchants.terminal_principal(make.terminal(shop).terminal))
+    headers = login(terminals.terminal_principal(make.terminal(shop).terminal))
     cards = [make.card(balance=1_000, pin=PIN) for _ in range(CARDS)]
     answers: dict[str, list] = {}
     fresh = itertools.count()

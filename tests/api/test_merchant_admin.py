@@ -11,7 +11,7 @@ from sqlalchemy import select
 from mileage import hashing
 from mileage.clock import seoul_today
 from mileage.models import AuditEvent, Terminal
-from mileage.settlement import month_start
+from mileage.shops.settlement import month_start
 
 
 @pytest.fixture(autouse=True)

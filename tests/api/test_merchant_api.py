@@ -13,12 +13,13 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from mileage import hashing, ledger, merchants, redemptions
+from mileage import hashing, ledger
 from mileage.audit import SYSTEM_ACTOR
-from mileage.auth import TokenSigner
+from mileage.cards.qr import QR_TOKEN_TYPE, issue_qr_token
 from mileage.clock import seoul_today, utc_now
 from mileage.models import Card, MerchantStatus
-from mileage.qr_tokens import QR_TOKEN_TYPE, issue_qr_token
+from mileage.people.tokens import TokenSigner
+from mileage.shops import counter, holds, merchants, offers, redemptions, terminals
 
 # 10 %, at most 3,000 points, from 5,000 won.
 OFFER = {"rate_bp": 1000, "max_discount": 3000, "min_purchase": 5000}
@@ -39,8 +40,8 @@ class Shop:
     headers: dict
 
     @property
-    def till(self) -> redemptions.Till:
-        return redemptions.Till(self.merchant.id, self.terminal_id)
+    def till(self) -> counter.Till:
+        return counter.Till(self.merchant.id, self.terminal_id)
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def open_shop(make, login):
         credentials = make.terminal(merchant)
         terminal = credentials.terminal
         return Shop(merchant, terminal.key_id, credentials.secret, terminal.id,
-                    login(merchants.terminal_principal(terminal)))
+                    login(terminals.terminal_principal(terminal)))
 
     return create
 
@@ -135,7 +136,7 @@ def test_a_quote_shows_the_masked_name_and_discount_and_moves_nothing(client, se
     assert body == {
         "holder_name": card.volunteer.masked_name, "card_number": card.masked_number, "needs_pin": False,
         "is_dynamic": True, "purchase_amount": 20_000, "discount": 2_000, "amount_to_pay": 18_000,
-        "offer_version_id": merchants.current_offer(session, shop.merchant.id).id,
+        "offer_version_id": offers.current_offer(session, shop.merchant.id).id,
     }
     assert balance(session, card) == 10_000
     assert redeem(client, shop, token).status_code == 201  # the quote did not use the token up
@@ -248,7 +249,7 @@ def test_refused_suspended_merchant_even_with_a_token_issued_before(client, sess
 
 
 def test_refused_revoked_terminal_even_with_a_token_issued_before(client, session, shop):
-    merchants.revoke_terminal(session, shop.terminal_id, actor=SYSTEM_ACTOR)
+    terminals.revoke_terminal(session, shop.terminal_id, actor=SYSTEM_ACTOR)
     refused(client.get("/merchant/till", headers=shop.headers), 401, "terminal_revoked")
 
 
@@ -302,7 +303,7 @@ def test_the_refund_window_is_configurable(app, client, session, make, shop, sig
 
 def test_refused_capture_of_an_expired_hold(client, session, make, shop, signer):
     eleven_minutes_ago = utc_now() - timedelta(minutes=11)
-    hold = redemptions.authorize_hold(session, signer, shop.till, purchase_amount=20_000, now=eleven_minutes_ago,
+    hold = holds.authorize_hold(session, signer, shop.till, purchase_amount=20_000, now=eleven_minutes_ago,
                                       scanned=issue_qr_token(signer, make.card(balance=5_000)).token)
     response = client.post(f"/merchant/holds/{hold.id}/capture", json={},
                            headers={**shop.headers, "Idempotency-Key": "late-capture"})

@@ -5,9 +5,11 @@ import io
 
 import pytest
 
-from mileage import claims, donations, ledger
+from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
+from mileage.claims import review
 from mileage.clock import seoul_today
+from mileage.donations import disbursements, donate
 from mileage.models import Account
 
 
@@ -24,14 +26,14 @@ def this_month(session, make):
     for start in (9 * 60, 14 * 60):
         claim = make.claim(volunteer=card.volunteer, organisation=organisation, start_minute=start, minutes=90,
                            category="환경")
-        claims.approve_claim(session, claim.id, reviewer_id=None)
+        review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     merchant = make.merchant(name="노원 꽃집")
     shop = session.get(Account, merchant.account_id)
     ledger.transfer(session, kind="redemption", from_account_id=card.account_id, to_account_id=shop.id, amount=800)
     ledger.transfer(session, kind="refund", from_account_id=shop.id, to_account_id=card.account_id, amount=300)
     cause = make.cause(name="=HYPERLINK(\"http://evil\")")
-    donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=500)
-    donations.record_disbursement(session, cause_id=cause.id, points=200, memo="전달", actor=SYSTEM_ACTOR)
+    donate.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=500)
+    disbursements.record_disbursement(session, cause_id=cause.id, points=200, memo="전달", actor=SYSTEM_ACTOR)
     return {"card": card, "organisation": organisation, "cause": cause, "shop": shop, "merchant": merchant}
 
 

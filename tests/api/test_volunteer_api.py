@@ -8,12 +8,15 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from mileage import cards, claims, ledger
-from mileage.auth import Principal
-from mileage.claims import ClaimPolicy
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle, pins
+from mileage.claims import review
+from mileage.claims.rules import ClaimPolicy
 from mileage.clock import SEOUL, seoul_today
 from mileage.errors import WrongPin
 from mileage.models import AccountKind, Claim
+from mileage.people.tokens import Principal
 
 ME_GET_ROUTES = [
     "/me/card",
@@ -131,8 +134,8 @@ def test_after_a_reissue_the_new_card_holds_the_balance_and_the_old_history_stay
 ):
     me = volunteer(balance=3000)
     spend(session, me.card, 500)
-    cards.report_card_lost(session, me.card.id)
-    new_card = cards.reissue_card(session, me.card.id)
+    lifecycle.report_lost(session, me.card.id, actor=SYSTEM_ACTOR)
+    new_card = lifecycle.reissue_card(session, me.card.id, actor=SYSTEM_ACTOR).card
 
     card = client.get("/me/card", headers=me.headers).json
     assert card["last4"] == new_card.number[-4:] and card["balance"] == 2500 and card["status"] == "active"
@@ -151,7 +154,7 @@ def test_after_a_reissue_the_new_card_holds_the_balance_and_the_old_history_stay
 
 def test_a_lost_card_is_shown_with_its_status(client, session, volunteer):
     me = volunteer(balance=100)
-    cards.report_card_lost(session, me.card.id)
+    lifecycle.report_lost(session, me.card.id, actor=SYSTEM_ACTOR)
     body = client.get("/me/card", headers=me.headers).json
     assert body["status"] == "lost" and body["balance"] == 100
 
@@ -198,8 +201,8 @@ def test_approved_and_reversed_hours_show_their_organisation_and_minutes(client,
     me = volunteer()
     organisation = make.organisation(name="상계 복지관")
     claim = make.claim(volunteer=me.volunteer, organisation=organisation, minutes=150)
-    claims.approve_claim(session, claim.id, reviewer_id=None)
-    claims.reverse_claim(session, claim.id, reviewer_id=None)
+    review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
+    review.reverse_claim(session, claim.id, actor=SYSTEM_ACTOR)
     items = client.get("/me/history", headers=me.headers).json["items"]
     assert [(i["kind"], i["amount"], i["organisation_name"], i["claim_minutes"], i["claim_id"]) for i in items] == [
         ("claim_reversal", -2500, "상계 복지관", -150, claim.id),
@@ -214,7 +217,7 @@ def test_my_claims_lists_only_mine_newest_first_with_keyset_pages(client, sessio
     yesterday = seoul_today() - timedelta(days=1)
     mine = [make.claim(volunteer=me.volunteer, start_minute=start, work_date=yesterday) for start in (480, 660, 840)]
     make.claim(volunteer=other.volunteer, work_date=yesterday)
-    claims.reject_claim(session, mine[0].id, reviewer_id=None, reason="출석부에 없음")
+    review.reject_claim(session, mine[0].id, actor=SYSTEM_ACTOR, reason="출석부에 없음")
 
     first = client.get("/me/claims?limit=2", headers=me.headers).json
     second = client.get(f"/me/claims?limit=2&cursor={first['next_cursor']}", headers=me.headers).json
@@ -284,7 +287,7 @@ def test_the_first_pin_is_set_without_a_current_one(client, session, volunteer):
     response = client.put("/me/card/pin", json={"new_pin": "2468"}, headers=me.headers)
     assert response.status_code == 200 and response.json == {"pin_set": True, "pin_locked": False}
     session.refresh(me.card)
-    cards.verify_pin(session, me.card, "2468")
+    pins.verify_pin(session, me.card, "2468")
     assert client.get("/me/card", headers=me.headers).json["pin_set"] is True
 
 
@@ -295,9 +298,9 @@ def test_changing_a_pin_needs_the_current_one(client, session, volunteer):
     changed = client.put("/me/card/pin", json={"new_pin": "2468", "current_pin": "1357"}, headers=me.headers)
     assert changed.status_code == 200
     session.refresh(me.card)
-    cards.verify_pin(session, me.card, "2468")
+    pins.verify_pin(session, me.card, "2468")
     with pytest.raises(WrongPin):
-        cards.verify_pin(session, me.card, "1357")
+        pins.verify_pin(session, me.card, "1357")
 
 
 def test_a_wrong_current_pin_counts_toward_the_lock(client, session, volunteer):

@@ -10,12 +10,13 @@ import PIL.Image
 import pytest
 import zxingcpp
 
-from mileage import cards
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle
+from mileage.cards.qr import QR_TOKEN_TTL, read_scan, use_qr_token
+from mileage.cards.qr_images import render_qr_png, render_qr_svg
 from mileage.clock import utc_now
 from mileage.errors import QrTokenReplayed
 from mileage.models import CardStatus
-from mileage.qr_images import render_qr_png, render_qr_svg
-from mileage.qr_tokens import QR_TOKEN_TTL, read_scan, use_qr_token
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 DYNAMIC_ROUTES = ["/me/card/qr", "/me/card/qr.png", "/me/card/qr.svg"]
@@ -114,9 +115,9 @@ def test_printed_qr_svg_is_valid_svg(client, me):
 
 @pytest.mark.parametrize("status", [CardStatus.LOST, CardStatus.BLOCKED])
 @pytest.mark.parametrize("path", DYNAMIC_ROUTES)
-def test_a_lost_or_blocked_card_gets_no_dynamic_qr(client, session, me, status, path):
+def test_a_lost_or_blocked_card_gets_no_dynamic_qr(client, make, me, status, path):
     card, headers = me
-    cards.change_card_status(session, card.id, status)
+    make.card_status(card, status)
     response = client.get(path, headers=headers)
     assert response.status_code == 409 and response.json["code"] == "card_not_active"
     assert response.headers["Cache-Control"] == "no-store"
@@ -132,8 +133,8 @@ def test_a_pin_locked_card_gets_no_dynamic_qr(client, session, me):
 
 def test_after_a_reissue_the_qr_codes_are_for_the_new_card(client, session, signer, me):
     card, headers = me
-    cards.report_card_lost(session, card.id)
-    new_card = cards.reissue_card(session, card.id)
+    lifecycle.report_lost(session, card.id, actor=SYSTEM_ACTOR)
+    new_card = lifecycle.reissue_card(session, card.id, actor=SYSTEM_ACTOR).card
     token = client.get("/me/card/qr", headers=headers).json["token"]
     assert read_scan(session, signer, token).card.id == new_card.id
     printed = client.get("/me/card/printed-qr.png", headers=headers)

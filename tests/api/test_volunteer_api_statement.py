@@ -10,8 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from mileage import cards, claims, ledger
-from mileage.claims import ClaimPolicy, ClaimRequest
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle
+from mileage.claims import review, submission
+from mileage.claims.rules import ClaimPolicy, ClaimRequest
+from mileage.ledger import posting
 from mileage.models import AccountKind
 
 BOM = b"\xef\xbb\xbf"
@@ -29,7 +33,7 @@ def posted_at(*parts):
     """Post ledger entries at a chosen UTC instant."""
     moment = datetime(*parts, tzinfo=UTC)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ledger, "utc_now", lambda: moment)
+        patch.setattr(posting, "utc_now", lambda: moment)
         yield
 
 
@@ -49,8 +53,8 @@ def approve_hours(session, card, organisation, *, start_minute: int, minutes: in
         category="복지",
     )
     policy = ClaimPolicy(claim_window_days=100_000)
-    claim = claims.submit_claim(session, request, submitted_by_user_id=None, policy=policy)
-    return claims.approve_claim(session, claim.id, reviewer_id=None, policy=policy)
+    claim = submission.submit_claim(session, request, actor=SYSTEM_ACTOR, policy=policy)
+    return review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR, policy=policy)
 
 
 def move(session, *, kind: str, source: int, target: int, points: int, memo: str = ""):
@@ -119,8 +123,8 @@ def test_statement_between_two_seoul_days_starts_from_the_balance_before_them(cl
 def test_a_reissue_moves_points_between_my_own_cards_and_is_not_a_statement_line(client, session, me, history):
     card, headers = me
     with posted_at(2024, 3, 5, 5):
-        cards.report_card_lost(session, card.id)
-        new_card = cards.reissue_card(session, card.id)
+        lifecycle.report_lost(session, card.id, actor=SYSTEM_ACTOR)
+        new_card = lifecycle.reissue_card(session, card.id, actor=SYSTEM_ACTOR).card
     with posted_at(2024, 3, 6, 5):
         move(session, kind="redemption", source=new_card.account_id, target=history.shop.id, points=300)
     rows = rows_of(client.get("/me/statement.csv?from=2024-03-04", headers=headers))

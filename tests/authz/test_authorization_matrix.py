@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 
 import tests.authz
-from mileage.auth import Principal, TokenSigner
+from mileage.people.tokens import Principal, TokenSigner
 from tests.authz.roles import EVERY_ROLE, PUBLIC
 
 METHODS = ("get", "post", "put", "patch", "delete")

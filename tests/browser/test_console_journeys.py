@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, donations, ledger
+from mileage import ledger
+from mileage.cards import lookup
 from mileage.db import run_in_transaction
+from mileage.donations import causes
 from mileage.models import Donation
 from tests.support.factories import Factories
 
@@ -36,7 +38,7 @@ def _seed(live_server, work):
 def _balance(live_server, volunteer_id: int) -> int:
     return run_in_transaction(
         live_server.session_factory,
-        lambda session: cards.card_balance(session, cards.current_card(session, volunteer_id)),
+        lambda session: lookup.card_balance(session, lookup.current_card(session, volunteer_id)),
     )
 
 
@@ -139,7 +141,7 @@ def test_run_a_small_donation_campaign_and_the_cause_total_matches(live_server, 
     donated_on_page = _points_on_page(page, "#cause-donated")
 
     def ledger_figures(session):
-        cause = donations.get_cause(session, seeded.cause_id)
+        cause = causes.get_cause(session, seeded.cause_id)
         receipts = session.scalar(select(func.sum(Donation.points)).where(Donation.cause_id == cause.id))
         return ledger.get_balance(session, cause.account_id), receipts
 

@@ -17,11 +17,13 @@ import zxingcpp
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from mileage import claims, ledger
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards.qr import read_scan
+from mileage.claims import review
 from mileage.clock import SEOUL, seoul_today
 from mileage.db import run_in_transaction
 from mileage.models import Cause, Donation, ExpiryDonationChoice
-from mileage.qr_tokens import read_scan
 from tests.support.factories import Factories
 
 pytestmark = pytest.mark.browser
@@ -41,7 +43,7 @@ def volunteer(live_server):
             volunteer=card.volunteer, organisation=organisation, minutes=150,
             work_date=seoul_today() - timedelta(days=1),
         )
-        claims.approve_claim(session, claim.id, reviewer_id=None)
+        review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
         make.credit(card, 9845)
         user = make.user(role="volunteer", username="browser.volunteer", password=PASSWORD,
                          volunteer_id=card.volunteer_id)
@@ -180,7 +182,7 @@ def donor(live_server):
         card = make.card()
         expiring_on = seoul_today() + timedelta(days=30)
         credited = datetime.combine(expiring_on.replace(year=expiring_on.year - 5), time(12), tzinfo=SEOUL)
-        with mock.patch("mileage.ledger.utc_now", return_value=credited):
+        with mock.patch("mileage.ledger.posting.utc_now", return_value=credited):
             make.credit(card, 1200)
         make.credit(card, 3800)
         cause = make.cause(name=f"노원 푸드뱅크 {next(_donors)}", receiving_organisation="노원구 사회복지협의회")

@@ -10,13 +10,16 @@ from unittest import mock
 
 from sqlalchemy import func, select
 
-from mileage import cards, donations, expiry, ledger
+from mileage import expiry, ledger
 from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle
 from mileage.clock import SEOUL
 from mileage.db import make_session_factory
-from mileage.donations import CampaignSelection
+from mileage.donations import campaigns, causes, donate
+from mileage.donations.campaigns import CampaignSelection
 from mileage.errors import CauseNameTaken, InsufficientBalance
 from mileage.models import AccountKind, ConsentMethod, Donation
+from mileage.people import volunteers
 from tests.concurrency.racing import RACE_TIMEOUT_SECONDS, race
 from tests.support.factories import Factories
 
@@ -28,7 +31,7 @@ def test_two_staff_running_one_campaign_at_once_donate_each_volunteer_once(concu
         make = Factories(session)
         cause = make.cause()
         volunteer_cards = [make.card(balance=100 * (n + 1)) for n in range(VOLUNTEERS)]
-        campaign = donations.create_campaign(
+        campaign = campaigns.create_campaign(
             session, name="동시 실행", cause_id=cause.id,
             selection=CampaignSelection(volunteer_ids=tuple(card.volunteer_id for card in volunteer_cards)),
             points_per_volunteer=None, consent_method=ConsentMethod.WRITTEN, consent_note="서면",
@@ -44,7 +47,7 @@ def test_two_staff_running_one_campaign_at_once_donate_each_volunteer_once(concu
     def run():
         try:
             start_line.wait(timeout=RACE_TIMEOUT_SECONDS)
-            results.append(donations.run_campaign(factory, campaign_id, actor=SYSTEM_ACTOR))
+            results.append(campaigns.run_campaign(factory, campaign_id, actor=SYSTEM_ACTOR))
         except BaseException as exc:  # noqa: BLE001 - the test inspects every outcome
             errors.append(exc)
 
@@ -79,15 +82,15 @@ def test_donations_racing_a_reissue_follow_the_points_to_the_new_card(concurrent
 
     def work(session, index):
         if index == 0:
-            return cards.reissue_card(session, card_id).id
-        return donations.donate_points(session, volunteer_id=volunteer_id, cause_id=cause_id, points=100).id
+            return lifecycle.reissue_card(session, card_id, actor=SYSTEM_ACTOR).card.id
+        return donate.donate_points(session, volunteer_id=volunteer_id, cause_id=cause_id, points=100).id
 
     outcomes = race(concurrent_engine, 11, work)
 
     assert [outcome.error for outcome in outcomes] == [None] * 11
 
     def inspect(session):
-        volunteer = cards.get_volunteer(session, volunteer_id)
+        volunteer = volunteers.get_volunteer(session, volunteer_id)
         return [ledger.get_balance(session, card.account_id) for card in volunteer.cards]
 
     assert commit(inspect) == [0, 10_000 - 10 * 100]
@@ -97,7 +100,7 @@ def test_an_expiry_racing_spending_never_takes_more_than_the_card_holds(concurre
     def set_up(session):
         make = Factories(session)
         card = make.card()
-        with mock.patch("mileage.ledger.utc_now", return_value=datetime(2015, 1, 1, 10, tzinfo=SEOUL)):
+        with mock.patch("mileage.ledger.posting.utc_now", return_value=datetime(2015, 1, 1, 10, tzinfo=SEOUL)):
             make.credit(card, 1000)
         shop = ledger.open_account(session, AccountKind.MERCHANT, f"merchant:{secrets.token_hex(6)}")
         return card.account_id, card.volunteer_id, shop.id
@@ -128,7 +131,7 @@ def test_two_causes_opened_with_one_name_at_once_make_one_cause(concurrent_engin
     name = f"동시 기부처 {secrets.token_hex(4)}"
     outcomes = race(
         concurrent_engine, 2,
-        lambda session, _index: donations.create_cause(
+        lambda session, _index: causes.create_cause(
             session, name=name, receiving_organisation="노원구", actor=SYSTEM_ACTOR
         ).id,
     )

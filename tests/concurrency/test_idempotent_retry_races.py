@@ -16,10 +16,12 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from mileage import hashing, ledger, merchants, qr_tokens, redemptions
+from mileage import hashing, ledger
 from mileage.app import create_app
-from mileage.auth import Principal, issue_access_token
+from mileage.cards import qr
 from mileage.models import JournalEntry
+from mileage.people.tokens import Principal, issue_access_token
+from mileage.shops import redemptions, terminals
 from tests.support.factories import Factories
 
 PIN = "2468"
@@ -52,7 +54,7 @@ def live_app(concurrent_engine):
 def till(commit, live_app) -> Till:
     def create(session):
         credentials = Factories(session).terminal()
-        principal = merchants.terminal_principal(credentials.terminal)
+        principal = terminals.terminal_principal(credentials.terminal)
         token = issue_access_token(live_app.extensions["mileage.token_signer"], principal)
         return Till(credentials.terminal.key_id, credentials.secret, {"Authorization": f"Bearer {token}"})
 
@@ -127,7 +129,7 @@ def test_a_retry_during_a_slow_credential_check_waits_and_gets_the_first_attempt
             time.sleep(1.0)
         return real_verify(stored_hash, secret)
 
-    monkeypatch.setattr(merchants, "verify_secret", slow_first_check)
+    monkeypatch.setattr(terminals, "verify_secret", slow_first_check)
     answers = Answers(live_app)
 
     answers.send("first", {"Authorization": f"Terminal {till.key_id}:{till.secret}"}, "sale-1", card)
@@ -158,8 +160,8 @@ def test_retries_racing_a_stalled_first_attempt_and_credits_end_with_one_outcome
 
         return stalled
 
-    monkeypatch.setattr(merchants, "verify_secret", stalling(hashing.verify_secret))
-    monkeypatch.setattr(redemptions, "read_scan", stalling(qr_tokens.read_scan))
+    monkeypatch.setattr(terminals, "verify_secret", stalling(hashing.verify_secret))
+    monkeypatch.setattr(redemptions, "read_scan", stalling(qr.read_scan))
     by_secret = {"Authorization": f"Terminal {till.key_id}:{till.secret}"}
     for round_number in range(12):
         card = new_card(commit, balance=rng.choice([0, 500, 1_500]))

@@ -8,7 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from mileage import cards, claims, ledger
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle, lookup
+from mileage.claims import review
 from mileage.clock import seoul_today
 from mileage.errors import ClaimAlreadyReviewed
 from mileage.models import ClaimState
@@ -38,7 +41,7 @@ def submitted_claims(commit) -> tuple[list[int], int]:
 
 def _paid_once(commit, claim_ids, card_account):
     def read(session):
-        states = {claims.get_claim(session, claim_id).state for claim_id in claim_ids}
+        states = {review.get_claim(session, claim_id).state for claim_id in claim_ids}
         return states, ledger.get_balance(session, card_account), ledger.check_invariants(session)
 
     states, balance, report = commit(read)
@@ -48,7 +51,7 @@ def _paid_once(commit, claim_ids, card_account):
 
 
 def _approved_ids(outcome) -> list[int]:
-    if isinstance(outcome.value, claims.BulkResult):
+    if isinstance(outcome.value, review.BulkResult):
         return [claim.id for claim in outcome.value.approved]
     return [] if outcome.error else [outcome.value]
 
@@ -58,8 +61,8 @@ def test_a_bulk_approval_racing_single_approvals_approves_each_claim_once(concur
 
     def work(session, index):
         if index == 0:
-            return claims.approve_claims(session, claim_ids, reviewer_id=None)
-        return claims.approve_claim(session, claim_ids[index - 1], reviewer_id=None).id
+            return review.approve_claims(session, claim_ids, actor=SYSTEM_ACTOR)
+        return review.approve_claim(session, claim_ids[index - 1], actor=SYSTEM_ACTOR).id
 
     outcomes = race(concurrent_engine, CLAIMS + 1, work)
 
@@ -76,7 +79,7 @@ def test_two_bulk_approvals_of_the_same_claims_in_opposite_orders_pay_each_once(
     orders = [claim_ids, list(reversed(claim_ids))]
 
     outcomes = race(
-        concurrent_engine, 2, lambda session, index: claims.approve_claims(session, orders[index], reviewer_id=None)
+        concurrent_engine, 2, lambda session, index: review.approve_claims(session, orders[index], actor=SYSTEM_ACTOR)
     )
 
     assert [outcome.error for outcome in outcomes] == [None, None]
@@ -93,7 +96,7 @@ def test_a_card_reissued_between_picking_and_locking_it_sends_the_points_to_the_
 ):
     """The batch has found the volunteer's card when the reissue commits: the points follow the volunteer."""
     claim_ids, _old_account = submitted_claims
-    volunteer_id = commit(lambda session: claims.get_claim(session, claim_ids[0]).volunteer_id)
+    volunteer_id = commit(lambda session: review.get_claim(session, claim_ids[0]).volunteer_id)
     batch_picked_card = threading.Event()
     reissue_committed = threading.Event()
 
@@ -108,14 +111,14 @@ def test_a_card_reissued_between_picking_and_locking_it_sends_the_points_to_the_
 
     def approve():
         try:
-            commit(lambda session: claims.approve_claims(session, claim_ids, reviewer_id=None))
+            commit(lambda session: review.approve_claims(session, claim_ids, actor=SYSTEM_ACTOR))
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
     def reissue():
         try:
             assert batch_picked_card.wait(RACE_TIMEOUT_SECONDS)
-            commit(lambda session: cards.reissue_card(session, cards.current_card(session, volunteer_id).id))
+            commit(lambda session: lifecycle.reissue_card(session, lookup.current_card(session, volunteer_id).id, actor=SYSTEM_ACTOR))
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
         finally:
@@ -133,8 +136,8 @@ def test_a_card_reissued_between_picking_and_locking_it_sends_the_points_to_the_
     assert failures == []
 
     def read(session):
-        card = cards.current_card(session, volunteer_id)
-        return card.status, cards.card_balance(session, card), ledger.check_invariants(session)
+        card = lookup.current_card(session, volunteer_id)
+        return card.status, lookup.card_balance(session, card), ledger.check_invariants(session)
 
     status, balance, report = commit(read)
     assert status == "active"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from mileage import ledger
 from mileage.errors import IdempotencyKeyReused
+from mileage.ledger import posting
 from mileage.models import AccountKind, JournalEntry
 from tests.concurrency.racing import RACE_TIMEOUT_SECONDS, race
 from tests.support.factories import Factories
@@ -81,7 +82,7 @@ def test_racers_who_all_found_no_entry_yet_still_post_once(concurrent_engine, co
             everyone_looked.wait(timeout=RACE_TIMEOUT_SECONDS)
         return found
 
-    monkeypatch.setattr(ledger, "find_replay", find_replay_then_wait)
+    monkeypatch.setattr(posting, "find_replay", find_replay_then_wait)
 
     outcomes = race(concurrent_engine, RACERS, lambda session, _index: _redeem(session, accounts, key, AMOUNT))
 

@@ -8,7 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, claims, ledger
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle, lookup
+from mileage.claims import review
+from mileage.claims.rules import DEFAULT_POLICY
 from mileage.clock import seoul_today
 from mileage.errors import ClaimAlreadyReviewed
 from mileage.models import ClaimState, Posting
@@ -36,7 +40,7 @@ def submitted_claim(commit) -> tuple[int, int]:
 
 def _outcome_in_database(commit, claim_id, card_account):
     def read(session):
-        claim = claims.get_claim(session, claim_id)
+        claim = review.get_claim(session, claim_id)
         approvals = session.scalar(
             select(func.count(func.distinct(Posting.entry_id))).where(Posting.account_id == card_account)
         )
@@ -57,7 +61,7 @@ def _assert_approved_exactly_once(outcomes, commit, claim_id, card_account):
     assert state == ClaimState.APPROVED
     assert approvals == 1
     assert approval_entry_id == approved[0].value
-    assert balance == claims.DEFAULT_POLICY.points_for(MINUTES) == 2_500
+    assert balance == DEFAULT_POLICY.points_for(MINUTES) == 2_500
     assert report.ok, report.as_dict()
 
 
@@ -67,7 +71,7 @@ def test_two_reviewers_approving_at_once_credit_the_card_once(concurrent_engine,
     outcomes = race(
         concurrent_engine,
         REVIEWERS,
-        lambda session, index: claims.approve_claim(session, claim_id, reviewer_id=None).approval_entry_id,
+        lambda session, index: review.approve_claim(session, claim_id, actor=SYSTEM_ACTOR).approval_entry_id,
     )
 
     _assert_approved_exactly_once(outcomes, commit, claim_id, card_account)
@@ -80,11 +84,11 @@ def test_two_reviewers_who_both_saw_it_submitted_credit_the_card_once(concurrent
     both_have_read = threading.Barrier(REVIEWERS)
 
     def approve_after_both_read(session, _index):
-        seen = claims.get_claim(session, claim_id)
+        seen = review.get_claim(session, claim_id)
         assert seen.state == ClaimState.SUBMITTED
         both_have_read.wait(timeout=RACE_TIMEOUT_SECONDS)
         # approve_claim finds the claim already loaded in this session, still "submitted".
-        return claims.approve_claim(session, claim_id, reviewer_id=None).approval_entry_id
+        return review.approve_claim(session, claim_id, actor=SYSTEM_ACTOR).approval_entry_id
 
     outcomes = race(concurrent_engine, REVIEWERS, approve_after_both_read)
 
@@ -97,10 +101,10 @@ def test_a_card_reissued_while_its_claim_is_being_approved_keeps_every_point(
 ):
     """The approval has picked the card when the reissue commits: the points must follow the volunteer."""
     claim_id, _old_account = submitted_claim
-    volunteer_id = commit(lambda session: claims.get_claim(session, claim_id).volunteer_id)
+    volunteer_id = commit(lambda session: review.get_claim(session, claim_id).volunteer_id)
     approval_picked_card = threading.Event()
     reissue_committed = threading.Event()
-    real_current_card = cards.current_card
+    real_current_card = lookup.current_card
 
     def current_card_then_let_the_reissue_commit(session, volunteer_id):
         card = real_current_card(session, volunteer_id)
@@ -109,19 +113,19 @@ def test_a_card_reissued_while_its_claim_is_being_approved_keeps_every_point(
             assert reissue_committed.wait(RACE_TIMEOUT_SECONDS)
         return card
 
-    monkeypatch.setattr(cards, "current_card", current_card_then_let_the_reissue_commit)
+    monkeypatch.setattr(lookup, "current_card", current_card_then_let_the_reissue_commit)
     failures = []
 
     def approve():
         try:
-            commit(lambda session: claims.approve_claim(session, claim_id, reviewer_id=None))
+            commit(lambda session: review.approve_claim(session, claim_id, actor=SYSTEM_ACTOR))
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
     def reissue():
         try:
             assert approval_picked_card.wait(RACE_TIMEOUT_SECONDS)
-            commit(lambda session: cards.reissue_card(session, cards.current_card(session, volunteer_id).id))
+            commit(lambda session: lifecycle.reissue_card(session, lookup.current_card(session, volunteer_id).id, actor=SYSTEM_ACTOR))
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
         finally:
@@ -136,9 +140,9 @@ def test_a_card_reissued_while_its_claim_is_being_approved_keeps_every_point(
 
     def read(session):
         card = real_current_card(session, volunteer_id)
-        return card.status, cards.card_balance(session, card), ledger.check_invariants(session)
+        return card.status, lookup.card_balance(session, card), ledger.check_invariants(session)
 
     status, balance, report = commit(read)
     assert status == "active"
-    assert balance == claims.DEFAULT_POLICY.points_for(MINUTES)
+    assert balance == DEFAULT_POLICY.points_for(MINUTES)
     assert report.ok, report.as_dict()

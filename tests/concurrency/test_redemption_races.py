@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from mileage import ledger, redemptions
-from mileage.auth import TokenSigner
+from mileage import ledger
+from mileage.cards.qr import issue_qr_token
 from mileage.errors import HoldExpired, HoldNotOpen, InsufficientBalance, QrTokenReplayed, RefundExceedsRemaining
 from mileage.models import Card, Hold, HoldStatus, Merchant, Redemption, Refund, UsedQrToken
-from mileage.qr_tokens import issue_qr_token
-from mileage.redemptions import Till
+from mileage.people.tokens import TokenSigner
+from mileage.shops import holds, redemptions
+from mileage.shops.counter import Till
 from tests.concurrency.racing import race
 from tests.support.factories import Factories
 
@@ -124,7 +125,7 @@ def test_racing_full_refunds_give_the_discount_back_once(concurrent_engine, comm
 def test_capture_void_and_sweep_racing_for_one_hold_settle_it_once(concurrent_engine, commit):
     till, card_id = _shop_and_card(commit, 5_000)
     (token,) = _tokens(commit, card_id, 1)
-    hold = commit(lambda session: redemptions.authorize_hold(
+    hold = commit(lambda session: holds.authorize_hold(
         session, SIGNER, till, scanned=token, purchase_amount=PURCHASE
     ))
     # The sweeper's clock says the hold has just expired; capture and void run on the real clock.
@@ -132,10 +133,10 @@ def test_capture_void_and_sweep_racing_for_one_hold_settle_it_once(concurrent_en
 
     def settle(session, index):
         if index % 3 == 0:
-            return "captured", redemptions.capture_hold(session, till, hold.id).discount
+            return "captured", holds.capture_hold(session, till, hold.id).discount
         if index % 3 == 1:
-            return "voided", redemptions.void_hold(session, till, hold.id).amount
-        return "expired", redemptions.sweep_expired_holds(session, now=sweep_at)
+            return "voided", holds.void_hold(session, till, hold.id).amount
+        return "expired", holds.sweep_expired_holds(session, now=sweep_at)
 
     outcomes = race(concurrent_engine, 15, settle)
 

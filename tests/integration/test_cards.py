@@ -6,7 +6,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from mileage import cards, ledger
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle, lookup, pins
+from mileage.cards import numbers as cards_numbers
 from mileage.errors import (
     CardNotActive,
     CardPinLocked,
@@ -28,8 +31,8 @@ PIN = "482913"
 def test_issued_card_numbers_carry_the_issuer_prefix_a_luhn_digit_and_never_repeat(session, make):
     numbers = [make.card().number for _ in range(25)]
 
-    assert all(cards.is_valid_card_number(number) for number in numbers)
-    assert all(number.startswith(cards.CARD_NUMBER_PREFIX) for number in numbers)
+    assert all(cards_numbers.is_valid_card_number(number) for number in numbers)
+    assert all(number.startswith(cards_numbers.CARD_NUMBER_PREFIX) for number in numbers)
     assert len(set(numbers)) == len(numbers)
 
 
@@ -37,14 +40,14 @@ def test_a_card_is_found_by_the_number_as_printed_on_it(session, make):
     card = make.card()
     printed = " ".join(card.number[i : i + 4] for i in range(0, 16, 4))
 
-    assert cards.find_card_by_number(session, printed).id == card.id
+    assert lookup.find_card_by_number(session, printed).id == card.id
 
 
 def test_each_card_has_its_own_empty_ledger_account(session, make):
     first, second = make.card(), make.card()
 
     assert first.account_id != second.account_id
-    assert cards.card_balance(session, first) == 0
+    assert lookup.card_balance(session, first) == 0
     account = session.get(Account, first.account_id)
     assert (account.kind, account.code) == (AccountKind.CARD, f"card:{first.number}")
 
@@ -55,7 +58,7 @@ def test_a_volunteer_with_an_active_card_cannot_get_a_second_one(session, make):
     card = make.card()
 
     with pytest.raises(VolunteerHasActiveCard) as refused:
-        cards.issue_card(session, card.volunteer_id)
+        lifecycle.issue_card(session, card.volunteer_id, actor=SYSTEM_ACTOR)
 
     assert refused.value.code == "volunteer_has_active_card"
     assert session.scalar(select(func.count()).select_from(Card).where(Card.volunteer_id == card.volunteer_id)) == 1
@@ -64,19 +67,19 @@ def test_a_volunteer_with_an_active_card_cannot_get_a_second_one(session, make):
 @pytest.mark.parametrize("status", [CardStatus.LOST, CardStatus.BLOCKED])
 def test_a_card_that_still_holds_the_points_must_be_reissued_not_replaced_by_a_new_issue(session, make, status):
     card = make.card(balance=4_000)
-    cards.change_card_status(session, card.id, status)
+    make.card_status(card, status)
 
     with pytest.raises(VolunteerCardAwaitsReissue) as refused:
-        cards.issue_card(session, card.volunteer_id)
+        lifecycle.issue_card(session, card.volunteer_id, actor=SYSTEM_ACTOR)
 
     assert refused.value.params["status"] == status
-    new = cards.reissue_card(session, card.id)
-    assert cards.card_balance(session, new) == 4_000
+    new = lifecycle.reissue_card(session, card.id, actor=SYSTEM_ACTOR).card
+    assert lookup.card_balance(session, new) == 4_000
 
 
 def test_the_database_itself_refuses_a_second_active_card(session, make):
     old = make.card()
-    cards.reissue_card(session, old.id)
+    lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR)
 
     with pytest.raises(IntegrityError), session.begin_nested():
         session.execute(text("UPDATE cards SET status = 'active' WHERE id = :id"), {"id": old.id})
@@ -88,18 +91,18 @@ def test_an_inactive_volunteer_gets_no_card(session, make):
     session.flush()
 
     with pytest.raises(VolunteerInactive):
-        cards.issue_card(session, volunteer.id)
+        lifecycle.issue_card(session, volunteer.id, actor=SYSTEM_ACTOR)
 
 
 def test_unblocking_a_card_makes_it_usable_again(session, make):
     card = make.card()
-    cards.change_card_status(session, card.id, CardStatus.BLOCKED)
+    make.card_status(card, CardStatus.BLOCKED)
     with pytest.raises(CardNotActive):
-        cards.ensure_card_usable(card)
+        lookup.ensure_card_usable(card)
 
-    cards.change_card_status(session, card.id, CardStatus.ACTIVE)
+    make.card_status(card, CardStatus.ACTIVE)
 
-    cards.ensure_card_usable(card)
+    lookup.ensure_card_usable(card)
 
 
 # --- loss -----------------------------------------------------------------------------------
@@ -107,23 +110,23 @@ def test_unblocking_a_card_makes_it_usable_again(session, make):
 def test_a_lost_card_is_refused_at_once_and_keeps_its_points_for_the_reissue(session, make):
     card = make.card(balance=2_500)
 
-    cards.report_card_lost(session, card.id)
+    lifecycle.report_lost(session, card.id, actor=SYSTEM_ACTOR)
 
-    found = cards.find_card_by_number(session, card.number)
+    found = lookup.find_card_by_number(session, card.number)
     with pytest.raises(CardNotActive) as refused:
-        cards.ensure_card_usable(found)
+        lookup.ensure_card_usable(found)
     assert refused.value.params == {"status": CardStatus.LOST}
-    assert cards.card_balance(session, found) == 2_500
-    assert cards.current_card(session, card.volunteer_id).id == card.id
+    assert lookup.card_balance(session, found) == 2_500
+    assert lookup.current_card(session, card.volunteer_id).id == card.id
 
 
 @pytest.mark.parametrize("target", [CardStatus.ACTIVE, CardStatus.BLOCKED])
 def test_a_lost_card_never_comes_back(session, make, target):
     card = make.card()
-    cards.report_card_lost(session, card.id)
+    lifecycle.report_lost(session, card.id, actor=SYSTEM_ACTOR)
 
     with pytest.raises(CardStatusTransitionRefused):
-        cards.change_card_status(session, card.id, target)
+        make.card_status(card, target)
 
     assert session.get(Card, card.id).status == CardStatus.LOST
 
@@ -135,25 +138,25 @@ def test_reissue_moves_the_whole_balance_in_one_entry_and_both_histories_stay_re
     merchant = ledger.open_account(session, AccountKind.MERCHANT, "merchant:reissue-test")
     ledger.transfer(session, kind="redemption", from_account_id=old.account_id, to_account_id=merchant.id,
                     amount=1_700)
-    cards.report_card_lost(session, old.id)
+    lifecycle.report_lost(session, old.id, actor=SYSTEM_ACTOR)
     entries_before = session.scalar(select(func.count()).select_from(JournalEntry))
 
-    new = cards.reissue_card(session, old.id)
+    new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
 
     assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries_before + 1
-    assert (cards.card_balance(session, old), cards.card_balance(session, new)) == (0, 7_300)
+    assert (lookup.card_balance(session, old), lookup.card_balance(session, new)) == (0, 7_300)
     assert new.status == CardStatus.ACTIVE and new.number != old.number
     session.refresh(old)
     assert old.status == CardStatus.REPLACED
     assert old.replaced_by_card_id == new.id
-    assert cards.current_card(session, old.volunteer_id).id == new.id
+    assert lookup.current_card(session, old.volunteer_id).id == new.id
 
     old_history = [p.amount for p in ledger.account_history(session, old.account_id).postings]
     new_history = ledger.account_history(session, new.account_id).postings
     assert old_history == [-7_300, -1_700, 9_000]
     assert [(p.amount, p.entry.kind) for p in new_history] == [(7_300, "card_reissue")]
     assert new_history[0].entry_id == ledger.account_history(session, old.account_id).postings[0].entry_id
-    cards.verify_pin(session, new, PIN)
+    pins.verify_pin(session, new, PIN)
     assert ledger.check_invariants(session).ok
 
 
@@ -161,21 +164,21 @@ def test_reissuing_an_empty_card_posts_nothing(session, make):
     old = make.card()
     entries_before = session.scalar(select(func.count()).select_from(JournalEntry))
 
-    new = cards.reissue_card(session, old.id)
+    new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
 
     assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries_before
-    assert cards.card_balance(session, new) == 0
+    assert lookup.card_balance(session, new) == 0
 
 
 def test_a_replaced_card_cannot_be_reissued_again_or_used(session, make):
     old = make.card(balance=100)
-    new = cards.reissue_card(session, old.id)
+    new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
 
     with pytest.raises(CardStatusTransitionRefused):
-        cards.reissue_card(session, old.id)
+        lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR)
     with pytest.raises(CardNotActive):
-        cards.ensure_card_usable(session.get(Card, old.id))
-    assert cards.card_balance(session, new) == 100
+        lookup.ensure_card_usable(session.get(Card, old.id))
+    assert lookup.card_balance(session, new) == 100
 
 
 # --- PINs -----------------------------------------------------------------------------------
@@ -183,21 +186,21 @@ def test_a_replaced_card_cannot_be_reissued_again_or_used(session, make):
 def test_a_set_pin_verifies_and_is_stored_only_as_a_hash(session, make):
     card = make.card(pin=PIN)
 
-    cards.verify_pin(session, card, PIN)
+    pins.verify_pin(session, card, PIN)
 
     assert PIN not in card.pin_hash
 
 
 def test_a_card_without_a_pin_cannot_be_verified(session, make):
     with pytest.raises(PinNotSet):
-        cards.verify_pin(session, make.card(), "1234")
+        pins.verify_pin(session, make.card(), "1234")
 
 
 @pytest.mark.parametrize("pin", ["1234", "12345", "000000"])
 def test_a_pin_is_four_to_six_digits(session, make, pin):
     card = make.card()
-    cards.set_pin(session, card.id, pin)
-    cards.verify_pin(session, card, pin)
+    pins.reset_pin(session, card.id, pin, actor=SYSTEM_ACTOR)
+    pins.verify_pin(session, card, pin)
 
 
 @pytest.mark.parametrize(
@@ -210,7 +213,7 @@ def test_a_pin_of_any_other_shape_is_refused(session, make, pin):
     pin_hash = card.pin_hash
 
     with pytest.raises(InvalidPinFormat):
-        cards.set_pin(session, card.id, pin)
+        pins.reset_pin(session, card.id, pin, actor=SYSTEM_ACTOR)
 
     assert card.pin_hash == pin_hash
 
@@ -219,42 +222,42 @@ def test_a_wrong_pin_says_how_many_attempts_are_left_and_a_right_one_resets_the_
     card = make.card(pin=PIN)
     for remaining in (4, 3):
         with pytest.raises(WrongPin) as refused:
-            cards.verify_pin(session, card, "000000")
+            pins.verify_pin(session, card, "000000")
         assert refused.value.params == {"remaining": remaining}
 
-    cards.verify_pin(session, card, PIN)
+    pins.verify_pin(session, card, PIN)
 
     assert card.pin_failed_attempts == 0
     with pytest.raises(WrongPin) as refused:
-        cards.verify_pin(session, card, "000000")
+        pins.verify_pin(session, card, "000000")
     assert refused.value.params == {"remaining": 4}
 
 
 def test_five_wrong_pins_lock_the_card_until_staff_unlock_it(session, make):
     card = make.card(pin=PIN)
-    for _ in range(cards.MAX_WRONG_PINS - 1):
+    for _ in range(pins.MAX_WRONG_PINS - 1):
         with pytest.raises(WrongPin):
-            cards.verify_pin(session, card, "111111")
+            pins.verify_pin(session, card, "111111")
 
     with pytest.raises(CardPinLocked):
-        cards.verify_pin(session, card, "111111")
+        pins.verify_pin(session, card, "111111")
 
     with pytest.raises(CardPinLocked):
-        cards.verify_pin(session, card, PIN)
+        pins.verify_pin(session, card, PIN)
     with pytest.raises(CardPinLocked):
-        cards.ensure_card_usable(card)
+        lookup.ensure_card_usable(card)
 
-    cards.unlock_pin(session, card.id)
+    pins.unlock_pin(session, card.id, actor=SYSTEM_ACTOR)
 
-    cards.verify_pin(session, card, PIN)
-    cards.ensure_card_usable(card)
+    pins.verify_pin(session, card, PIN)
+    lookup.ensure_card_usable(card)
 
 
 def test_wrong_pin_attempts_are_kept_when_the_request_that_made_them_fails(session_factory, make, session):
     card = make.card(pin=PIN)
     session.commit()
     with pytest.raises(WrongPin) as refused:
-        cards.verify_pin(session, card, "999999")
+        pins.verify_pin(session, card, "999999")
 
     # The request boundary commits a failed request whose error keeps its changes.
     assert refused.value.keeps_changes
@@ -270,14 +273,14 @@ def test_wrong_attempts_are_counted_in_the_database_not_in_a_stale_copy_of_the_c
     card = make.card(pin=PIN)
     session.commit()
     assert card.pin_failed_attempts == 0
-    for _ in range(cards.MAX_WRONG_PINS - 1):
+    for _ in range(pins.MAX_WRONG_PINS - 1):
         counter = session_factory()
         with pytest.raises(WrongPin):
-            cards.verify_pin(counter, counter.get(Card, card.id), "222222")
+            pins.verify_pin(counter, counter.get(Card, card.id), "222222")
         counter.commit()
         counter.close()
 
     # This session's copy still says 0 failed attempts; the fifth wrong PIN must lock anyway.
     with pytest.raises(CardPinLocked):
-        cards.verify_pin(session, card, "222222")
+        pins.verify_pin(session, card, "222222")
     assert card.pin_locked

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from mileage import claims
-from mileage.claims import ClaimPolicy, ClaimRequest, check_claim_policy
+from mileage.audit import SYSTEM_ACTOR
+from mileage.claims import review, submission
+from mileage.claims.rules import DEFAULT_POLICY, ClaimPolicy, ClaimRequest, check_claim_policy
 from mileage.errors import (
     ClaimExceedsDailyLimit,
     ClaimInFuture,
@@ -60,7 +61,7 @@ def request_for(volunteer, organisation):
 def check(session):
     """Check a request against a policy at a moment (NOW by default)."""
 
-    def run(request, policy=claims.DEFAULT_POLICY, now=NOW):
+    def run(request, policy=DEFAULT_POLICY, now=NOW):
         check_claim_policy(session, request, policy, now=now)
 
     return run
@@ -70,8 +71,8 @@ def check(session):
 def submit(session):
     """Record a claim as if submitted at NOW."""
 
-    def run(request, policy=claims.DEFAULT_POLICY):
-        return claims.submit_claim(session, request, submitted_by_user_id=None, policy=policy, now=NOW)
+    def run(request, policy=DEFAULT_POLICY):
+        return submission.submit_claim(session, request, actor=SYSTEM_ACTOR, policy=policy, now=NOW)
 
     return run
 
@@ -222,14 +223,14 @@ def test_a_policy_may_allow_overlaps_but_still_limits_the_day(check, submit, req
 
 def test_a_rejected_claim_neither_overlaps_nor_counts_toward_the_day(session, check, submit, request_for):
     rejected = submit(request_for(YESTERDAY, hm(9), hm(17)))
-    claims.reject_claim(session, rejected.id, reviewer_id=None, reason="기관 확인 불가")
+    review.reject_claim(session, rejected.id, actor=SYSTEM_ACTOR, reason="기관 확인 불가")
 
     check(request_for(YESTERDAY, hm(9), hm(17)))
 
 
 def test_an_approved_claim_still_overlaps_and_counts(session, check, submit, request_for):
     approved = submit(request_for(YESTERDAY, hm(9), hm(15)))
-    claims.approve_claim(session, approved.id, reviewer_id=None)
+    review.approve_claim(session, approved.id, actor=SYSTEM_ACTOR)
 
     with pytest.raises(ClaimOverlaps):
         check(request_for(YESTERDAY, hm(14), hm(15)))

@@ -7,8 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, claims, ledger
-from mileage.claims import ClaimPolicy, ClaimRequest
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR, Actor
+from mileage.cards import lifecycle, lookup
+from mileage.claims import review as claims_review
+from mileage.claims import submission
+from mileage.claims.rules import ClaimPolicy, ClaimRequest
 from mileage.clock import seoul_today
 from mileage.errors import (
     ClaimAlreadyReviewed,
@@ -40,11 +44,11 @@ def test_approval_credits_minutes_times_rate_over_sixty_rounded_down(session, ma
     card = make.card(balance=300)
     claim = make.claim(volunteer=card.volunteer, minutes=minutes)
 
-    approved = claims.approve_claim(session, claim.id, reviewer_id=None)
+    approved = claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
     assert approved.state == ClaimState.APPROVED
     assert approved.points == points
-    assert cards.card_balance(session, card) == 300 + points
+    assert lookup.card_balance(session, card) == 300 + points
     entry = session.get(JournalEntry, approved.approval_entry_id)
     assert entry.kind == "claim_approval"
     issuance = ledger.system_account(session, AccountKind.ISSUANCE)
@@ -58,30 +62,30 @@ def test_the_points_follow_the_policy_rate(session, make):
     card = make.card()
     claim = make.claim(volunteer=card.volunteer, minutes=50)
 
-    claims.approve_claim(session, claim.id, reviewer_id=None, policy=ClaimPolicy(points_per_hour=1_500))
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR, policy=ClaimPolicy(points_per_hour=1_500))
 
-    assert cards.card_balance(session, card) == 1_250
+    assert lookup.card_balance(session, card) == 1_250
 
 
 def test_a_claim_is_approved_only_once(session, make):
     card = make.card()
     claim = make.claim(volunteer=card.volunteer, minutes=120)
-    claims.approve_claim(session, claim.id, reviewer_id=None)
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     entries = _entries(session)
 
     with pytest.raises(ClaimAlreadyReviewed) as refused:
-        claims.approve_claim(session, claim.id, reviewer_id=None)
+        claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
     assert refused.value.params["state"] == ClaimState.APPROVED
     assert _entries(session) == entries
-    assert cards.card_balance(session, card) == 2_000
+    assert lookup.card_balance(session, card) == 2_000
 
 
 def test_the_reviewer_and_time_of_review_are_recorded(session, make):
     reviewer = make.user(role="staff")
     claim = make.claim(minutes=60)
 
-    approved = claims.approve_claim(session, claim.id, reviewer_id=reviewer.id)
+    approved = claims_review.approve_claim(session, claim.id, actor=Actor(user_id=reviewer.id, role="staff"))
 
     assert approved.reviewed_by_user_id == reviewer.id
     assert approved.reviewed_at is not None
@@ -90,17 +94,17 @@ def test_the_reviewer_and_time_of_review_are_recorded(session, make):
 
 def test_approving_an_unknown_claim_is_refused(session):
     with pytest.raises(ClaimNotFound):
-        claims.approve_claim(session, 999_999, reviewer_id=None)
+        claims_review.approve_claim(session, 999_999, actor=SYSTEM_ACTOR)
 
 
 def test_approval_credits_the_card_that_holds_the_points_after_a_reissue(session, make):
     old = make.card(balance=500)
     claim = make.claim(volunteer=old.volunteer, minutes=60)
-    new = cards.reissue_card(session, old.id)
+    new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
 
-    claims.approve_claim(session, claim.id, reviewer_id=None)
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
-    assert (cards.card_balance(session, old), cards.card_balance(session, new)) == (0, 1_500)
+    assert (lookup.card_balance(session, old), lookup.card_balance(session, new)) == (0, 1_500)
 
 
 # --- submission -----------------------------------------------------------------------------
@@ -125,7 +129,7 @@ def test_a_claim_must_name_a_known_organisation(session, make):
         category="복지",
     )
     with pytest.raises(OrganisationNotFound):
-        claims.submit_claim(session, request, submitted_by_user_id=None)
+        submission.submit_claim(session, request, actor=SYSTEM_ACTOR)
 
 
 # --- rejection ------------------------------------------------------------------------------
@@ -135,9 +139,9 @@ def test_rejecting_needs_a_reason(session, make, reason):
     claim = make.claim()
 
     with pytest.raises(RejectionReasonRequired):
-        claims.reject_claim(session, claim.id, reviewer_id=None, reason=reason)
+        claims_review.reject_claim(session, claim.id, actor=SYSTEM_ACTOR, reason=reason)
 
-    assert claims.get_claim(session, claim.id).state == ClaimState.SUBMITTED
+    assert claims_review.get_claim(session, claim.id).state == ClaimState.SUBMITTED
 
 
 def test_a_rejected_claim_keeps_its_reason_and_credits_nothing(session, make):
@@ -145,25 +149,25 @@ def test_a_rejected_claim_keeps_its_reason_and_credits_nothing(session, make):
     claim = make.claim(volunteer=card.volunteer)
     entries = _entries(session)
 
-    rejected = claims.reject_claim(session, claim.id, reviewer_id=None, reason="  기관 확인 불가 ")
+    rejected = claims_review.reject_claim(session, claim.id, actor=SYSTEM_ACTOR, reason="  기관 확인 불가 ")
 
     assert rejected.state == ClaimState.REJECTED
     assert rejected.rejection_reason == "기관 확인 불가"
     assert _entries(session) == entries
-    assert cards.card_balance(session, card) == 0
+    assert lookup.card_balance(session, card) == 0
     with pytest.raises(ClaimAlreadyReviewed):
-        claims.approve_claim(session, claim.id, reviewer_id=None)
-    assert cards.card_balance(session, card) == 0
+        claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
+    assert lookup.card_balance(session, card) == 0
 
 
 def test_an_approved_claim_cannot_be_rejected(session, make):
     claim = make.claim()
-    claims.approve_claim(session, claim.id, reviewer_id=None)
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
     with pytest.raises(ClaimAlreadyReviewed):
-        claims.reject_claim(session, claim.id, reviewer_id=None, reason="late")
+        claims_review.reject_claim(session, claim.id, actor=SYSTEM_ACTOR, reason="late")
 
-    assert claims.get_claim(session, claim.id).state == ClaimState.APPROVED
+    assert claims_review.get_claim(session, claim.id).state == ClaimState.APPROVED
 
 
 # --- reversal -------------------------------------------------------------------------------
@@ -171,13 +175,13 @@ def test_an_approved_claim_cannot_be_rejected(session, make):
 def test_reversing_an_unspent_claim_takes_all_its_points_back(session, make):
     card = make.card(balance=400)
     claim = make.claim(volunteer=card.volunteer, minutes=90)
-    claims.approve_claim(session, claim.id, reviewer_id=None)
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
-    reversed_claim = claims.reverse_claim(session, claim.id, reviewer_id=None, reason="중복 신청")
+    reversed_claim = claims_review.reverse_claim(session, claim.id, actor=SYSTEM_ACTOR, reason="중복 신청")
 
     assert reversed_claim.state == ClaimState.REVERSED
     assert reversed_claim.unrecovered_points == 0
-    assert cards.card_balance(session, card) == 400
+    assert lookup.card_balance(session, card) == 400
     reversal = session.get(JournalEntry, reversed_claim.reversal_entry_id)
     assert reversal.reverses_entry_id == reversed_claim.approval_entry_id
     assert reversal.memo == "중복 신청"
@@ -187,13 +191,13 @@ def test_reversing_an_unspent_claim_takes_all_its_points_back(session, make):
 def test_reversing_a_partly_spent_claim_takes_back_what_is_left_and_reports_the_rest(session, make):
     card = make.card()
     claim = make.claim(volunteer=card.volunteer, minutes=150)
-    claims.approve_claim(session, claim.id, reviewer_id=None)
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     _spend(session, card, 2_000)
 
-    reversed_claim = claims.reverse_claim(session, claim.id, reviewer_id=None)
+    reversed_claim = claims_review.reverse_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
     assert reversed_claim.unrecovered_points == 2_000
-    assert cards.card_balance(session, card) == 0
+    assert lookup.card_balance(session, card) == 0
     reversal = session.get(JournalEntry, reversed_claim.reversal_entry_id)
     assert [p.amount for p in reversal.postings if p.account_id == card.account_id] == [-500]
     assert ledger.check_invariants(session).ok
@@ -202,11 +206,11 @@ def test_reversing_a_partly_spent_claim_takes_back_what_is_left_and_reports_the_
 def test_reversing_a_fully_spent_claim_posts_nothing_and_reports_every_point(session, make):
     card = make.card()
     claim = make.claim(volunteer=card.volunteer, minutes=60)
-    claims.approve_claim(session, claim.id, reviewer_id=None)
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     _spend(session, card, 1_000)
     entries = _entries(session)
 
-    reversed_claim = claims.reverse_claim(session, claim.id, reviewer_id=None)
+    reversed_claim = claims_review.reverse_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
     assert reversed_claim.state == ClaimState.REVERSED
     assert reversed_claim.unrecovered_points == 1_000
@@ -217,13 +221,13 @@ def test_reversing_a_fully_spent_claim_posts_nothing_and_reports_every_point(ses
 def test_reversal_takes_the_points_back_from_the_reissued_card(session, make):
     old = make.card()
     claim = make.claim(volunteer=old.volunteer, minutes=60)
-    claims.approve_claim(session, claim.id, reviewer_id=None)
-    new = cards.reissue_card(session, old.id)
+    claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
+    new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
 
-    reversed_claim = claims.reverse_claim(session, claim.id, reviewer_id=None)
+    reversed_claim = claims_review.reverse_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
     assert reversed_claim.unrecovered_points == 0
-    assert cards.card_balance(session, new) == 0
+    assert lookup.card_balance(session, new) == 0
 
 
 @pytest.mark.parametrize("review", ["none", "rejected", "reversed"])
@@ -231,16 +235,16 @@ def test_only_an_approved_claim_can_be_reversed(session, make, review):
     card = make.card(balance=5_000)
     claim = make.claim(volunteer=card.volunteer)
     if review == "rejected":
-        claims.reject_claim(session, claim.id, reviewer_id=None, reason="no")
+        claims_review.reject_claim(session, claim.id, actor=SYSTEM_ACTOR, reason="no")
     if review == "reversed":
-        claims.approve_claim(session, claim.id, reviewer_id=None)
-        claims.reverse_claim(session, claim.id, reviewer_id=None)
-    balance, entries = cards.card_balance(session, card), _entries(session)
+        claims_review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
+        claims_review.reverse_claim(session, claim.id, actor=SYSTEM_ACTOR)
+    balance, entries = lookup.card_balance(session, card), _entries(session)
 
     with pytest.raises(ClaimNotApproved):
-        claims.reverse_claim(session, claim.id, reviewer_id=None)
+        claims_review.reverse_claim(session, claim.id, actor=SYSTEM_ACTOR)
 
-    assert (cards.card_balance(session, card), _entries(session)) == (balance, entries)
+    assert (lookup.card_balance(session, card), _entries(session)) == (balance, entries)
 
 
 # --- bulk -----------------------------------------------------------------------------------
@@ -250,11 +254,11 @@ def test_bulk_approval_reports_each_claim_and_a_bad_one_does_not_stop_the_rest(s
     first = make.claim(volunteer=first_card.volunteer, minutes=60)
     second = make.claim(volunteer=second_card.volunteer, minutes=120)
     already_rejected = make.claim()
-    claims.reject_claim(session, already_rejected.id, reviewer_id=None, reason="duplicate")
+    claims_review.reject_claim(session, already_rejected.id, actor=SYSTEM_ACTOR, reason="duplicate")
     no_card = make.claim(volunteer=make.volunteer())
 
-    result = claims.approve_claims(
-        session, [first.id, already_rejected.id, 999_999, no_card.id, second.id, first.id], reviewer_id=None
+    result = claims_review.approve_claims(
+        session, [first.id, already_rejected.id, 999_999, no_card.id, second.id, first.id], actor=SYSTEM_ACTOR
     )
 
     assert [claim.id for claim in result.approved] == [first.id, second.id]
@@ -263,9 +267,9 @@ def test_bulk_approval_reports_each_claim_and_a_bad_one_does_not_stop_the_rest(s
         999_999: ClaimNotFound,
         no_card.id: VolunteerHasNoCard,
     }
-    assert (cards.card_balance(session, first_card), cards.card_balance(session, second_card)) == (1_000, 2_000)
+    assert (lookup.card_balance(session, first_card), lookup.card_balance(session, second_card)) == (1_000, 2_000)
     # The claim that failed half-way (state moved, then no card to credit) is left as it was.
-    assert claims.get_claim(session, no_card.id).state == ClaimState.SUBMITTED
+    assert claims_review.get_claim(session, no_card.id).state == ClaimState.SUBMITTED
     session.expire_all()
-    assert claims.get_claim(session, no_card.id).state == ClaimState.SUBMITTED
+    assert claims_review.get_claim(session, no_card.id).state == ClaimState.SUBMITTED
     assert ledger.check_invariants(session).ok

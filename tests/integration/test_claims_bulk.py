@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, claims, ledger
-from mileage.claims import ClaimPolicy
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR, Actor
+from mileage.cards import lifecycle, lookup
+from mileage.claims import review
+from mileage.claims.rules import ClaimPolicy
 from mileage.errors import ClaimAlreadyReviewed, InsufficientBalance, TransactionConflict, UnbalancedEntry
 from mileage.ledger import Leg, NewEntry
 from mileage.models import AccountKind, CardStatus, ClaimState, JournalEntry, Posting
@@ -29,7 +32,7 @@ def test_a_batch_credits_each_card_once_per_claim_with_running_balances(session,
     issuance = ledger.system_account(session, AccountKind.ISSUANCE)
     issuance_before = ledger.get_balance(session, issuance.id)
 
-    result = claims.approve_claims(session, [claim.id for claim in batch], reviewer_id=None)
+    result = review.approve_claims(session, [claim.id for claim in batch], actor=SYSTEM_ACTOR)
 
     assert [claim.id for claim in result.approved] == [claim.id for claim in batch]
     assert result.failed == {}
@@ -53,7 +56,7 @@ def test_each_claim_gets_the_entry_a_single_approval_would_post(session, make):
     card = make.card()
     claim = make.claim(volunteer=card.volunteer, minutes=90)
 
-    [approved] = claims.approve_claims(session, [claim.id], reviewer_id=None).approved
+    [approved] = review.approve_claims(session, [claim.id], actor=SYSTEM_ACTOR).approved
 
     entry = session.get(JournalEntry, approved.approval_entry_id)
     issuance = ledger.system_account(session, AccountKind.ISSUANCE)
@@ -65,44 +68,44 @@ def test_each_claim_gets_the_entry_a_single_approval_would_post(session, make):
         amount=1_500, idempotency_key=f"claim:{claim.id}:approval",
     )
     assert replay.id == entry.id
-    assert cards.card_balance(session, card) == 1_500
+    assert lookup.card_balance(session, card) == 1_500
 
 
 def test_a_claim_approved_twice_in_one_request_counts_once_and_again_is_refused(session, make):
     card = make.card()
     claim = make.claim(volunteer=card.volunteer, minutes=60)
 
-    first = claims.approve_claims(session, [claim.id, claim.id], reviewer_id=None)
-    again = claims.approve_claims(session, [claim.id], reviewer_id=None)
+    first = review.approve_claims(session, [claim.id, claim.id], actor=SYSTEM_ACTOR)
+    again = review.approve_claims(session, [claim.id], actor=SYSTEM_ACTOR)
 
     assert [c.id for c in first.approved] == [claim.id]
     assert isinstance(again.failed[claim.id], ClaimAlreadyReviewed)
-    assert cards.card_balance(session, card) == 1_000
+    assert lookup.card_balance(session, card) == 1_000
 
 
 def test_a_card_replaced_after_submission_is_followed_to_its_replacement(session, make):
     old_card = make.card(balance=200)
     claim = make.claim(volunteer=old_card.volunteer, minutes=60)
-    cards.report_card_lost(session, old_card.id)
-    new_card = cards.reissue_card(session, old_card.id)
+    lifecycle.report_lost(session, old_card.id, actor=SYSTEM_ACTOR)
+    new_card = lifecycle.reissue_card(session, old_card.id, actor=SYSTEM_ACTOR).card
 
-    result = claims.approve_claims(session, [claim.id], reviewer_id=None)
+    result = review.approve_claims(session, [claim.id], actor=SYSTEM_ACTOR)
 
     assert [c.id for c in result.approved] == [claim.id]
-    assert cards.get_card(session, old_card.id).status == CardStatus.REPLACED
-    assert (cards.card_balance(session, old_card), cards.card_balance(session, new_card)) == (0, 1_200)
+    assert lookup.get_card(session, old_card.id).status == CardStatus.REPLACED
+    assert (lookup.card_balance(session, old_card), lookup.card_balance(session, new_card)) == (0, 1_200)
     assert ledger.check_invariants(session).ok
 
 
 def test_a_lost_card_not_yet_reissued_still_receives_the_points(session, make):
     card = make.card()
     claim = make.claim(volunteer=card.volunteer, minutes=60)
-    cards.report_card_lost(session, card.id)
+    lifecycle.report_lost(session, card.id, actor=SYSTEM_ACTOR)
 
-    result = claims.approve_claims(session, [claim.id], reviewer_id=None)
+    result = review.approve_claims(session, [claim.id], actor=SYSTEM_ACTOR)
 
     assert [c.id for c in result.approved] == [claim.id]
-    assert cards.card_balance(session, card) == 1_000
+    assert lookup.card_balance(session, card) == 1_000
 
 
 def test_a_claim_worth_no_points_is_approved_without_an_entry_even_without_a_card(session, make):
@@ -111,7 +114,7 @@ def test_a_claim_worth_no_points_is_approved_without_an_entry_even_without_a_car
     claim = make.claim(volunteer=volunteer, minutes=30, policy=policy)
     entries_before = session.scalar(select(func.count()).select_from(JournalEntry))
 
-    result = claims.approve_claims(session, [claim.id], reviewer_id=None, policy=policy)
+    result = review.approve_claims(session, [claim.id], actor=SYSTEM_ACTOR, policy=policy)
 
     assert [(c.id, c.state, c.points, c.approval_entry_id) for c in result.approved] == [
         (claim.id, ClaimState.APPROVED, 0, None)
@@ -123,7 +126,7 @@ def test_the_reviewer_is_recorded_on_every_claim_and_entry_of_the_batch(session,
     reviewer = make.user(role="staff")
     batch = [make.claim(minutes=60), make.claim(minutes=60)]
 
-    result = claims.approve_claims(session, [claim.id for claim in batch], reviewer_id=reviewer.id)
+    result = review.approve_claims(session, [claim.id for claim in batch], actor=Actor(user_id=reviewer.id, role="staff"))
 
     assert {claim.reviewed_by_user_id for claim in result.approved} == {reviewer.id}
     assert all(claim.reviewed_at is not None for claim in result.approved)
@@ -147,7 +150,7 @@ def test_post_entries_refuses_an_overdraft_at_any_step_and_posts_nothing(session
             ],
         )
 
-    assert (cards.card_balance(session, payer), cards.card_balance(session, payee)) == (100, 0)
+    assert (lookup.card_balance(session, payer), lookup.card_balance(session, payee)) == (100, 0)
     assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries_before
     assert ledger.check_invariants(session).ok
 
@@ -171,7 +174,7 @@ def test_post_entries_with_a_key_already_used_is_a_conflict(session, make):
     with pytest.raises(TransactionConflict):
         ledger.post_entries(session, [again])
 
-    assert cards.card_balance(session, card) == 105
+    assert lookup.card_balance(session, card) == 105
 
 
 def test_post_entries_of_nothing_posts_nothing(session):

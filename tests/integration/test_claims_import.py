@@ -5,9 +5,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from mileage import claims_import
 from mileage.audit import Actor
-from mileage.claims import DEFAULT_POLICY
+from mileage.claims import imports
+from mileage.claims.rules import DEFAULT_POLICY
 from mileage.clock import SEOUL
 from mileage.errors import ImportColumnsMissing, ImportFileUnreadable, ImportTooManyRows
 from mileage.models import AuditEvent, Claim
@@ -19,7 +19,7 @@ ACTOR = Actor(user_id=None, role="staff", ip_address="10.1.2.3", request_id="imp
 
 def run_import(session, text: str, *, encoding: str = "utf-8", **options):
     options.setdefault("policy", DEFAULT_POLICY)
-    return claims_import.import_claims_csv(session, text.encode(encoding), actor=ACTOR, now=NOW, **options)
+    return imports.import_claims_csv(session, text.encode(encoding), actor=ACTOR, now=NOW, **options)
 
 
 def outcome(report):
@@ -129,13 +129,13 @@ def test_either_the_card_or_the_volunteer_column_is_required(session, place):
 
 def test_a_file_with_nul_bytes_is_unreadable(session):
     with pytest.raises(ImportFileUnreadable):
-        claims_import.import_claims_csv(
+        imports.import_claims_csv(
             session, b"card_number,date\x00\n", actor=ACTOR, policy=DEFAULT_POLICY, now=NOW
         )
 
 
 def test_too_many_rows_refuse_the_whole_file(session, card, place, monkeypatch):
-    monkeypatch.setattr(claims_import, "MAX_IMPORT_ROWS", 2)
+    monkeypatch.setattr(imports, "MAX_IMPORT_ROWS", 2)
     rows = [f"{card.number},{place.id},2025-06-1{day},09:00,10:00,복지" for day in range(3)]
     with pytest.raises(ImportTooManyRows):
         run_import(session, "\n".join(["카드번호,기관ID,날짜,시작,종료,분야", *rows]))

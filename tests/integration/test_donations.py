@@ -5,9 +5,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, donations, ledger
-from mileage.audit import Actor
-from mileage.donations import Consent
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR, Actor
+from mileage.cards import lifecycle
+from mileage.donations import causes, disbursements, donate
+from mileage.donations.donate import Consent
 from mileage.errors import (
     CardNotActive,
     CauseClosed,
@@ -20,7 +22,16 @@ from mileage.errors import (
     IdempotencyKeyReused,
     InsufficientBalance,
 )
-from mileage.models import AuditEvent, CardStatus, CauseStatus, ConsentMethod, Donation, DonationChannel, JournalEntry
+from mileage.models import (
+    AccountKind,
+    AuditEvent,
+    CardStatus,
+    CauseStatus,
+    ConsentMethod,
+    Donation,
+    DonationChannel,
+    JournalEntry,
+)
 
 
 @pytest.fixture
@@ -41,7 +52,7 @@ def test_a_donation_moves_points_from_the_card_to_the_cause_and_has_a_receipt(se
     card = make.card(balance=5000)
     cause = make.cause(name="노원 푸드뱅크")
 
-    donation = donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=1200)
+    donation = donate.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=1200)
 
     assert balance(session, card.account_id) == 3800
     assert balance(session, cause.account_id) == 1200
@@ -60,7 +71,7 @@ def test_receipt_numbers_are_unique(session, make):
     card = make.card(balance=5000)
     cause = make.cause()
     receipts = {
-        donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100).receipt_number
+        donate.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100).receipt_number
         for _ in range(5)
     }
     assert len(receipts) == 5
@@ -69,17 +80,17 @@ def test_receipt_numbers_are_unique(session, make):
 def test_the_same_idempotency_key_donates_once(session, make):
     card = make.card(balance=5000)
     cause = make.cause()
-    first = donations.donate_points(
+    first = donate.donate_points(
         session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=700, idempotency_key="donation:k1"
     )
-    again = donations.donate_points(
+    again = donate.donate_points(
         session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=700, idempotency_key="donation:k1"
     )
     assert again.id == first.id
     assert balance(session, card.account_id) == 4300
     assert count(session, Donation, Donation.volunteer_id == card.volunteer_id) == 1
     with pytest.raises(IdempotencyKeyReused):
-        donations.donate_points(
+        donate.donate_points(
             session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=800, idempotency_key="donation:k1"
         )
 
@@ -88,7 +99,7 @@ def test_a_donation_above_the_balance_posts_nothing(session, make):
     card = make.card(balance=500)
     cause = make.cause()
     with pytest.raises(InsufficientBalance) as refused:
-        donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=501)
+        donate.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=501)
     assert refused.value.message() == "마일리지 잔액이 부족합니다. (잔액 500점)"
     assert balance(session, card.account_id) == 500
     assert balance(session, cause.account_id) == 0
@@ -99,7 +110,7 @@ def test_a_closed_cause_takes_no_donations(session, make):
     card = make.card(balance=500)
     cause = make.cause(name="마감된 모금", status=CauseStatus.CLOSED)
     with pytest.raises(CauseClosed) as refused:
-        donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100)
+        donate.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100)
     assert refused.value.message("en") == "This cause is closed to donations: 마감된 모금"
     assert balance(session, card.account_id) == 500
 
@@ -107,21 +118,21 @@ def test_a_closed_cause_takes_no_donations(session, make):
 def test_a_blocked_card_cannot_donate_but_a_lost_one_can(session, make):
     cause = make.cause()
     blocked = make.card(balance=500)
-    cards.change_card_status(session, blocked.id, CardStatus.BLOCKED)
+    make.card_status(blocked, CardStatus.BLOCKED)
     with pytest.raises(CardNotActive):
-        donations.donate_points(session, volunteer_id=blocked.volunteer_id, cause_id=cause.id, points=100)
+        donate.donate_points(session, volunteer_id=blocked.volunteer_id, cause_id=cause.id, points=100)
 
     lost = make.card(balance=500)
-    cards.report_card_lost(session, lost.id)
-    donations.donate_points(session, volunteer_id=lost.volunteer_id, cause_id=cause.id, points=100)
+    lifecycle.report_lost(session, lost.id, actor=SYSTEM_ACTOR)
+    donate.donate_points(session, volunteer_id=lost.volunteer_id, cause_id=cause.id, points=100)
     assert balance(session, lost.account_id) == 400
 
 
 def test_after_a_reissue_the_donation_comes_from_the_new_card(session, make):
     old = make.card(balance=900)
     cause = make.cause()
-    new = cards.reissue_card(session, old.id)
-    donations.donate_points(session, volunteer_id=old.volunteer_id, cause_id=cause.id, points=400)
+    new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
+    donate.donate_points(session, volunteer_id=old.volunteer_id, cause_id=cause.id, points=400)
     assert balance(session, old.account_id) == 0
     assert balance(session, new.account_id) == 500
 
@@ -131,7 +142,7 @@ def test_staff_convert_on_behalf_with_consent_and_an_audit_event(session, make, 
     cause = make.cause()
     consent = Consent(method=ConsentMethod.VERBAL, witness_name="박복지", note="전화로 동의")
 
-    donation = donations.donate_on_behalf(
+    donation = donate.donate_on_behalf(
         session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=3000, consent=consent, actor=staff
     )
 
@@ -149,17 +160,17 @@ def test_verbal_consent_needs_a_witness(session, make, staff):
     card = make.card(balance=3000)
     cause = make.cause()
     with pytest.raises(ConsentWitnessRequired):
-        donations.donate_on_behalf(
+        donate.donate_on_behalf(
             session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100,
             consent=Consent(method=ConsentMethod.VERBAL, witness_name="  "), actor=staff,
         )
     assert balance(session, card.account_id) == 3000
     # Written consent is its own evidence; a witness user also satisfies verbal consent.
-    donations.donate_on_behalf(
+    donate.donate_on_behalf(
         session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100,
         consent=Consent(method=ConsentMethod.WRITTEN), actor=staff,
     )
-    donations.donate_on_behalf(
+    donate.donate_on_behalf(
         session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100,
         consent=Consent(method=ConsentMethod.VERBAL, witness_user_id=staff.user_id), actor=staff,
     )
@@ -169,27 +180,27 @@ def test_verbal_consent_needs_a_witness(session, make, staff):
 def test_a_volunteer_reads_only_their_own_receipt(session, make):
     card = make.card(balance=300)
     other = make.card()
-    donation = donations.donate_points(
+    donation = donate.donate_points(
         session, volunteer_id=card.volunteer_id, cause_id=make.cause().id, points=300
     )
-    assert donations.get_donation(session, donation.id, volunteer_id=card.volunteer_id).id == donation.id
+    assert donate.get_donation(session, donation.id, volunteer_id=card.volunteer_id).id == donation.id
     with pytest.raises(DonationNotFound):
-        donations.get_donation(session, donation.id, volunteer_id=other.volunteer_id)
+        donate.get_donation(session, donation.id, volunteer_id=other.volunteer_id)
 
 
 # --- causes ---------------------------------------------------------------------------------
 
 def test_cause_names_are_unique_and_changes_are_audited(session, make, staff):
-    cause = donations.create_cause(
+    cause = causes.create_cause(
         session, name="겨울 연탄 나눔", receiving_organisation="노원 연탄은행", target_points=1_000_000, actor=staff
     )
     with pytest.raises(CauseNameTaken):
-        donations.create_cause(session, name=" 겨울 연탄 나눔 ", receiving_organisation="x", actor=staff)
-    donations.edit_cause(session, cause.id, actor=staff, description="독거 어르신 연탄 지원", target_points=None)
-    donations.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
+        causes.create_cause(session, name=" 겨울 연탄 나눔 ", receiving_organisation="x", actor=staff)
+    causes.edit_cause(session, cause.id, actor=staff, description="독거 어르신 연탄 지원", target_points=None)
+    causes.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
     with pytest.raises(CauseStatusUnchanged):
-        donations.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
-    donations.set_cause_status(session, cause.id, CauseStatus.ACTIVE, actor=staff)
+        causes.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
+    causes.set_cause_status(session, cause.id, CauseStatus.ACTIVE, actor=staff)
 
     actions = list(
         session.scalars(
@@ -208,22 +219,22 @@ def test_cause_names_are_unique_and_changes_are_audited(session, make, staff):
 def test_a_disbursement_moves_points_to_disbursed_within_the_cause_balance(session, make, staff):
     cause = make.cause()
     for _ in range(2):
-        donations.donate_points(session, volunteer_id=make.card(balance=1000).volunteer_id, cause_id=cause.id,
+        donate.donate_points(session, volunteer_id=make.card(balance=1000).volunteer_id, cause_id=cause.id,
                                 points=1000)
 
-    disbursement = donations.record_disbursement(
+    disbursement = disbursements.record_disbursement(
         session, cause_id=cause.id, points=1500, memo="쌀 10kg 15포 전달", attachment_ref="2026-영수-0042",
         actor=staff,
     )
 
-    disbursed = ledger.system_account(session, ledger.AccountKind.DISBURSED)
+    disbursed = ledger.system_account(session, AccountKind.DISBURSED)
     assert balance(session, cause.account_id) == 500
     assert disbursement.entry_id in {p.entry_id for p in ledger.account_history(session, disbursed.id).postings}
-    summary = donations.summarise_cause(session, cause)
+    summary = causes.summarise_cause(session, cause)
     assert (summary.balance, summary.donated, summary.disbursed) == (500, 2000, 1500)
 
     with pytest.raises(DisbursementExceedsBalance) as refused:
-        donations.record_disbursement(session, cause_id=cause.id, points=501, memo="초과", actor=staff)
+        disbursements.record_disbursement(session, cause_id=cause.id, points=501, memo="초과", actor=staff)
     assert refused.value.message() == "기부처 잔액(500점)보다 많이 전달할 수 없습니다. (요청 501점)"
     assert balance(session, cause.account_id) == 500
     assert ledger.check_invariants(session).ok
@@ -231,11 +242,11 @@ def test_a_disbursement_moves_points_to_disbursed_within_the_cause_balance(sessi
 
 def test_a_closed_cause_can_still_be_disbursed_but_a_memo_is_required(session, make, staff):
     cause = make.cause()
-    donations.donate_points(session, volunteer_id=make.card(balance=800).volunteer_id, cause_id=cause.id, points=800)
-    donations.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
+    donate.donate_points(session, volunteer_id=make.card(balance=800).volunteer_id, cause_id=cause.id, points=800)
+    causes.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
     with pytest.raises(DisbursementMemoRequired):
-        donations.record_disbursement(session, cause_id=cause.id, points=800, memo=" ", actor=staff)
-    donations.record_disbursement(session, cause_id=cause.id, points=800, memo="전액 전달", actor=staff)
+        disbursements.record_disbursement(session, cause_id=cause.id, points=800, memo=" ", actor=staff)
+    disbursements.record_disbursement(session, cause_id=cause.id, points=800, memo="전액 전달", actor=staff)
     assert balance(session, cause.account_id) == 0
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "disbursement.record"))
     assert event.after["points"] == 800 and event.after["memo"] == "전액 전달"

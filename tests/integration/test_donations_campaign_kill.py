@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from mileage import donations, ledger
+from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.db import make_engine, make_session_factory, run_in_transaction
-from mileage.donations import CampaignSelection
+from mileage.donations import campaigns
+from mileage.donations.campaigns import CampaignSelection
 from mileage.migrations_runner import upgrade_database
 from mileage.models import CampaignItem, ConsentMethod, Donation
 from tests.support.databases import configured_server_url, scratch_database
@@ -29,11 +30,11 @@ KILLED_AT = 5
 # are written but before that volunteer's transaction commits.
 CAMPAIGN_RUNNER = """
 import os, signal, sys
-from mileage import donations
 from mileage.audit import SYSTEM_ACTOR
 from mileage.db import make_engine, make_session_factory
+from mileage.donations import campaigns, donate
 
-real_record_donation = donations.record_donation
+real_record_donation = donate.record_donation
 written = []
 
 def record_then_die(session, **values):
@@ -43,9 +44,9 @@ def record_then_die(session, **values):
         os.kill(os.getpid(), signal.SIGKILL)
     return donation
 
-donations.record_donation = record_then_die
+donate.record_donation = record_then_die
 engine = make_engine(sys.argv[1])
-donations.run_campaign(make_session_factory(engine), int(sys.argv[2]), actor=SYSTEM_ACTOR)
+campaigns.run_campaign(make_session_factory(engine), int(sys.argv[2]), actor=SYSTEM_ACTOR)
 """
 
 
@@ -65,7 +66,7 @@ def _set_up(session):
     make = Factories(session)
     cause = make.cause()
     volunteer_cards = [make.card(balance=1000 * (n + 1)) for n in range(VOLUNTEERS)]
-    campaign = donations.create_campaign(
+    campaign = campaigns.create_campaign(
         session,
         name="연말 캠페인",
         cause_id=cause.id,
@@ -104,7 +105,7 @@ def test_a_killed_campaign_leaves_whole_volunteers_only_and_the_rerun_finishes_i
     assert cause_balance == sum(1000 * (n + 1) for n in range(done))
     assert invariants.ok, invariants.as_dict()
 
-    progress = donations.run_campaign(factory, campaign_id, actor=SYSTEM_ACTOR)
+    progress = campaigns.run_campaign(factory, campaign_id, actor=SYSTEM_ACTOR)
 
     assert progress.counts == {"pending": 0, "done": VOLUNTEERS, "skipped": 0, "failed": 0}
     states, balances, cause_balance, invariants = run_in_transaction(factory, state)

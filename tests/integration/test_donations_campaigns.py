@@ -3,9 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, claims, donations, ledger
-from mileage.audit import Actor
-from mileage.donations import CampaignSelection
+from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR, Actor
+from mileage.claims import review
+from mileage.donations import campaigns, causes, donate
+from mileage.donations.campaigns import CampaignSelection
 from mileage.errors import CampaignSelectsNobody, CauseClosed, ConsentNoteRequired, VolunteerNotFound
 from mileage.models import (
     AuditEvent,
@@ -28,7 +30,7 @@ def staff(make):
 
 
 def create(session, cause, staff, *, selection, points=None, method=ConsentMethod.WRITTEN):
-    return donations.create_campaign(
+    return campaigns.create_campaign(
         session,
         name="2026 연말 나눔 캠페인",
         cause_id=cause.id,
@@ -67,10 +69,10 @@ def test_selection_combines_balance_status_organisation_and_explicit_ids(session
     inactive.volunteer.status = VolunteerStatus.INACTIVE
     worked_there = make.card(balance=5000)
     claim = make.claim(volunteer=worked_there.volunteer, organisation=organisation)
-    claims.approve_claim(session, claim.id, reviewer_id=None)
+    review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     session.flush()
 
-    pick = donations.select_campaign_volunteers
+    pick = campaigns.select_campaign_volunteers
     mine = {rich.volunteer_id, poor.volunteer_id, inactive.volunteer_id, worked_there.volunteer_id}
     assert set(pick(session, CampaignSelection(min_balance=1000))) & mine == {
         rich.volunteer_id, worked_there.volunteer_id,
@@ -95,7 +97,7 @@ def test_a_campaign_needs_somebody_an_open_cause_and_a_consent_note(session, mak
         create(session, make.cause(status=CauseStatus.CLOSED), staff,
                selection=CampaignSelection(volunteer_ids=(card.volunteer_id,)))
     with pytest.raises(ConsentNoteRequired):
-        donations.create_campaign(
+        campaigns.create_campaign(
             session, name="x", cause_id=make.cause().id,
             selection=CampaignSelection(volunteer_ids=(card.volunteer_id,)), points_per_volunteer=None,
             consent_method=ConsentMethod.VERBAL, consent_note=" ", actor=staff,
@@ -109,13 +111,13 @@ def test_a_fixed_amount_campaign_donates_to_those_who_can_and_skips_the_rest(ses
     enough = [make.card(balance=3000), make.card(balance=1000)]
     short = make.card(balance=999)
     blocked = make.card(balance=5000)
-    cards.change_card_status(session, blocked.id, CardStatus.BLOCKED)
+    make.card_status(blocked, CardStatus.BLOCKED)
     campaign = create(
         session, cause, staff, points=1000,
         selection=CampaignSelection(volunteer_ids=tuple(c.volunteer_id for c in [*enough, short, blocked])),
     )
 
-    progress = donations.run_campaign(session_factory, campaign.id, actor=staff)
+    progress = campaigns.run_campaign(session_factory, campaign.id, actor=staff)
 
     assert progress.counts == {"pending": 0, "done": 2, "skipped": 2, "failed": 0}
     assert progress.points_donated == 2000 and progress.campaign.state == CampaignState.COMPLETED
@@ -140,7 +142,7 @@ def test_a_whole_balance_campaign_empties_each_card_and_skips_empty_ones(session
     campaign = create(session, cause, staff,
                       selection=CampaignSelection(volunteer_ids=tuple(c.volunteer_id for c in [*full, empty])))
 
-    progress = donations.run_campaign(session_factory, campaign.id, actor=staff)
+    progress = campaigns.run_campaign(session_factory, campaign.id, actor=staff)
 
     assert progress.counts["done"] == 2 and progress.points_donated == 1235
     assert items_of(session, campaign)[empty.volunteer_id].reason == "nothing_to_donate"
@@ -154,9 +156,9 @@ def test_running_a_campaign_again_posts_nothing_twice(session, session_factory, 
     campaign = create(session, cause, staff, points=500,
                       selection=CampaignSelection(volunteer_ids=tuple(c.volunteer_id for c in volunteers)))
 
-    first = donations.run_campaign(session_factory, campaign.id, actor=staff)
+    first = campaigns.run_campaign(session_factory, campaign.id, actor=staff)
     entries_after_first = entries_count(session)
-    second = donations.run_campaign(session_factory, campaign.id, actor=staff)
+    second = campaigns.run_campaign(session_factory, campaign.id, actor=staff)
 
     assert first.counts == second.counts == {"pending": 0, "done": 4, "skipped": 0, "failed": 0}
     assert entries_count(session) == entries_after_first
@@ -175,14 +177,14 @@ def test_an_item_replays_its_ledger_entry_instead_of_posting_again(session, sess
     card = make.card(balance=2000)
     campaign = create(session, cause, staff, points=500,
                       selection=CampaignSelection(volunteer_ids=(card.volunteer_id,)))
-    donations.run_campaign(session_factory, campaign.id, actor=staff)
+    campaigns.run_campaign(session_factory, campaign.id, actor=staff)
     item = items_of(session, campaign)[card.volunteer_id]
     item.state, item.donation_id, item.entry_id = "pending", None, None
     session.flush()
     session.get(type(campaign), campaign.id).state = "running"
     session.flush()
 
-    progress = donations.run_campaign(session_factory, campaign.id, actor=staff)
+    progress = campaigns.run_campaign(session_factory, campaign.id, actor=staff)
 
     assert progress.counts["done"] == 1
     assert balance(session, card.account_id) == 1500
@@ -200,7 +202,7 @@ def test_a_campaign_that_crashes_midway_resumes_without_posting_anyone_twice(
     volunteers = [make.card(balance=1000 + n) for n in range(6)]
     campaign = create(session, cause, staff,
                       selection=CampaignSelection(volunteer_ids=tuple(c.volunteer_id for c in volunteers)))
-    real_record_donation = donations.record_donation
+    real_record_donation = donate.record_donation
     calls = []
 
     def record_then_crash_on_the_fourth(session, **kwargs):
@@ -211,9 +213,9 @@ def test_a_campaign_that_crashes_midway_resumes_without_posting_anyone_twice(
             raise Crash()
         return donation
 
-    monkeypatch.setattr(donations, "record_donation", record_then_crash_on_the_fourth)
+    monkeypatch.setattr(donate, "record_donation", record_then_crash_on_the_fourth)
     with pytest.raises(Crash):
-        donations.run_campaign(session_factory, campaign.id, actor=staff)
+        campaigns.run_campaign(session_factory, campaign.id, actor=staff)
 
     items = items_of(session, campaign)
     states = [items[c.volunteer_id].state for c in volunteers]
@@ -222,8 +224,8 @@ def test_a_campaign_that_crashes_midway_resumes_without_posting_anyone_twice(
     assert session.get(type(campaign), campaign.id).state == CampaignState.RUNNING
     assert ledger.check_invariants(session).ok
 
-    monkeypatch.setattr(donations, "record_donation", real_record_donation)
-    progress = donations.run_campaign(session_factory, campaign.id, actor=staff)
+    monkeypatch.setattr(donate, "record_donation", real_record_donation)
+    progress = campaigns.run_campaign(session_factory, campaign.id, actor=staff)
 
     assert progress.counts == {"pending": 0, "done": 6, "skipped": 0, "failed": 0}
     assert [balance(session, c.account_id) for c in volunteers] == [0] * 6
@@ -240,8 +242,8 @@ def test_a_cause_closed_before_the_run_stops_it_before_any_donation(session, ses
     cause = make.cause()
     card = make.card(balance=1000)
     campaign = create(session, cause, staff, selection=CampaignSelection(volunteer_ids=(card.volunteer_id,)))
-    donations.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
+    causes.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=staff)
     with pytest.raises(CauseClosed):
-        donations.run_campaign(session_factory, campaign.id, actor=staff)
+        campaigns.run_campaign(session_factory, campaign.id, actor=staff)
     assert items_of(session, campaign)[card.volunteer_id].state == CampaignItemState.PENDING
     assert balance(session, card.account_id) == 1000

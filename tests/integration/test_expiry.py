@@ -12,11 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mileage import cards, donations, expiry, ledger
+from mileage import expiry, ledger
 from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle, lookup
 from mileage.clock import SEOUL, seoul_today
+from mileage.donations import causes, donate
 from mileage.errors import ExpiryDateInFuture
 from mileage.models import AccountKind, CauseStatus, Donation, DonationChannel, JournalEntry
+from mileage.people import volunteers
 
 YEARS = 5
 
@@ -28,7 +31,7 @@ def seoul(day: date, hour: int = 10) -> datetime:
 @contextmanager
 def clock_at(moment: datetime):
     """Post ledger entries as if it were this moment."""
-    with mock.patch("mileage.ledger.utc_now", return_value=moment):
+    with mock.patch("mileage.ledger.posting.utc_now", return_value=moment):
         yield
 
 
@@ -59,7 +62,7 @@ def expire(session, volunteer_id, as_of):
 
 
 def volunteer_balance(session, volunteer_id):
-    volunteer = cards.get_volunteer(session, volunteer_id)
+    volunteer = volunteers.get_volunteer(session, volunteer_id)
     return sum(ledger.get_balance(session, card.account_id) for card in volunteer.cards)
 
 
@@ -94,7 +97,7 @@ def test_a_reissue_moves_the_points_without_restarting_their_clock(session, make
     old = make.card()
     credit(make, old, 1000, date(2015, 6, 1))
     with clock_at(seoul(date(2018, 1, 1))):
-        new = cards.reissue_card(session, old.id)
+        new = lifecycle.reissue_card(session, old.id, actor=SYSTEM_ACTOR).card
     credit(make, new, 200, date(2019, 1, 1))
 
     outcome = expire(session, old.volunteer_id, date(2020, 6, 1))
@@ -147,7 +150,7 @@ def test_a_closed_chosen_cause_lets_the_points_expire(session, make):
     card = make.card()
     cause = make.cause()
     expiry.choose_expiry_donation(session, card.volunteer_id, cause.id)
-    donations.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=SYSTEM_ACTOR)
+    causes.set_cause_status(session, cause.id, CauseStatus.CLOSED, actor=SYSTEM_ACTOR)
     credit(make, card, 900, date(2015, 1, 1))
 
     outcome = expire(session, card.volunteer_id, date(2020, 1, 1))
@@ -283,7 +286,7 @@ def _replay_against_the_model(session, make, steps, opted_in):
 
     for days_forward, (action, value) in [*steps, (YEARS * 366, ("expire", 0))]:
         day += timedelta(days=days_forward)
-        holder = cards.current_card(session, volunteer_id)
+        holder = lookup.current_card(session, volunteer_id)
         balance = model.balance
         share = max(1, int(balance * value)) if action != "credit" else 0
         with clock_at(seoul(day)):
@@ -296,7 +299,7 @@ def _replay_against_the_model(session, make, steps, opted_in):
                                     to_account_id=shop_account.id, amount=share)
                     refundable += share
                 elif action == "donate":
-                    donations.donate_points(session, volunteer_id=volunteer_id, cause_id=cause.id, points=share)
+                    donate.donate_points(session, volunteer_id=volunteer_id, cause_id=cause.id, points=share)
                 else:
                     ledger.transfer(session, kind="claim_reversal", from_account_id=holder.account_id,
                                     to_account_id=issuance.id, amount=share)
@@ -308,7 +311,7 @@ def _replay_against_the_model(session, make, steps, opted_in):
                 refundable -= points
                 model.refund(points)
             elif action == "reissue":
-                cards.reissue_card(session, holder.id)
+                lifecycle.reissue_card(session, holder.id, actor=SYSTEM_ACTOR)
         if action == "expire" and day != last_run:
             last_run = day
             outcome = expire(session, volunteer_id, day)

@@ -7,12 +7,13 @@ from unittest import mock
 import pytest
 from click.testing import CliRunner
 
-from mileage import donations, ledger
+from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.cli import main
 from mileage.clock import SEOUL
 from mileage.db import make_engine, make_session_factory, run_in_transaction
-from mileage.donations import CampaignSelection
+from mileage.donations import campaigns
+from mileage.donations.campaigns import CampaignSelection
 from mileage.migrations_runner import upgrade_database
 from mileage.models import ConsentMethod
 from tests.support.databases import configured_server_url, scratch_database
@@ -45,7 +46,7 @@ def test_expire_posts_once_per_day(database):
     def set_up(session):
         make = Factories(session)
         card = make.card()
-        with mock.patch("mileage.ledger.utc_now", return_value=datetime(2015, 1, 1, 10, tzinfo=SEOUL)):
+        with mock.patch("mileage.ledger.posting.utc_now", return_value=datetime(2015, 1, 1, 10, tzinfo=SEOUL)):
             make.credit(card, 1200)
         make.credit(make.card(), 50)
         return card.account_id
@@ -77,7 +78,7 @@ def test_run_campaign_from_the_command_line(database):
     def set_up(session):
         make = Factories(session)
         card = make.card(balance=700)
-        campaign = donations.create_campaign(
+        campaign = campaigns.create_campaign(
             session, name="연말", cause_id=make.cause().id,
             selection=CampaignSelection(volunteer_ids=(card.volunteer_id,)), points_per_volunteer=None,
             consent_method=ConsentMethod.WRITTEN, consent_note="서면", actor=SYSTEM_ACTOR,

@@ -20,7 +20,7 @@ from mileage.errors import (
     InvalidCursor,
     UnbalancedEntry,
 )
-from mileage.ledger import Leg
+from mileage.ledger import Leg, posting
 from mileage.models import AccountKind, JournalEntry, Posting
 
 
@@ -329,7 +329,7 @@ def test_the_balance_as_of_a_past_moment_is_the_balance_after_the_last_posting_b
     card = make.card()
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     clock = [start]
-    monkeypatch.setattr(ledger, "utc_now", lambda: clock[0])
+    monkeypatch.setattr(posting, "utc_now", lambda: clock[0])
     for hour, amount in enumerate((5_000, -1_500, 2_000)):
         clock[0] = start + timedelta(hours=hour)
         if amount > 0:

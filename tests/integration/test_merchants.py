@@ -7,9 +7,8 @@ import contextlib
 import pytest
 from sqlalchemy import func, select
 
-from mileage import merchants
 from mileage.audit import Actor
-from mileage.demo_merchants import DEMO_TERMINAL_KEY_ID, DEMO_TERMINAL_SECRET, load_demo_merchants
+from mileage.demo.shops import DEMO_TERMINAL_KEY_ID, DEMO_TERMINAL_SECRET, load_demo_merchants
 from mileage.errors import (
     BusinessNumberTaken,
     InvalidBusinessNumber,
@@ -22,6 +21,7 @@ from mileage.errors import (
     TerminalRevoked,
 )
 from mileage.models import AuditEvent, Merchant, MerchantStatus, OfferVersion, Terminal
+from mileage.shops import merchants, offers, terminals
 
 STAFF = Actor(user_id=None, role="staff", ip_address="10.0.0.7", request_id="req-1")
 
@@ -86,14 +86,14 @@ def test_status_moves_pending_active_suspended_active_and_never_back_to_pending(
 
 def test_every_offer_change_is_a_new_version(session, make):
     shop = make.merchant(with_offer=False)
-    first = merchants.set_offer(session, shop.id, rate_bp=1000, max_discount=3000, actor=STAFF)
-    second = merchants.set_offer(session, shop.id, rate_bp=700, max_discount=2000, min_purchase=10_000,
+    first = offers.set_offer(session, shop.id, rate_bp=1000, max_discount=3000, actor=STAFF)
+    second = offers.set_offer(session, shop.id, rate_bp=700, max_discount=2000, min_purchase=10_000,
                                  days=["sat", "sun"], start_minute=600, end_minute=1200, actor=STAFF)
 
     assert (first.version, second.version) == (1, 2)
-    assert merchants.current_offer(session, shop.id).id == second.id
-    assert merchants.weekday_names(second.weekdays) == ["sat", "sun"]
-    assert [offer.version for offer in merchants.list_offer_versions(session, shop.id)] == [2, 1]
+    assert offers.current_offer(session, shop.id).id == second.id
+    assert offers.weekday_names(second.weekdays) == ["sat", "sun"]
+    assert [offer.version for offer in offers.list_offer_versions(session, shop.id)] == [2, 1]
     versions = select(func.count()).select_from(OfferVersion).where(OfferVersion.merchant_id == shop.id)
     assert session.scalar(versions) == 2
 
@@ -113,8 +113,8 @@ def test_every_offer_change_is_a_new_version(session, make):
 def test_impossible_offer_terms_are_refused(session, make, terms):
     shop = make.merchant(with_offer=False)
     with pytest.raises(InvalidOffer):
-        merchants.set_offer(session, shop.id, actor=STAFF, **terms)
-    assert merchants.find_current_offer(session, shop.id) is None
+        offers.set_offer(session, shop.id, actor=STAFF, **terms)
+    assert offers.find_current_offer(session, shop.id) is None
 
 
 # --- terminals ------------------------------------------------------------------------------
@@ -124,41 +124,41 @@ def test_a_terminal_secret_is_shown_once_and_stored_only_as_a_hash(session, make
     stored = session.get(Terminal, credentials.terminal.id)
 
     assert credentials.secret not in stored.secret_hash and stored.secret_hash.startswith("$argon2")
-    assert merchants.authenticate_terminal(session, stored.key_id, credentials.secret).id == stored.id
+    assert terminals.authenticate_terminal(session, stored.key_id, credentials.secret).id == stored.id
 
 
 def test_wrong_secrets_and_unknown_key_ids_get_the_same_refusal(session, make):
     credentials = make.terminal()
     for key_id, secret in [(credentials.terminal.key_id, "wrong"), ("trm_unknown", credentials.secret), ("", "")]:
         with pytest.raises(InvalidTerminalCredentials):
-            merchants.authenticate_terminal(session, key_id, secret)
+            terminals.authenticate_terminal(session, key_id, secret)
 
 
 def test_rotation_retires_the_old_secret(session, make):
     old = make.terminal()
-    new = merchants.rotate_terminal_secret(session, old.terminal.id, actor=STAFF)
+    new = terminals.rotate_terminal_secret(session, old.terminal.id, actor=STAFF)
 
     assert new.secret != old.secret
     with pytest.raises(InvalidTerminalCredentials):
-        merchants.authenticate_terminal(session, old.terminal.key_id, old.secret)
-    assert merchants.authenticate_terminal(session, old.terminal.key_id, new.secret).id == old.terminal.id
+        terminals.authenticate_terminal(session, old.terminal.key_id, old.secret)
+    assert terminals.authenticate_terminal(session, old.terminal.key_id, new.secret).id == old.terminal.id
 
 
 def test_a_revoked_terminal_is_refused_even_with_the_right_secret(session, make):
     credentials = make.terminal()
-    merchants.revoke_terminal(session, credentials.terminal.id, actor=STAFF)
+    terminals.revoke_terminal(session, credentials.terminal.id, actor=STAFF)
 
     with pytest.raises(TerminalRevoked):
-        merchants.authenticate_terminal(session, credentials.terminal.key_id, credentials.secret)
+        terminals.authenticate_terminal(session, credentials.terminal.key_id, credentials.secret)
     with pytest.raises(TerminalAlreadyRevoked):
-        merchants.rotate_terminal_secret(session, credentials.terminal.id, actor=STAFF)
+        terminals.rotate_terminal_secret(session, credentials.terminal.id, actor=STAFF)
 
 
 @pytest.mark.parametrize("status, refusal", [("suspended", MerchantSuspended), ("pending", MerchantNotActive)])
 def test_a_terminal_of_a_shop_that_may_not_trade_is_refused(session, make, status, refusal):
     credentials = make.terminal(make.merchant(status=status))
     with pytest.raises(refusal):
-        merchants.authenticate_terminal(session, credentials.terminal.key_id, credentials.secret)
+        terminals.authenticate_terminal(session, credentials.terminal.key_id, credentials.secret)
 
 
 # --- demo data ------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_demo_shops_load_once_with_offers_and_a_terminal_that_signs_in(session):
     shops = list(session.scalars(select(Merchant).order_by(Merchant.id)))
     assert len(shops) >= 4 and DEMO_TERMINAL_KEY_ID in summary
     assert all(shop.status == MerchantStatus.ACTIVE for shop in shops[-4:])
-    assert all(merchants.find_current_offer(session, shop.id) for shop in shops[-4:])
-    terminal = merchants.authenticate_terminal(session, DEMO_TERMINAL_KEY_ID, DEMO_TERMINAL_SECRET)
+    assert all(offers.find_current_offer(session, shop.id) for shop in shops[-4:])
+    terminal = terminals.authenticate_terminal(session, DEMO_TERMINAL_KEY_ID, DEMO_TERMINAL_SECRET)
     assert terminal.merchant.name == "상계 행복베이커리"
     assert load_demo_merchants(session) == "demo merchants already loaded"

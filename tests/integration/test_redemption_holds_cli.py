@@ -6,15 +6,16 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from mileage import ledger, redemptions
-from mileage.auth import TokenSigner
+from mileage import ledger
+from mileage.cards.qr import issue_qr_token
 from mileage.cli import main
 from mileage.clock import utc_now
 from mileage.db import make_engine, make_session_factory, run_in_transaction
 from mileage.migrations_runner import upgrade_database
 from mileage.models import Card, Hold, HoldStatus
-from mileage.qr_tokens import issue_qr_token
-from mileage.redemptions import Till
+from mileage.people.tokens import TokenSigner
+from mileage.shops import holds
+from mileage.shops.counter import Till
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
 
@@ -44,11 +45,11 @@ def test_sweep_holds_releases_expired_holds_in_batches_and_leaves_live_ones(data
         card = make.card(balance=10_000)
         long_ago = utc_now() - timedelta(hours=1)
         expired = [
-            redemptions.authorize_hold(session, SIGNER, till, scanned=issue_qr_token(SIGNER, card).token,
+            holds.authorize_hold(session, SIGNER, till, scanned=issue_qr_token(SIGNER, card).token,
                                        purchase_amount=5_000, now=long_ago).id
             for _ in range(3)
         ]
-        live = redemptions.authorize_hold(session, SIGNER, till, scanned=issue_qr_token(SIGNER, card).token,
+        live = holds.authorize_hold(session, SIGNER, till, scanned=issue_qr_token(SIGNER, card).token,
                                           purchase_amount=5_000).id
         return card.id, expired, live
 

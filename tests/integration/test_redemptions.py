@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from mileage import cards, ledger, merchants, redemptions
+from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
-from mileage.auth import TokenSigner
+from mileage.cards import lifecycle
+from mileage.cards.qr import QR_TOKEN_TYPE, issue_qr_token
 from mileage.clock import utc_now
 from mileage.errors import (
     BelowMinimumPurchase,
@@ -36,8 +37,9 @@ from mileage.errors import (
     WrongPin,
 )
 from mileage.models import AccountKind, CardStatus, Hold, HoldStatus, JournalEntry, MerchantStatus, UsedQrToken
-from mileage.qr_tokens import QR_TOKEN_TYPE, issue_qr_token
-from mileage.redemptions import Till
+from mileage.people.tokens import TokenSigner
+from mileage.shops import counter, holds, merchants, offers, redemptions
+from mileage.shops.counter import Till
 
 SIGNER = TokenSigner(key="integration-signing-key-of-32-bytes!")
 # 10 %, at most 3,000 points, from 5,000 won.
@@ -102,7 +104,7 @@ def test_the_discount_is_the_least_of_rate_cap_balance_and_what_is_asked(
 
 def test_a_redemption_is_one_entry_card_to_shop_and_records_the_offer_version(session, make, shop):
     card = make.card(balance=10_000)
-    first_offer = merchants.current_offer(session, shop.merchant.id)
+    first_offer = offers.current_offer(session, shop.merchant.id)
 
     receipt = redeem(session, shop, qr(card))
 
@@ -113,7 +115,7 @@ def test_a_redemption_is_one_entry_card_to_shop_and_records_the_offer_version(se
     )
     assert receipt.offer_version_id == first_offer.id
 
-    merchants.set_offer(session, shop.merchant.id, rate_bp=500, max_discount=1000, actor=SYSTEM_ACTOR)
+    offers.set_offer(session, shop.merchant.id, rate_bp=500, max_discount=1000, actor=SYSTEM_ACTOR)
     later = redeem(session, shop, qr(card))
     assert later.discount == 1_000 and later.offer_version_id != first_offer.id
     session.refresh(receipt)
@@ -202,7 +204,7 @@ def test_a_wrong_pin_is_counted_and_five_lock_the_card(session, make, shop):
 def test_a_lost_card_is_refused(session, make, shop):
     card = make.card(balance=10_000)
     token = qr(card)
-    cards.report_card_lost(session, card.id)
+    lifecycle.report_lost(session, card.id, actor=SYSTEM_ACTOR)
     with pytest.raises(CardNotActive):
         redeem(session, shop, token)
 
@@ -286,7 +288,7 @@ def test_only_the_shop_that_redeemed_may_refund(session, make, shop, other_shop)
 
 def test_a_refund_after_the_window_is_refused(session, make, shop):
     sale = redeem(session, shop, qr(make.card(balance=10_000)))
-    policy = redemptions.RedemptionPolicy(refund_window_days=7)
+    policy = counter.RedemptionPolicy(refund_window_days=7)
     later = sale.created_at + timedelta(days=7, seconds=1)
     with pytest.raises(RefundWindowClosed) as refused:
         redemptions.refund_redemption(session, shop.till, sale.id, policy=policy, now=later)
@@ -300,7 +302,7 @@ def test_a_refund_after_the_window_is_refused(session, make, shop):
 def test_a_refund_to_a_replaced_card_lands_on_its_replacement(session, make, shop):
     card = make.card(balance=10_000)
     sale = redeem(session, shop, qr(card))
-    replacement = cards.reissue_card(session, card.id)
+    replacement = lifecycle.reissue_card(session, card.id, actor=SYSTEM_ACTOR).card
 
     redemptions.refund_redemption(session, shop.till, sale.id)
 
@@ -311,7 +313,7 @@ def test_a_refund_to_a_replaced_card_lands_on_its_replacement(session, make, sho
 # --- two-phase holds ------------------------------------------------------------------------
 
 def authorize(session, shop, card, purchase=30_000, **options) -> Hold:
-    return redemptions.authorize_hold(
+    return holds.authorize_hold(
         session, SIGNER, shop.till, scanned=qr(card), purchase_amount=purchase, **options
     )
 
@@ -331,7 +333,7 @@ def test_capturing_part_of_a_hold_returns_the_rest_in_the_same_entry(session, ma
     card = make.card(balance=10_000)
     hold = authorize(session, shop, card)  # 3,000
 
-    sale = redemptions.capture_hold(session, shop.till, hold.id, final_purchase_amount=12_000)
+    sale = holds.capture_hold(session, shop.till, hold.id, final_purchase_amount=12_000)
 
     assert sale.discount == 1_200 and sale.hold_id == hold.id
     assert balance(session, card) == 8_800 and balance(session, shop.merchant) == 1_200
@@ -340,9 +342,9 @@ def test_capturing_part_of_a_hold_returns_the_rest_in_the_same_entry(session, ma
     session.refresh(hold)
     assert hold.status == HoldStatus.CAPTURED
     with pytest.raises(HoldNotOpen):
-        redemptions.void_hold(session, shop.till, hold.id)
+        holds.void_hold(session, shop.till, hold.id)
     with pytest.raises(CaptureExceedsHold):
-        redemptions.capture_hold(session, shop.till, authorize(session, shop, card).id, amount=3_001)
+        holds.capture_hold(session, shop.till, authorize(session, shop, card).id, amount=3_001)
 
 
 def test_an_expired_hold_can_never_be_captured(session, make, shop):
@@ -351,23 +353,23 @@ def test_an_expired_hold_can_never_be_captured(session, make, shop):
     after_expiry = hold.expires_at + timedelta(seconds=1)
 
     with pytest.raises(HoldExpired):
-        redemptions.capture_hold(session, shop.till, hold.id, now=after_expiry)
-    assert redemptions.sweep_expired_holds(session, now=after_expiry) == 1
+        holds.capture_hold(session, shop.till, hold.id, now=after_expiry)
+    assert holds.sweep_expired_holds(session, now=after_expiry) == 1
     with pytest.raises(HoldExpired):
-        redemptions.capture_hold(session, shop.till, hold.id, now=after_expiry)
+        holds.capture_hold(session, shop.till, hold.id, now=after_expiry)
 
     session.refresh(hold)
     assert hold.status == HoldStatus.EXPIRED and balance(session, card) == 10_000
-    assert redemptions.sweep_expired_holds(session, now=after_expiry) == 0
+    assert holds.sweep_expired_holds(session, now=after_expiry) == 0
 
 
 def test_voiding_returns_the_points_and_only_the_holding_shop_may(session, make, shop, other_shop):
     card = make.card(balance=10_000)
     hold = authorize(session, shop, card)
     with pytest.raises(HoldOfAnotherMerchant):
-        redemptions.void_hold(session, other_shop.till, hold.id)
+        holds.void_hold(session, other_shop.till, hold.id)
 
-    voided = redemptions.void_hold(session, shop.till, hold.id)
+    voided = holds.void_hold(session, shop.till, hold.id)
 
     assert voided.status == HoldStatus.VOIDED and balance(session, card) == 10_000
     assert ledger.check_invariants(session).ok
@@ -376,8 +378,8 @@ def test_voiding_returns_the_points_and_only_the_holding_shop_may(session, make,
 def test_the_sweeper_leaves_live_holds_alone(session, make, shop):
     card = make.card(balance=10_000)
     live = authorize(session, shop, card)
-    assert redemptions.sweep_expired_holds(session, now=live.expires_at - timedelta(seconds=1)) == 0
-    assert redemptions.capture_hold(session, shop.till, live.id).discount == 3_000
+    assert holds.sweep_expired_holds(session, now=live.expires_at - timedelta(seconds=1)) == 0
+    assert holds.capture_hold(session, shop.till, live.id).discount == 3_000
 
 
 # --- the shop's lists -----------------------------------------------------------------------

@@ -15,12 +15,18 @@ from unittest import mock
 import pytest
 from sqlalchemy import select
 
-from mileage import cards, claims, donations, expiry, ledger, reports
+from mileage import expiry, ledger
 from mileage.audit import SYSTEM_ACTOR
+from mileage.cards import lifecycle, lookup
+from mileage.claims import review, rules, submission
 from mileage.clock import SEOUL
 from mileage.db import make_engine, make_session_factory, run_in_transaction
+from mileage.donations import disbursements
+from mileage.donations import donate as donations_donate
 from mileage.migrations_runner import upgrade_database
 from mileage.models import Account, AccountKind, JournalEntry, Posting
+from mileage.reports import donations, hours, periods, shops, volunteers
+from mileage.reports import points as reports_points
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
 
@@ -34,7 +40,7 @@ def month_of(moment: datetime) -> str:
 
 @contextmanager
 def clock_at(moment: datetime):
-    with mock.patch("mileage.ledger.utc_now", return_value=moment):
+    with mock.patch("mileage.ledger.posting.utc_now", return_value=moment):
         yield
 
 
@@ -65,7 +71,7 @@ class YearOfActivity:
         return datetime.combine(date(YEAR, month, day), time(hour, self.random.randrange(60)), tzinfo=SEOUL)
 
     def holder(self, volunteer_id):
-        return cards.current_card(self.session, volunteer_id)
+        return lookup.current_card(self.session, volunteer_id)
 
     def balance(self, volunteer_id) -> int:
         return ledger.get_balance(self.session, self.holder(volunteer_id).account_id)
@@ -112,10 +118,10 @@ class YearOfActivity:
         minutes = self.random.choice((60, 90, 120, 180, 240))
         organisation = self.random.choice(self.organisations)
         category = self.random.choice(CATEGORIES)
-        request = claims.ClaimRequest(volunteer.id, organisation.id, when.date(), 9 * 60, 9 * 60 + minutes, category)
-        claim = claims.submit_claim(self.session, request, submitted_by_user_id=None, now=when)
+        request = rules.ClaimRequest(volunteer.id, organisation.id, when.date(), 9 * 60, 9 * 60 + minutes, category)
+        claim = submission.submit_claim(self.session, request, actor=SYSTEM_ACTOR, now=when)
         with clock_at(when):
-            claims.approve_claim(self.session, claim.id, reviewer_id=None)
+            review.approve_claim(self.session, claim.id, actor=SYSTEM_ACTOR)
         key = (month_of(when), organisation.id, category)
         self.hours[key].update(claims=1, minutes=minutes, points=claim.points)
         self.flows[month_of(when)]["issued"] += claim.points
@@ -125,7 +131,7 @@ class YearOfActivity:
         claim, key, approved_in = self.claims.pop(self.random.randrange(len(self.claims)))
         when = self.moment(month, 20, 12)
         with clock_at(when):
-            claims.reverse_claim(self.session, claim.id, reviewer_id=None)
+            review.reverse_claim(self.session, claim.id, actor=SYSTEM_ACTOR)
         self.session.refresh(claim)
         recovered = claim.points - claim.unrecovered_points
         self.hours[key].update(reversed_claims=1, reversed_minutes=claim.minutes, reversed_points=recovered)
@@ -166,7 +172,7 @@ class YearOfActivity:
             return
         cause, points, when = self.random.choice(self.causes), self.random.randint(1, balance), self.moment(month, day)
         with clock_at(when):
-            donations.donate_points(self.session, volunteer_id=volunteer.id, cause_id=cause.id, points=points)
+            donations_donate.donate_points(self.session, volunteer_id=volunteer.id, cause_id=cause.id, points=points)
         self.flows[month_of(when)]["donated"] += points
         self.cause_flows[(month_of(when), cause.id)].update(donations=1, donated=points)
 
@@ -198,7 +204,7 @@ class YearOfActivity:
             return
         points, when = self.random.randint(1, available), self.moment(month, day)
         with clock_at(when):
-            donations.record_disbursement(self.session, cause_id=cause.id, points=points, memo="전달",
+            disbursements.record_disbursement(self.session, cause_id=cause.id, points=points, memo="전달",
                                           actor=SYSTEM_ACTOR)
         self.flows[month_of(when)]["disbursed"] += points
         self.cause_flows[(month_of(when), cause.id)].update(disbursements=1, disbursed=points)
@@ -206,7 +212,7 @@ class YearOfActivity:
     def reissue(self, month, day):
         volunteer = self.random.choice(self.volunteers)
         with clock_at(self.moment(month, day)):
-            cards.reissue_card(self.session, self.holder(volunteer.id).id)
+            lifecycle.reissue_card(self.session, self.holder(volunteer.id).id, actor=SYSTEM_ACTOR)
 
     def expire(self, month, day):
         expiry.choose_expiry_donation(self.session, self.volunteers[0].id, self.causes[1].id)
@@ -265,7 +271,7 @@ def session(world):
 
 @pytest.fixture
 def period():
-    return reports.report_period(date(YEAR, 1, 1), date(YEAR, 12, 31))
+    return periods.report_period(date(YEAR, 1, 1), date(YEAR, 12, 31))
 
 
 def card_postings(session):
@@ -283,7 +289,7 @@ def test_the_activity_left_the_ledger_consistent(session, year):
 
 
 def test_hours_and_points_per_month_organisation_and_category(session, year, period):
-    report = reports.hours_report(session, period)
+    report = hours.hours_report(session, period)
     found = {
         (row.month, row.organisation_id, row.category): Counter(
             {name: getattr(row, name) for name in ("claims", "minutes", "points", "reversed_claims",
@@ -300,11 +306,11 @@ def test_hours_and_points_per_month_organisation_and_category(session, year, per
         .where(JournalEntry.kind == "claim_approval", Posting.amount > 0)
     ):
         approvals[month_of(created_at)] += amount
-    by_month = reports.hours_report(session, period, group_by=("month",))
+    by_month = hours.hours_report(session, period, group_by=("month",))
     assert {row.month: row.points for row in by_month.rows} == +approvals
     assert by_month.totals["points"] == report.totals["points"] == sum(approvals.values())
 
-    by_organisation = reports.hours_report(session, period, group_by=("organisation",))
+    by_organisation = hours.hours_report(session, period, group_by=("organisation",))
     expected = Counter()
     for (_, organisation_id, _), figures in year.hours.items():
         expected[organisation_id] += figures["minutes"]
@@ -313,12 +319,12 @@ def test_hours_and_points_per_month_organisation_and_category(session, year, per
 
 
 def test_movements_per_month_match_what_happened_and_the_ledger(session, year, period):
-    report = reports.movements_report(session, period)
+    report = reports_points.movements_report(session, period)
     assert [row.month for row in report.rows] == [f"{YEAR}-{m:02d}" for m in range(1, 13)]
     for row in report.rows:
         expected = year.flows[row.month]
-        assert {name: getattr(row, name) for name in reports.MOVEMENT_FIGURES} == {
-            name: expected[name] for name in reports.MOVEMENT_FIGURES
+        assert {name: getattr(row, name) for name in reports_points.MOVEMENT_FIGURES} == {
+            name: expected[name] for name in reports_points.MOVEMENT_FIGURES
         }, row.month
 
     # The liability at each month's end is the sum of every card posting made before it.
@@ -337,16 +343,16 @@ def test_movements_per_month_match_what_happened_and_the_ledger(session, year, p
 def test_the_liability_at_any_date_is_the_sum_of_card_postings_up_to_then(session, year, day):
     end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=SEOUL)
     expected = sum(amount for created_at, amount in card_postings(session) if created_at < end_of_day)
-    assert reports.liability_on(session, day) == expected
+    assert reports_points.liability_on(session, day) == expected
 
 
 def test_the_liability_now_is_the_sum_of_card_balances(session, year):
     balances = session.scalars(select(Account.balance).where(Account.kind == str(AccountKind.CARD)))
-    assert reports.liability_on(session, date(2100, 1, 1)) == sum(balances)
+    assert reports_points.liability_on(session, date(2100, 1, 1)) == sum(balances)
 
 
 def test_active_and_new_volunteers_per_month(session, year, period):
-    report = reports.volunteer_activity_report(session, period)
+    report = volunteers.volunteer_activity_report(session, period)
     active = defaultdict(set)
     for month, volunteer_id, _, _ in year.recognised:
         active[month].add(volunteer_id)
@@ -368,7 +374,7 @@ def test_top_volunteers_by_recognised_hours(session, year, period):
         count[volunteer_id] += 1
     expected = sorted(minutes, key=lambda volunteer_id: (-minutes[volunteer_id], volunteer_id))[:5]
 
-    report = reports.top_volunteers_report(session, period, limit=5)
+    report = volunteers.top_volunteers_report(session, period, limit=5)
 
     assert [row.volunteer_id for row in report.rows] == expected
     assert [row.rank for row in report.rows] == list(range(1, len(expected) + 1))
@@ -379,7 +385,7 @@ def test_top_volunteers_by_recognised_hours(session, year, period):
 
 
 def test_merchant_settlement_per_shop_and_month(session, year, period):
-    report = reports.merchant_settlement_report(session, period)
+    report = shops.merchant_settlement_report(session, period)
     found = {
         (row.month, row.account_id): Counter(
             {name: getattr(row, name) for name in ("redemptions", "redeemed", "refunds", "refunded")}
@@ -396,7 +402,7 @@ def test_merchant_settlement_per_shop_and_month(session, year, period):
 
 
 def test_donations_and_disbursements_per_cause_and_month(session, year, period):
-    report = reports.donations_report(session, period)
+    report = donations.donations_report(session, period)
     found = {
         (row.month, row.cause_id): Counter(
             {name: getattr(row, name) for name in ("donations", "donated", "disbursements", "disbursed")}

@@ -10,14 +10,16 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from mileage import ledger, redemptions, settlement
+from mileage import ledger
 from mileage.audit import Actor
-from mileage.auth import TokenSigner
+from mileage.cards.qr import issue_qr_token
 from mileage.clock import SEOUL, seoul_day_start
 from mileage.errors import SettlementPeriodAlreadyClosed, SettlementPeriodNotOver
+from mileage.ledger import posting
 from mileage.models import AuditEvent, JournalEntry, Merchant, PeriodKind, Posting
-from mileage.qr_tokens import issue_qr_token
-from mileage.redemptions import Till
+from mileage.people.tokens import TokenSigner
+from mileage.shops import redemptions, settlement
+from mileage.shops.counter import Till
 
 SIGNER = TokenSigner(key="settlement-signing-key-of-32-bytes!!")
 STAFF = Actor(user_id=None, role="staff")
@@ -33,7 +35,7 @@ def seoul(day: date, hour: int, minute: int = 0) -> datetime:
 def clock(monkeypatch):
     """Let the test choose when the ledger stamps its entries; the services take `now` directly."""
     moment = {"now": seoul(OCTOBER, 12)}
-    monkeypatch.setattr(ledger, "utc_now", lambda: moment["now"])
+    monkeypatch.setattr(posting, "utc_now", lambda: moment["now"])
     return moment
 
 

@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from mileage import card_desk, claim_desk, organisations, volunteers
 from mileage.audit import Actor
+from mileage.cards import lifecycle
+from mileage.claims import queue
 from mileage.errors import (
     CardStatusTransitionRefused,
     NotOwner,
@@ -13,6 +14,7 @@ from mileage.errors import (
     Portal1365IdTaken,
 )
 from mileage.models import AuditEvent
+from mileage.people import organisations, volunteers
 
 DESK = Actor(user_id=None, role="staff", ip_address="192.0.2.1", request_id="desk")
 
@@ -82,15 +84,15 @@ def test_list_claims_confines_a_coordinator_to_their_organisation(session, make)
     mine, theirs = make.organisation(), make.organisation()
     own_claim = make.claim(organisation=mine)
     make.claim(organisation=theirs)
-    page = claim_desk.list_claims(session, organisation_scope=mine.id)
+    page = queue.list_claims(session, organisation_scope=mine.id)
     assert [claim.id for claim in page.items] == [own_claim.id]
     with pytest.raises(NotOwner):
-        claim_desk.list_claims(session, organisation_scope=mine.id, organisation_id=theirs.id)
+        queue.list_claims(session, organisation_scope=mine.id, organisation_id=theirs.id)
 
 
 def test_a_replaced_card_cannot_be_reissued_again_and_nothing_is_audited(session, make):
     card = make.card(balance=10)
-    card_desk.reissue_card(session, card.id, actor=DESK)
+    lifecycle.reissue_card(session, card.id, actor=DESK)
     with pytest.raises(CardStatusTransitionRefused):
-        card_desk.reissue_card(session, card.id, actor=DESK)
+        lifecycle.reissue_card(session, card.id, actor=DESK)
     assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "card.reissue")).all()) == 1

@@ -37,10 +37,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mileage import ledger
-from mileage.auth import ACCESS, Principal, TokenSigner
-from mileage.errors import all_error_classes
 from mileage.clock import seoul_today
 from mileage.db import make_session_factory, run_in_transaction
+from mileage.errors import all_error_classes
 from mileage.models import (
     Account,
     AccountKind,
@@ -53,6 +52,7 @@ from mileage.models import (
     Redemption,
     Refund,
 )
+from mileage.people.tokens import ACCESS, Principal, TokenSigner
 from tests.support.factories import Factories
 
 TOKEN_SIGNING_KEY = "reliability-token-signing-key-of-32-bytes"

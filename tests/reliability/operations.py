@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mileage import donations, redemptions
-from mileage.merchants import terminal_principal
-from mileage.redemptions import Till
+from mileage.donations import donate
+from mileage.shops import holds, redemptions
+from mileage.shops.counter import Till
+from mileage.shops.terminals import terminal_principal
 
 ROLES = ("volunteer", "merchant", "coordinator", "staff", "admin", "auditor")
 PIN = "4321"
@@ -42,7 +43,7 @@ def hostile_world(app, session, make, login) -> HostileWorld:
     coordinator = make.user(role="coordinator", organisation_id=organisation.id)
     claim = make.claim(volunteer=card.volunteer, organisation=organisation)
     cause = make.cause()
-    donation = donations.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100)
+    donation = donate.donate_points(session, volunteer_id=card.volunteer_id, cause_id=cause.id, points=100)
     merchant = make.merchant()
     terminal = make.terminal(merchant).terminal
     till = Till(merchant_id=merchant.id, terminal_id=terminal.id)
@@ -50,7 +51,7 @@ def hostile_world(app, session, make, login) -> HostileWorld:
     redemption = redemptions.redeem(
         session, signer, till, scanned=card.number, purchase_amount=20_000, pin=PIN, idempotency_key="world-redeem"
     )
-    hold = redemptions.authorize_hold(
+    hold = holds.authorize_hold(
         session, signer, till, scanned=card.number, purchase_amount=20_000, pin=PIN, idempotency_key="world-hold"
     )
     session.flush()

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mileage.limits import limiter
+from mileage.http.limits import limiter
 from tests.reliability.conftest import FUZZ_EXAMPLES
 from tests.reliability.operations import ROLES, allowed_roles, hostile_world
 

@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 import pytest
 
-from mileage.limits import limiter
+from mileage.http.limits import limiter
 from tests.reliability.bank import ENVELOPE_KEYS
 from tests.reliability.conftest import state_fingerprint
 from tests.reliability.operations import allowed_roles, hostile_world

@@ -12,14 +12,14 @@ import threading
 import time
 import uuid
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from argon2 import PasswordHasher
-
-from mileage import hashing, ledger, merchants
+from mileage import hashing, ledger
+from mileage.cards.qr import issue_qr_token
 from mileage.db import make_session_factory, run_in_transaction
 from mileage.models import JournalEntry, Merchant
-from mileage.qr_tokens import issue_qr_token
+from mileage.shops import terminals
 from tests.reliability.bank import HttpClient, _json
 from tests.support.factories import Factories
 
@@ -36,7 +36,7 @@ def test_a_retry_during_a_slow_secret_check_gets_the_first_attempts_answer(bank,
     )
     workload = bank.workload()
     signer = workload.signer
-    bearer = workload.token_for(merchants.terminal_principal(made.terminal))
+    bearer = workload.token_for(terminals.terminal_principal(made.terminal))
     by_secret = {"Authorization": f"Terminal {made.terminal.key_id}:{made.secret}"}
     by_token = {"Authorization": f"Bearer {bearer}"}
     outcomes = []

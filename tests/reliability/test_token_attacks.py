@@ -16,9 +16,9 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from mileage.auth import ACCESS, REFRESH, TokenSigner
+from mileage.cards.qr import issue_qr_token
 from mileage.clock import utc_now
-from mileage.qr_tokens import issue_qr_token
+from mileage.people.tokens import ACCESS, REFRESH, TokenSigner
 from tests.reliability.bank import ENVELOPE_KEYS
 from tests.reliability.conftest import state_fingerprint
 

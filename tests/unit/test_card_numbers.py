@@ -2,7 +2,7 @@
 
 import pytest
 
-from mileage.cards import is_valid_card_number, luhn_check_digit, normalise_card_number
+from mileage.cards.numbers import is_valid_card_number, luhn_check_digit, normalise_card_number
 from mileage.errors import InvalidCardNumber
 
 # 9410 issuer prefix, 11 body digits, then the check digit (worked out by hand for this body).

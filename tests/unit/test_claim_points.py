@@ -2,7 +2,7 @@
 
 import pytest
 
-from mileage.claims import DEFAULT_POLICY, ClaimPolicy
+from mileage.claims.rules import DEFAULT_POLICY, ClaimPolicy
 
 
 @pytest.mark.parametrize(

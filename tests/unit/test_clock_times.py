@@ -2,7 +2,7 @@
 
 import pytest
 
-from mileage.claim_desk import format_clock_time, parse_clock_time
+from mileage.claims.submission import format_clock_time, parse_clock_time
 
 
 @pytest.mark.parametrize(

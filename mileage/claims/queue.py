@@ -1,0 +1,52 @@
+"""Lists of claims: the review queue with its filters, and the volunteer's own claims."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from mileage.claims.submission import organisation_in_scope
+from mileage.models import Claim
+from mileage.pagination import Page, fetch_page
+
+
+def list_claims(
+    session: Session,
+    *,
+    organisation_scope: int | None = None,
+    state: str | None = None,
+    organisation_id: int | None = None,
+    volunteer_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[Claim]:
+    """Return claims newest first, filtered by state, organisation, volunteer and work dates (inclusive).
+
+    :raises NotOwner: a coordinator asked for another organisation.
+    :raises InvalidCursor:
+    """
+    statement = select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
+    if organisation_id is not None or organisation_scope is not None:
+        statement = statement.where(Claim.organisation_id == organisation_in_scope(organisation_id, organisation_scope))
+    if state:
+        statement = statement.where(Claim.state == state)
+    if volunteer_id is not None:
+        statement = statement.where(Claim.volunteer_id == volunteer_id)
+    if date_from is not None:
+        statement = statement.where(Claim.work_date >= date_from)
+    if date_to is not None:
+        statement = statement.where(Claim.work_date <= date_to)
+    return fetch_page(session, statement, Claim.id, limit=limit, cursor=cursor, newest_first=True)
+
+
+def my_claims(session: Session, volunteer_id: int, *, limit: int | None = None, cursor: str | None = None) -> Page:
+    """Return one page of the volunteer's hours claims, newest first.
+
+    :raises InvalidCursor:
+    """
+    query = select(Claim).options(joinedload(Claim.organisation)).where(Claim.volunteer_id == volunteer_id)
+    return fetch_page(session, query, Claim.id, limit=limit, cursor=cursor, newest_first=True)

@@ -1,0 +1,1 @@
+"""Realistic demo data for a district volunteer centre (`mileage demo`)."""

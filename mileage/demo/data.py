@@ -1,0 +1,143 @@
+"""Realistic demo data for a district volunteer centre: organisations, volunteers, cards, claims, users."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mileage.audit import SYSTEM_ACTOR, Actor
+from mileage.cards import lifecycle, lookup, pins
+from mileage.claims import review, rules, submission
+from mileage.clock import seoul_today
+from mileage.demo.shops import load_demo_merchants
+from mileage.donations import causes as donations_causes
+from mileage.donations import donate
+from mileage.models import Card, Merchant, Organisation, Terminal
+from mileage.people import organisations as people_organisations
+from mileage.people import users
+from mileage.people.tokens import TokenSigner
+from mileage.people.volunteers import enrol_volunteer
+from mileage.shops import counter, redemptions
+
+DEMO_PASSWORD = "mileage-demo-1234"
+DEMO_PIN = "1234"
+
+ORGANISATIONS = [
+    ("노원구 종합사회복지관", "서울 노원구 노해로 123"),
+    ("상계 어린이도서관", "서울 노원구 상계로 45"),
+    ("중계동 주민센터", "서울 노원구 중계로 210"),
+    ("노원 어르신 돌봄센터", "서울 노원구 동일로 1500"),
+]
+VOLUNTEERS = [
+    ("김민수", "010-2345-6789"),
+    ("이서연", "010-3456-7890"),
+    ("박지훈", "010-4567-8901"),
+    ("최유진", "010-5678-9012"),
+    ("정하늘", "010-6789-0123"),
+    ("강도윤", "010-7890-1234"),
+    ("조수아", "010-8901-2345"),
+    ("윤서준", "010-9012-3456"),
+]
+CATEGORIES = ["노인돌봄", "아동교육", "환경정화", "행정지원", "문화행사"]
+
+
+def load_demo_data(session: Session) -> str:
+    """Load the demo data once; return a summary with the demo sign-ins."""
+    if session.scalar(select(Organisation.id).where(Organisation.name == ORGANISATIONS[0][0])):
+        return "demo data already loaded"
+    rng = random.Random(2011)  # the year Nowon-gu's card was recognised; any fixed seed keeps demos alike
+    organisations = [
+        people_organisations.create_organisation(session, name=name, address=address, actor=SYSTEM_ACTOR) for name, address in ORGANISATIONS
+    ]
+    users.create_user(session, username="admin", password=DEMO_PASSWORD, role="admin", display_name="관리자", actor=SYSTEM_ACTOR)
+    staff = users.create_user(session, username="staff", password=DEMO_PASSWORD, role="staff", display_name="박담당", actor=SYSTEM_ACTOR)
+    users.create_user(session, username="auditor", password=DEMO_PASSWORD, role="auditor", display_name="감사", actor=SYSTEM_ACTOR)
+    users.create_user(
+        session, username="coordinator", password=DEMO_PASSWORD, role="coordinator",
+        display_name="복지관 코디네이터", organisation_id=organisations[0].id, actor=SYSTEM_ACTOR
+    )
+
+    today = seoul_today()
+    volunteers = []
+    for index, (name, phone) in enumerate(VOLUNTEERS):
+        volunteer = enrol_volunteer(session, name=name, phone=phone, actor=SYSTEM_ACTOR).volunteer
+        card = lifecycle.issue_card(session, volunteer.id, actor=SYSTEM_ACTOR).card
+        pins.reset_pin(session, card.id, DEMO_PIN, actor=SYSTEM_ACTOR)
+        volunteers.append(volunteer)
+        if index == 0:
+            users.create_user(
+                session, username="volunteer", password=DEMO_PASSWORD, role="volunteer",
+                display_name=name, volunteer_id=volunteer.id, actor=SYSTEM_ACTOR
+            )
+
+    # Claims in every state: most approved, some waiting, one rejected, one reversed.
+    for volunteer in volunteers:
+        for days_ago in rng.sample(range(2, 60), 6):
+            start = rng.choice([9, 10, 13, 14]) * 60
+            claim = submission.submit_claim(
+                session,
+                rules.ClaimRequest(
+                    volunteer_id=volunteer.id,
+                    organisation_id=rng.choice(organisations).id,
+                    work_date=today - timedelta(days=days_ago),
+                    start_minute=start,
+                    end_minute=start + rng.choice([60, 90, 120, 180, 240]),
+                    category=rng.choice(CATEGORIES),
+                    note="데모 봉사",
+                ),
+                actor=Actor(user_id=staff.id, role="staff"),
+            )
+            roll = rng.random()
+            if roll < 0.65:
+                review.approve_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"))
+            elif roll < 0.72:
+                review.reject_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"), reason="활동 확인서 누락")
+            elif roll < 0.76:
+                review.approve_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"))
+                review.reverse_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"), reason="중복 신청 확인")
+    shops_summary = load_demo_merchants(session)
+    _load_demo_spending(session, volunteers, staff.id)
+    return (
+        f"{shops_summary}\n"
+        f"demo data loaded: {len(organisations)} organisations, {len(volunteers)} volunteers with cards "
+        f"(PIN {DEMO_PIN}); sign in as admin / staff / auditor / coordinator / volunteer "
+        f"with password {DEMO_PASSWORD}"
+    )
+
+
+CAUSES = [
+    ("노원 푸드뱅크", "노원구 푸드뱅크", "어려운 이웃에게 식료품을 전달합니다.", 500_000),
+    ("이웃돕기 희망기금", "노원구 사회복지협의회", "긴급 지원이 필요한 이웃을 돕습니다.", None),
+]
+
+
+def _load_demo_spending(session: Session, volunteers: list, staff_user_id: int) -> None:
+    """Give the demo some shop discounts (printed card + PIN) and donations to two causes."""
+    causes = [
+        donations_causes.create_cause(
+            session, name=name, receiving_organisation=receiver, description=description,
+            target_points=target, actor=SYSTEM_ACTOR,
+        )
+        for name, receiver, description, target in CAUSES
+    ]
+    shop = session.scalar(select(Merchant).order_by(Merchant.id).limit(1))
+    terminal = session.scalar(select(Terminal).where(Terminal.merchant_id == shop.id).limit(1))
+    till = counter.Till(merchant_id=shop.id, terminal_id=terminal.id)
+    # Printed cards need no token signature: the signer is never consulted for them.
+    signer = TokenSigner(key="demo-printed-cards-only")
+    for index, volunteer in enumerate(volunteers[:5]):
+        card = session.scalar(select(Card).where(Card.volunteer_id == volunteer.id))
+        balance = lookup.card_balance(session, card)
+        if balance >= 1000:
+            redemptions.redeem(
+                session, signer, till, scanned=card.number, purchase_amount=20_000, pin=DEMO_PIN,
+                idempotency_key=f"demo-redeem-{volunteer.id}",
+            )
+        if index % 2 == 0 and lookup.card_balance(session, card) >= 500:
+            donate.donate_points(
+                session, volunteer_id=volunteer.id, cause_id=causes[index % 2].id, points=500,
+                idempotency_key=f"demo-donation-{volunteer.id}",
+            )

@@ -1,0 +1,1 @@
+"""Donations: causes, donating points, campaigns, and the disbursements that hand causes over."""

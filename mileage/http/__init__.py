@@ -1,0 +1,1 @@
+"""The web edge shared by every blueprint: request boundary, errors, callers and roles, idempotency, limits, health, docs."""

@@ -1,0 +1,381 @@
+"""Posting journal entries: balanced legs, idempotency keys and their refusals, transfers, reversals.
+
+Every movement of points goes through `post_entry` (or `post_entries` for a batch). It is all-or-nothing
+(a savepoint), updates the stored balances in account-id order so concurrent postings cannot deadlock,
+and debits with a conditional UPDATE so that no balance can go negative, even for an instant another
+transaction sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mileage.clock import utc_now
+from mileage.db import insert_unless_taken, keep_through_rollback
+from mileage.errors import (
+    AccountNotFound,
+    DomainError,
+    EntryAlreadyReversed,
+    EntryNotFound,
+    IdempotencyKeyReused,
+    InsufficientBalance,
+    InvalidAmount,
+    TransactionConflict,
+    UnbalancedEntry,
+    error_class,
+)
+from mileage.models.ledger import MAY_GO_NEGATIVE, Account, EntryKind, JournalEntry, Posting
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One intended posting: a signed number of points on one account."""
+
+    account_id: int
+    amount: int
+
+
+def request_fingerprint(payload: Mapping) -> str:
+    """Return a stable hash of a request, to tell a retry from a different request."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _entry_fingerprint(kind: str, legs, reverses_entry_id: int | None) -> str:
+    """Return the fingerprint of an entry posted without a caller-supplied one: what it moves."""
+    return request_fingerprint(
+        {"kind": kind, "legs": [(leg.account_id, leg.amount) for leg in legs], "reverses": reverses_entry_id}
+    )
+
+
+def find_replay(session: Session, idempotency_key: str | None, fingerprint: str) -> JournalEntry | None:
+    """Return the entry an idempotency key already produced, if any.
+
+    :raises IdempotencyKeyReused: the key was used for a different request.
+    :raises DomainError: the key was refused before; the same refusal is its only answer.
+    """
+    if idempotency_key is None:
+        return None
+    entry = session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == idempotency_key))
+    if entry is None:
+        return None
+    if entry.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(idempotency_key=idempotency_key)
+    if entry.kind == EntryKind.REFUSAL:
+        raise error_class(entry.refusal["code"])(**entry.refusal["params"])
+    return entry
+
+
+def _keep_refusal(session: Session, refusal: DomainError, **row) -> None:
+    """Record for good that the ledger refused a key; see `db.keep_through_rollback`.
+
+    :raises TransactionConflict: a concurrent unit posted an entry with this key meanwhile.
+    """
+    values = {
+        **row,
+        "kind": EntryKind.REFUSAL,
+        "memo": "",
+        "refusal": {"kind": row["kind"], "code": refusal.code, "params": refusal.params},
+        "created_at": utc_now(),
+    }
+    if insert_unless_taken(session, JournalEntry, values, unique="idempotency_key"):
+        return
+    kept = session.execute(
+        select(JournalEntry.kind, JournalEntry.request_fingerprint)
+        .where(JournalEntry.idempotency_key == row["idempotency_key"])
+    ).one_or_none()
+    if kept != (EntryKind.REFUSAL, row["request_fingerprint"]):
+        raise TransactionConflict(idempotency_key=row["idempotency_key"])
+
+
+def post_entry(
+    session: Session,
+    *,
+    kind: str,
+    legs: Iterable[Leg],
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    memo: str = "",
+    reverses_entry_id: int | None = None,
+    actor_user_id: int | None = None,
+) -> JournalEntry:
+    """Post one balanced journal entry, or replay the one its idempotency key already posted.
+
+    A key whose entry was refused for want of points keeps that refusal (`db.keep_through_rollback`):
+    asking again with it is refused again, even once the points are there.
+
+    :raises InvalidAmount: an amount is not a non-zero integer.
+    :raises UnbalancedEntry: the legs do not sum to zero, or there are fewer than two.
+    :raises InsufficientBalance: a debit would take an account below zero; nothing is posted.
+    :raises IdempotencyKeyReused: the key belongs to a different request.
+    :raises TransactionConflict: a concurrent request with the same key won; run the unit again.
+    """
+    legs = list(legs)
+    fingerprint = fingerprint or _entry_fingerprint(kind, legs, reverses_entry_id)
+    replay = find_replay(session, idempotency_key, fingerprint)
+    if replay is not None:
+        return replay
+    deltas = _net_amounts_by_account(legs)
+    try:
+        entry = _post_new_entry(
+            session, kind=kind, deltas=deltas, idempotency_key=idempotency_key, fingerprint=fingerprint,
+            memo=memo, reverses_entry_id=reverses_entry_id, actor_user_id=actor_user_id,
+        )
+    except InsufficientBalance as refusal:
+        if idempotency_key is not None:
+            keep_through_rollback(
+                session,
+                partial(
+                    _keep_refusal, refusal=refusal, kind=kind, idempotency_key=idempotency_key,
+                    request_fingerprint=fingerprint, actor_user_id=actor_user_id,
+                ),
+            )
+        raise
+    return entry
+
+
+def _post_new_entry(
+    session: Session,
+    *,
+    kind: str,
+    deltas: dict[int, int],
+    idempotency_key: str | None,
+    fingerprint: str,
+    memo: str,
+    reverses_entry_id: int | None,
+    actor_user_id: int | None,
+) -> JournalEntry:
+    """Insert an entry and its postings and move the stored balances, all or nothing (a savepoint)."""
+    with session.begin_nested():
+        now = utc_now()
+        entry = JournalEntry(
+            kind=kind,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+            memo=memo,
+            reverses_entry_id=reverses_entry_id,
+            actor_user_id=actor_user_id,
+            created_at=now,
+        )
+        session.add(entry)
+        try:
+            # Inserting first makes a racing duplicate key (or double reversal) wait here and fail
+            # before it touches any balance. begin_nested() flushed everything else already, so
+            # this flush writes only the entry (flush([entry]) is deprecated in SQLAlchemy 2.1).
+            session.flush()
+        except IntegrityError as exc:
+            raise TransactionConflict(idempotency_key=idempotency_key) from exc
+
+        postings = []
+        # Fixed account-id order: two entries touching the same accounts lock them in the same order.
+        for account_id in sorted(deltas):
+            delta = deltas[account_id]
+            new_balance = _apply_delta(session, account_id, delta)
+            postings.append(
+                {
+                    "entry_id": entry.id,
+                    "account_id": account_id,
+                    "amount": delta,
+                    "balance_after": new_balance,
+                }
+            )
+        # Stamp the postings only now, while every touched account is locked: a posting that waited
+        # for another's lock must not look older than it, or the balance as of a moment is wrong.
+        posted_at = utc_now()
+        for posting in postings:
+            posting["created_at"] = posted_at
+        session.execute(insert(Posting), postings)
+    session.expire(entry, ["postings"])
+    return entry
+
+
+def _net_amounts_by_account(legs: list[Leg]) -> dict[int, int]:
+    """Validate the legs and net them per account."""
+    if len(legs) < 2:
+        raise UnbalancedEntry(legs=len(legs))
+    deltas: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        # bool is an int subclass; a True point is a bug, not a point.
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool) or leg.amount == 0:
+            raise InvalidAmount(amount=leg.amount)
+        deltas[leg.account_id] += leg.amount
+    if sum(deltas.values()) != 0:
+        raise UnbalancedEntry(total=sum(deltas.values()))
+    deltas = {account_id: delta for account_id, delta in deltas.items() if delta != 0}
+    if len(deltas) < 2:
+        raise UnbalancedEntry(legs=len(deltas))
+    return deltas
+
+
+def _apply_delta(session: Session, account_id: int, delta: int) -> int:
+    """Change one stored balance with a conditional UPDATE and return the new balance.
+
+    :raises InsufficientBalance: the account may not go below zero and would.
+    """
+    statement = update(Account).where(Account.id == account_id)
+    if delta < 0:
+        # The check and the debit are one statement: on PostgreSQL a concurrent debit waits for
+        # the row lock and then re-evaluates this condition against the committed balance.
+        may_go_negative = Account.kind.in_([str(kind) for kind in MAY_GO_NEGATIVE])
+        statement = statement.where((Account.balance + delta >= 0) | may_go_negative)
+    new_balance = session.execute(
+        statement.values(balance=Account.balance + delta)
+        .returning(Account.balance)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if new_balance is None:
+        available = session.scalar(select(Account.balance).where(Account.id == account_id))
+        if available is None:
+            raise AccountNotFound(account_id=account_id)
+        raise InsufficientBalance(account_id=account_id, available=available, requested=-delta)
+    return new_balance
+
+
+def transfer(
+    session: Session,
+    *,
+    kind: str,
+    from_account_id: int,
+    to_account_id: int,
+    amount: int,
+    **options,
+) -> JournalEntry:
+    """Post a two-leg entry moving a positive amount between two accounts."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidAmount(amount=amount)
+    return post_entry(
+        session,
+        kind=kind,
+        legs=[Leg(from_account_id, -amount), Leg(to_account_id, amount)],
+        **options,
+    )
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry for `post_entries`: what `post_entry` takes, for an entry that is surely new."""
+
+    kind: str
+    legs: tuple[Leg, ...]
+    idempotency_key: str | None = None
+    memo: str = ""
+    actor_user_id: int | None = None
+
+
+def post_entries(session: Session, entries: list[NewEntry]) -> list[int]:
+    """Post many new entries in a few statements, all or nothing, and return their ids in order.
+
+    The rules are those of `post_entry`, applied entry after entry: balanced integer legs, every
+    touched account locked in account-id order, and no account below zero at any step. Unlike
+    `post_entry` it replays nothing: a caller that may be retrying looks its keys up first.
+
+    :raises InvalidAmount:
+    :raises UnbalancedEntry:
+    :raises InsufficientBalance: an entry would take an account below zero; nothing is posted.
+    :raises AccountNotFound:
+    :raises TransactionConflict: a key is already used (a concurrent request won); run the unit again.
+    """
+    if not entries:
+        return []
+    deltas = [_net_amounts_by_account(list(entry.legs)) for entry in entries]
+    touched = sorted({account_id for entry_deltas in deltas for account_id in entry_deltas})
+    now = utc_now()
+    rows = [
+        {
+            "kind": entry.kind,
+            "idempotency_key": entry.idempotency_key,
+            "request_fingerprint": _entry_fingerprint(entry.kind, entry.legs, None),
+            "memo": entry.memo,
+            "actor_user_id": entry.actor_user_id,
+            "created_at": now,
+        }
+        for entry in entries
+    ]
+    with session.begin_nested():
+        try:
+            # Entries first, as in post_entry: a racing duplicate key fails before any balance moves.
+            entry_ids = list(
+                session.scalars(insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), rows)
+            )
+        except IntegrityError as exc:
+            raise TransactionConflict() from exc
+        accounts = session.execute(
+            select(Account.id, Account.kind, Account.balance)
+            .where(Account.id.in_(touched))
+            .order_by(Account.id)
+            .with_for_update()
+        ).all()
+        if len(accounts) != len(touched):
+            missing = sorted(set(touched) - {account.id for account in accounts})
+            raise AccountNotFound(account_id=missing[0])
+        balances = {account.id: account.balance for account in accounts}
+        may_go_negative = {account.id for account in accounts if account.kind in MAY_GO_NEGATIVE}
+        # Stamped while every touched account is locked, as post_entry stamps its postings.
+        posted_at = utc_now()
+        postings = []
+        for entry_id, entry_deltas in zip(entry_ids, deltas, strict=True):
+            for account_id in sorted(entry_deltas):
+                delta = entry_deltas[account_id]
+                if balances[account_id] + delta < 0 and account_id not in may_go_negative:
+                    raise InsufficientBalance(account_id=account_id, available=balances[account_id], requested=-delta)
+                balances[account_id] += delta
+                postings.append(
+                    {"entry_id": entry_id, "account_id": account_id, "amount": delta,
+                     "balance_after": balances[account_id], "created_at": posted_at}
+                )
+        session.execute(insert(Posting), postings)
+        # Bulk UPDATE by primary key: one executemany, the rows already locked above.
+        session.execute(update(Account), [{"id": account.id, "balance": balances[account.id]} for account in accounts])
+    return entry_ids
+
+
+def reverse_entry(
+    session: Session,
+    entry_id: int,
+    *,
+    kind: EntryKind = EntryKind.REVERSAL,
+    idempotency_key: str | None = None,
+    memo: str = "",
+    actor_user_id: int | None = None,
+) -> JournalEntry:
+    """Post the exact opposite of an entry; each entry can be reversed once.
+
+    :raises EntryNotFound:
+    :raises EntryAlreadyReversed:
+    :raises InsufficientBalance: an account has since spent what the reversal must take back.
+    """
+    original = session.get(JournalEntry, entry_id)
+    if original is None:
+        raise EntryNotFound(entry_id=entry_id)
+    fingerprint = request_fingerprint({"reverse": entry_id, "kind": kind})
+    replay = find_replay(session, idempotency_key, fingerprint)
+    if replay is not None:
+        return replay
+    if is_reversed(session, entry_id):
+        raise EntryAlreadyReversed(entry_id=entry_id)
+    return post_entry(
+        session,
+        kind=kind,
+        legs=[Leg(posting.account_id, -posting.amount) for posting in original.postings],
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        memo=memo or f"reversal of entry {entry_id}",
+        reverses_entry_id=entry_id,
+        actor_user_id=actor_user_id,
+    )
+
+
+def is_reversed(session: Session, entry_id: int) -> bool:
+    """Tell whether an entry already has its reversal."""
+    return session.scalar(
+        select(func.count()).select_from(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id)
+    ) > 0

@@ -1,0 +1,1 @@
+"""People who sign in and the places they volunteer: users, sign-in and tokens, volunteers, organisations."""

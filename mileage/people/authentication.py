@@ -1,0 +1,121 @@
+"""Sign-in: password checks, rotating refresh tokens (a copied one revokes its whole sign-in), sign-out."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mileage.clock import utc_now
+from mileage.errors import InvalidCredentials, RefreshTokenReused, TokenExpired, TokenRevoked
+from mileage.hashing import hash_secret, verify_secret
+from mileage.models import RefreshToken, User
+from mileage.people.tokens import REFRESH, Principal, TokenSigner, issue_access_token
+
+# Checked against when the username is unknown, so a wrong username costs as long as a wrong password.
+_DUMMY_PASSWORD_HASH = hash_secret(secrets.token_hex(16))
+
+
+@dataclass
+class TokenPair:
+    """What a successful sign-in or refresh returns."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    principal: Principal = field(repr=False)
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """Return the active user whose password matches.
+
+    :raises InvalidCredentials: unknown user, wrong password or disabled account (indistinguishable).
+    """
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        verify_secret(_DUMMY_PASSWORD_HASH, password or "")
+        raise InvalidCredentials()
+    if not verify_secret(user.password_hash, password or "") or not user.is_active:
+        raise InvalidCredentials()
+    return user
+
+
+def sign_in(session: Session, signer: TokenSigner, username: str, password: str) -> TokenPair:
+    """Check a password and start a new token family.
+
+    :raises InvalidCredentials:
+    """
+    user = authenticate(session, username, password)
+    return _issue_pair(session, signer, user, family=secrets.token_hex(16))
+
+
+def _issue_pair(session: Session, signer: TokenSigner, user: User, *, family: str) -> TokenPair:
+    jti = secrets.token_hex(16)
+    now = utc_now()
+    session.add(
+        RefreshToken(jti=jti, family=family, user_id=user.id, issued_at=now, expires_at=now + signer.refresh_ttl)
+    )
+    session.flush()
+    principal = Principal.of_user(user)
+    return TokenPair(
+        access_token=issue_access_token(signer, principal),
+        refresh_token=signer.sign(
+            {"sub": f"user:{user.id}", "jti": jti, "fam": family}, token_type=REFRESH, ttl=signer.refresh_ttl, now=now
+        ),
+        expires_in=int(signer.access_ttl.total_seconds()),
+        principal=principal,
+    )
+
+
+def refresh_tokens(session: Session, signer: TokenSigner, refresh_token: str) -> TokenPair:
+    """Exchange a refresh token for a new pair; each refresh token works once.
+
+    Presenting an already-used refresh token means it was copied: the whole family is revoked.
+
+    :raises TokenExpired:
+    :raises TokenInvalid:
+    :raises TokenRevoked:
+    """
+    claims = signer.verify(refresh_token, token_type=REFRESH)
+    stored = session.scalar(select(RefreshToken).where(RefreshToken.jti == claims["jti"]))
+    if stored is None or stored.revoked_at is not None:
+        raise TokenRevoked()
+    now = utc_now()
+    # Conditional: of two concurrent refreshes with one token, only one rotates it.
+    rotated = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if rotated != 1:
+        revoke_family(session, stored.family)
+        raise RefreshTokenReused()
+    user = session.get(User, stored.user_id)
+    if user is None or not user.is_active:
+        raise TokenRevoked()
+    return _issue_pair(session, signer, user, family=stored.family)
+
+
+def revoke_family(session: Session, family: str) -> None:
+    """Revoke every refresh token of one sign-in."""
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def sign_out(session: Session, signer: TokenSigner, refresh_token: str) -> None:
+    """Revoke the sign-in a refresh token belongs to. Signing out twice is harmless.
+
+    :raises TokenInvalid: not a refresh token of ours.
+    """
+    try:
+        claims = signer.verify(refresh_token, token_type=REFRESH)
+    except TokenExpired:
+        return
+    revoke_family(session, claims.get("fam", ""))

@@ -1,0 +1,1 @@
+"""Reports for staff and auditors; every point figure is a sum of ledger postings, so it reconciles."""

@@ -1,0 +1,1 @@
+"""Partner shops: merchants, offers, terminals, the counter, redemptions and refunds, holds, settlement."""

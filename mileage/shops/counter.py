@@ -1,0 +1,244 @@
+"""What happens at the counter, for sales and holds alike: the discount rule and the debit of the scanned card.
+
+The order inside every money-moving service is fixed, and it is what keeps them safe together:
+
+1. the shop row, share-locked (a suspension or a settlement closure waits for us);
+2. the card row, locked (one redemption per card at a time; a reissue waits for us);
+3. the ledger accounts, locked in account-id order (no deadlock with refunds going the other way).
+
+Nothing is written before a PIN is checked, so a wrong PIN commits only its own count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mileage.cards.lookup import ensure_card_usable
+from mileage.cards.pins import verify_pin
+from mileage.cards.qr import ScannedCard, read_scan, use_qr_token
+from mileage.errors import (
+    BelowMinimumPurchase,
+    IdempotencyKeyReused,
+    InsufficientBalance,
+    InvalidAmount,
+    NoDiscountForPurchase,
+    PinRequired,
+)
+from mileage.ledger import system_account, transfer
+from mileage.models import (
+    Account,
+    AccountKind,
+    Card,
+    EntryKind,
+    JournalEntry,
+    Merchant,
+    OfferVersion,
+)
+from mileage.people.tokens import TokenSigner
+from mileage.shops.merchants import lock_merchant_for_trade
+from mileage.shops.offers import current_offer, ensure_offer_applies
+from mileage.shops.terminals import ensure_terminal_may_trade
+
+BASIS_POINTS = 10_000
+
+
+# The journal's idempotency keys are at most 200 characters; longer caller keys are hashed.
+MAX_LEDGER_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class RedemptionPolicy:
+    """The centre's rules for shops; both values can be configured."""
+
+    refund_window_days: int = 7
+    hold_minutes: int = 10
+
+
+DEFAULT_POLICY = RedemptionPolicy()
+
+
+@dataclass(frozen=True)
+class Till:
+    """Who is redeeming: a terminal of a shop (from the caller's principal)."""
+
+    merchant_id: int
+    terminal_id: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a purchase would get with a scanned card, without moving anything."""
+
+    card: Card
+    needs_pin: bool
+    is_dynamic: bool
+    offer: OfferVersion
+    purchase_amount: int
+    discount: int
+
+    @property
+    def holder_name(self) -> str:
+        return self.card.volunteer.masked_name
+
+    @property
+    def amount_to_pay(self) -> int:
+        return self.purchase_amount - self.discount
+
+
+def ensure_purchase_qualifies(offer: OfferVersion, purchase_amount: int) -> None:
+    """Refuse a purchase that is not a positive whole number or is below the offer's minimum.
+
+    :raises InvalidAmount:
+    :raises BelowMinimumPurchase:
+    """
+    if not isinstance(purchase_amount, int) or isinstance(purchase_amount, bool) or purchase_amount <= 0:
+        raise InvalidAmount(amount=purchase_amount)
+    if purchase_amount < offer.min_purchase:
+        raise BelowMinimumPurchase(min_purchase=offer.min_purchase)
+
+
+def compute_discount(offer: OfferVersion, purchase_amount: int, balance: int, asked: int | None = None) -> int:
+    """Return min(purchase × rate rounded down, the offer's cap, the balance, the amount asked).
+
+    :raises InvalidAmount: the amount asked is not a positive whole number.
+    :raises BelowMinimumPurchase:
+    :raises InsufficientBalance: the card holds no points.
+    :raises NoDiscountForPurchase: the purchase is too small for the rate to give a whole point.
+    """
+    ensure_purchase_qualifies(offer, purchase_amount)
+    if asked is not None and (not isinstance(asked, int) or isinstance(asked, bool) or asked <= 0):
+        raise InvalidAmount(amount=asked)
+    if balance <= 0:
+        raise InsufficientBalance(available=max(balance, 0), requested=asked or 0)
+    by_rate = purchase_amount * offer.rate_bp // BASIS_POINTS
+    if by_rate <= 0:
+        raise NoDiscountForPurchase(purchase_amount=purchase_amount)
+    return min(by_rate, offer.max_discount, balance, asked if asked is not None else by_rate)
+
+
+def ledger_key(action: str, till: Till, idempotency_key: str | None) -> str | None:
+    """Derive the journal's key from the caller's, scoped to the terminal so tills cannot collide."""
+    if idempotency_key is None:
+        return None
+    key = f"{action}:t{till.terminal_id}:{idempotency_key}"
+    if len(key) > MAX_LEDGER_KEY_LENGTH:
+        key = f"{action}:t{till.terminal_id}:sha256:{hashlib.sha256(idempotency_key.encode()).hexdigest()}"
+    return key
+
+
+def open_till(session: Session, till: Till):
+    """Check the terminal and share-lock its shop; return the shop and its offer in force."""
+    ensure_terminal_may_trade(session, till.merchant_id, till.terminal_id)
+    merchant = lock_merchant_for_trade(session, till.merchant_id)
+    return merchant, current_offer(session, merchant.id)
+
+
+def _lock_card(session: Session, card: Card) -> None:
+    """Lock the card row and reread it, then refuse it if it cannot be used."""
+    session.refresh(card, with_for_update=True)
+    ensure_card_usable(card)
+
+
+def _check_pin(session: Session, scan: ScannedCard, pin: str | None) -> None:
+    """Check the PIN a printed card needs; a phone's token needs none.
+
+    :raises PinRequired:
+    :raises WrongPin: counted toward the lock; the count is kept although the request fails.
+    :raises CardPinLocked:
+    """
+    if not scan.needs_pin:
+        return
+    if not pin:
+        raise PinRequired()
+    verify_pin(session, scan.card, pin)
+
+
+def _lock_balances(session: Session, card_account_id: int, other_account_id: int) -> int:
+    """Lock both accounts in id order, as the ledger will, and return the card's balance."""
+    balances = dict(
+        session.execute(
+            select(Account.id, Account.balance)
+            .where(Account.id.in_((card_account_id, other_account_id)))
+            .order_by(Account.id)
+            .with_for_update()
+        ).all()
+    )
+    return balances[card_account_id]
+
+
+def find_replayed(session: Session, model, key: str | None, **expected):
+    """Return what an idempotency key already produced, if anything; refuse it for another request.
+
+    :raises IdempotencyKeyReused:
+    """
+    if key is None:
+        return None
+    found = session.scalar(select(model).where(model.idempotency_key == key))
+    if found is not None and any(getattr(found, name) != value for name, value in expected.items()):
+        raise IdempotencyKeyReused(idempotency_key=key)
+    return found
+
+
+def owned_by_till(record, till: Till, not_found, not_owner, record_id: int):
+    if record is None:
+        raise not_found(id=record_id)
+    if record.merchant_id != till.merchant_id:
+        raise not_owner(id=record_id)
+    return record
+
+
+@dataclass(frozen=True)
+class CounterDebit:
+    """What the checks at the counter found, and the entry that took the points off the card."""
+
+    merchant: Merchant
+    offer: OfferVersion
+    card: Card
+    amount: int
+    entry: JournalEntry
+
+
+def debit_scanned_card(
+    session: Session,
+    signer: TokenSigner,
+    till: Till,
+    *,
+    scanned: str,
+    purchase_amount: int,
+    requested_discount: int | None,
+    pin: str | None,
+    key: str | None,
+    into_holds: bool,
+    now: datetime,
+) -> CounterDebit:
+    """Run every counter check, then move the discount off the scanned card: to the shop, or into holds.
+
+    The order is the one both sales and holds rely on: shop and offer first, then the card row lock
+    and its PIN, then both balances locked in account-id order, and the token used up last, in the
+    same transaction as the entry.
+    """
+    merchant, offer = open_till(session, till)
+    ensure_offer_applies(offer, now)
+    ensure_purchase_qualifies(offer, purchase_amount)
+    scan = read_scan(session, signer, scanned)
+    _lock_card(session, scan.card)
+    _check_pin(session, scan, pin)
+    destination = system_account(session, AccountKind.HOLDS).id if into_holds else merchant.account_id
+    balance = _lock_balances(session, scan.card.account_id, destination)
+    amount = compute_discount(offer, purchase_amount, balance, requested_discount)
+    use_qr_token(session, scan)
+    entry = transfer(
+        session,
+        kind=EntryKind.HOLD if into_holds else "redemption",
+        from_account_id=scan.card.account_id,
+        to_account_id=destination,
+        amount=amount,
+        idempotency_key=key,
+        memo=f"{'hold' if into_holds else 'discount'} at {merchant.name}",
+    )
+    return CounterDebit(merchant=merchant, offer=offer, card=scan.card, amount=amount, entry=entry)
