@@ -281,7 +281,7 @@ def _approve_usual_claims(
     if not usual:
         return {}
     issuance_id = system_account(session, AccountKind.ISSUANCE).id
-    entry_ids = post_entries(
+    entries = post_entries(
         session,
         [
             NewEntry(
@@ -299,8 +299,8 @@ def _approve_usual_claims(
         update(Claim),
         [
             {"id": claim.id, "state": str(ClaimState.APPROVED), "reviewed_by_user_id": reviewer_id,
-             "reviewed_at": reviewed_at, "points": points[claim.id], "approval_entry_id": entry_id}
-            for claim, entry_id in zip(usual, entry_ids, strict=True)
+             "reviewed_at": reviewed_at, "points": points[claim.id], "approval_entry_id": entry.id}
+            for claim, entry in zip(usual, entries, strict=True)
         ],
     )
     return {

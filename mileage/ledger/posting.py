@@ -1,9 +1,9 @@
 """Posting journal entries: balanced legs, idempotency keys and their refusals, transfers, reversals.
 
-Every movement of points goes through `post_entry` (or `post_entries` for a batch). It is all-or-nothing
-(a savepoint), updates the stored balances in account-id order so concurrent postings cannot deadlock,
-and debits with a conditional UPDATE so that no balance can go negative, even for an instant another
-transaction sees.
+Every movement of points goes through `post_entry`, or `post_entries` for a batch; both run the one
+engine `_post`. It is all-or-nothing (a savepoint), locks the accounts it touches in id order so that
+concurrent postings cannot deadlock, and writes the balances with a conditional UPDATE, so that no
+balance can go negative, even for an instant another transaction sees.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,6 +97,23 @@ def _keep_refusal(session: Session, refusal: DomainError, **row) -> None:
         raise TransactionConflict(idempotency_key=row["idempotency_key"])
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry to post: balanced legs, and the key, memo and actor it is recorded with."""
+
+    kind: str
+    legs: tuple[Leg, ...]
+    idempotency_key: str | None = None
+    memo: str = ""
+    actor_user_id: int | None = None
+    reverses_entry_id: int | None = None
+    # What identifies the request behind the key; by default, what the entry moves.
+    fingerprint: str | None = None
+
+    def request_fingerprint(self) -> str:
+        return self.fingerprint or _entry_fingerprint(self.kind, self.legs, self.reverses_entry_id)
+
+
 def post_entry(
     session: Session,
     *,
@@ -116,86 +133,150 @@ def post_entry(
     :raises InvalidAmount: an amount is not a non-zero integer.
     :raises UnbalancedEntry: the legs do not sum to zero, or there are fewer than two.
     :raises InsufficientBalance: a debit would take an account below zero; nothing is posted.
+    :raises AccountNotFound:
     :raises IdempotencyKeyReused: the key belongs to a different request.
     :raises TransactionConflict: a concurrent request with the same key won; run the unit again.
     """
-    legs = list(legs)
-    fingerprint = fingerprint or _entry_fingerprint(kind, legs, reverses_entry_id)
-    replay = find_replay(session, idempotency_key, fingerprint)
+    entry = NewEntry(
+        kind=kind, legs=tuple(legs), idempotency_key=idempotency_key, memo=memo, actor_user_id=actor_user_id,
+        reverses_entry_id=reverses_entry_id, fingerprint=fingerprint,
+    )
+    replay = find_replay(session, idempotency_key, entry.request_fingerprint())
     if replay is not None:
         return replay
-    deltas = _net_amounts_by_account(legs)
     try:
-        entry = _post_new_entry(
-            session, kind=kind, deltas=deltas, idempotency_key=idempotency_key, fingerprint=fingerprint,
-            memo=memo, reverses_entry_id=reverses_entry_id, actor_user_id=actor_user_id,
-        )
+        [posted] = _post(session, [entry])
     except InsufficientBalance as refusal:
         if idempotency_key is not None:
             keep_through_rollback(
                 session,
                 partial(
                     _keep_refusal, refusal=refusal, kind=kind, idempotency_key=idempotency_key,
-                    request_fingerprint=fingerprint, actor_user_id=actor_user_id,
+                    request_fingerprint=entry.request_fingerprint(), actor_user_id=actor_user_id,
                 ),
             )
         raise
-    return entry
+    return posted
 
 
-def _post_new_entry(
-    session: Session,
-    *,
-    kind: str,
-    deltas: dict[int, int],
-    idempotency_key: str | None,
-    fingerprint: str,
-    memo: str,
-    reverses_entry_id: int | None,
-    actor_user_id: int | None,
-) -> JournalEntry:
-    """Insert an entry and its postings and move the stored balances, all or nothing (a savepoint)."""
+def post_entries(session: Session, entries: list[NewEntry]) -> list[JournalEntry]:
+    """Post many new entries in a few statements, all or nothing; return them in order.
+
+    The rules are those of `post_entry`, applied entry after entry, and so is the code: balanced
+    integer legs, every touched account locked in account-id order, no account below zero at any
+    step. Unlike `post_entry` it replays nothing: a caller that may be retrying looks its keys up first.
+
+    :raises InvalidAmount:
+    :raises UnbalancedEntry:
+    :raises InsufficientBalance: an entry would take an account below zero; nothing is posted.
+    :raises AccountNotFound:
+    :raises TransactionConflict: a key is already used (a concurrent request won); run the unit again.
+    """
+    return _post(session, entries) if entries else []
+
+
+def _post(session: Session, entries: list[NewEntry]) -> list[JournalEntry]:
+    """Write entries, their postings and the new stored balances, all or nothing (a savepoint).
+
+    The order is what keeps concurrent postings safe: the entries first, so that a racing duplicate
+    key (or a double reversal) waits and fails before any balance moves; then every touched account
+    locked in id order, so that two postings cannot deadlock; then each entry applied in turn to the
+    locked balances, refusing any step below zero; last, one conditional UPDATE that writes the
+    balances and refuses again, in the database, to take an account below zero.
+    """
+    deltas = [_net_amounts_by_account(list(entry.legs)) for entry in entries]
+    touched = sorted({account_id for entry_deltas in deltas for account_id in entry_deltas})
+    rows = [
+        {
+            "kind": entry.kind,
+            "idempotency_key": entry.idempotency_key,
+            "request_fingerprint": entry.request_fingerprint(),
+            "memo": entry.memo,
+            "reverses_entry_id": entry.reverses_entry_id,
+            "actor_user_id": entry.actor_user_id,
+            "created_at": utc_now(),
+        }
+        for entry in entries
+    ]
     with session.begin_nested():
-        now = utc_now()
-        entry = JournalEntry(
-            kind=kind,
-            idempotency_key=idempotency_key,
-            request_fingerprint=fingerprint,
-            memo=memo,
-            reverses_entry_id=reverses_entry_id,
-            actor_user_id=actor_user_id,
-            created_at=now,
-        )
-        session.add(entry)
         try:
-            # Inserting first makes a racing duplicate key (or double reversal) wait here and fail
-            # before it touches any balance. begin_nested() flushed everything else already, so
-            # this flush writes only the entry (flush([entry]) is deprecated in SQLAlchemy 2.1).
-            session.flush()
-        except IntegrityError as exc:
-            raise TransactionConflict(idempotency_key=idempotency_key) from exc
-
-        postings = []
-        # Fixed account-id order: two entries touching the same accounts lock them in the same order.
-        for account_id in sorted(deltas):
-            delta = deltas[account_id]
-            new_balance = _apply_delta(session, account_id, delta)
-            postings.append(
-                {
-                    "entry_id": entry.id,
-                    "account_id": account_id,
-                    "amount": delta,
-                    "balance_after": new_balance,
-                }
+            posted = list(
+                session.scalars(insert(JournalEntry).returning(JournalEntry, sort_by_parameter_order=True), rows)
             )
-        # Stamp the postings only now, while every touched account is locked: a posting that waited
-        # for another's lock must not look older than it, or the balance as of a moment is wrong.
+        except IntegrityError as exc:
+            raise TransactionConflict(idempotency_key=entries[0].idempotency_key) from exc
+        locked = _lock_accounts(session, touched)
+        balances = {account_id: balance for account_id, (balance, _) in locked.items()}
+        # Stamped while every touched account is locked: a posting that waited for another's lock
+        # must not look older than it, or the balance as of a moment is wrong.
         posted_at = utc_now()
-        for posting in postings:
-            posting["created_at"] = posted_at
+        postings = []
+        for entry, entry_deltas in zip(posted, deltas, strict=True):
+            for account_id in sorted(entry_deltas):
+                delta = entry_deltas[account_id]
+                may_go_negative = locked[account_id][1]
+                if balances[account_id] + delta < 0 and not may_go_negative:
+                    raise InsufficientBalance(account_id=account_id, available=balances[account_id], requested=-delta)
+                balances[account_id] += delta
+                postings.append(
+                    {"entry_id": entry.id, "account_id": account_id, "amount": delta,
+                     "balance_after": balances[account_id], "created_at": posted_at}
+                )
         session.execute(insert(Posting), postings)
-    session.expire(entry, ["postings"])
-    return entry
+        _store_balances(session, {account_id: balances[account_id] - locked[account_id][0] for account_id in touched},
+                        balances)
+    for entry in posted:
+        session.expire(entry, ["postings"])
+    return posted
+
+
+def _lock_accounts(session: Session, account_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    """Lock accounts in id order and return each one's balance and whether it may go negative.
+
+    :raises AccountNotFound:
+    """
+    locked = {
+        account.id: (account.balance, account.kind in MAY_GO_NEGATIVE)
+        for account in session.execute(
+            select(Account.id, Account.kind, Account.balance)
+            .where(Account.id.in_(account_ids))
+            .order_by(Account.id)
+            .with_for_update()
+        )
+    }
+    missing = sorted(set(account_ids) - set(locked))
+    if missing:
+        raise AccountNotFound(account_id=missing[0])
+    return locked
+
+
+def _store_balances(session: Session, changes: dict[int, int], expected: dict[int, int]) -> None:
+    """Move the stored balances by their net changes in one statement that refuses to go below zero.
+
+    The accounts are locked and the changes were checked against them, so the condition never
+    refuses here; it is the backstop that keeps a bug from ever writing a negative balance.
+
+    :raises InsufficientBalance: (only if the checks above were wrong)
+    """
+    changed = {account_id: change for account_id, change in changes.items() if change}
+    if not changed:
+        return
+    # One statement for any number of accounts, on both databases: a CASE maps each id to its change.
+    delta = case(changed, value=Account.id)
+    may_go_negative = Account.kind.in_([str(kind) for kind in MAY_GO_NEGATIVE])
+    written = dict(
+        session.execute(
+            update(Account)
+            .where(Account.id.in_(list(changed)), (Account.balance + delta >= 0) | may_go_negative)
+            .values(balance=Account.balance + delta)
+            .returning(Account.id, Account.balance)
+            .execution_options(synchronize_session=False)
+        ).all()
+    )
+    for account_id in changed:
+        if written.get(account_id) != expected[account_id]:
+            raise InsufficientBalance(account_id=account_id, available=written.get(account_id, 0),
+                                      requested=-changed[account_id])
 
 
 def _net_amounts_by_account(legs: list[Leg]) -> dict[int, int]:
@@ -216,30 +297,6 @@ def _net_amounts_by_account(legs: list[Leg]) -> dict[int, int]:
     return deltas
 
 
-def _apply_delta(session: Session, account_id: int, delta: int) -> int:
-    """Change one stored balance with a conditional UPDATE and return the new balance.
-
-    :raises InsufficientBalance: the account may not go below zero and would.
-    """
-    statement = update(Account).where(Account.id == account_id)
-    if delta < 0:
-        # The check and the debit are one statement: on PostgreSQL a concurrent debit waits for
-        # the row lock and then re-evaluates this condition against the committed balance.
-        may_go_negative = Account.kind.in_([str(kind) for kind in MAY_GO_NEGATIVE])
-        statement = statement.where((Account.balance + delta >= 0) | may_go_negative)
-    new_balance = session.execute(
-        statement.values(balance=Account.balance + delta)
-        .returning(Account.balance)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    if new_balance is None:
-        available = session.scalar(select(Account.balance).where(Account.id == account_id))
-        if available is None:
-            raise AccountNotFound(account_id=account_id)
-        raise InsufficientBalance(account_id=account_id, available=available, requested=-delta)
-    return new_balance
-
-
 def transfer(
     session: Session,
     *,
@@ -258,84 +315,6 @@ def transfer(
         legs=[Leg(from_account_id, -amount), Leg(to_account_id, amount)],
         **options,
     )
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    """One entry for `post_entries`: what `post_entry` takes, for an entry that is surely new."""
-
-    kind: str
-    legs: tuple[Leg, ...]
-    idempotency_key: str | None = None
-    memo: str = ""
-    actor_user_id: int | None = None
-
-
-def post_entries(session: Session, entries: list[NewEntry]) -> list[int]:
-    """Post many new entries in a few statements, all or nothing, and return their ids in order.
-
-    The rules are those of `post_entry`, applied entry after entry: balanced integer legs, every
-    touched account locked in account-id order, and no account below zero at any step. Unlike
-    `post_entry` it replays nothing: a caller that may be retrying looks its keys up first.
-
-    :raises InvalidAmount:
-    :raises UnbalancedEntry:
-    :raises InsufficientBalance: an entry would take an account below zero; nothing is posted.
-    :raises AccountNotFound:
-    :raises TransactionConflict: a key is already used (a concurrent request won); run the unit again.
-    """
-    if not entries:
-        return []
-    deltas = [_net_amounts_by_account(list(entry.legs)) for entry in entries]
-    touched = sorted({account_id for entry_deltas in deltas for account_id in entry_deltas})
-    now = utc_now()
-    rows = [
-        {
-            "kind": entry.kind,
-            "idempotency_key": entry.idempotency_key,
-            "request_fingerprint": _entry_fingerprint(entry.kind, entry.legs, None),
-            "memo": entry.memo,
-            "actor_user_id": entry.actor_user_id,
-            "created_at": now,
-        }
-        for entry in entries
-    ]
-    with session.begin_nested():
-        try:
-            # Entries first, as in post_entry: a racing duplicate key fails before any balance moves.
-            entry_ids = list(
-                session.scalars(insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), rows)
-            )
-        except IntegrityError as exc:
-            raise TransactionConflict() from exc
-        accounts = session.execute(
-            select(Account.id, Account.kind, Account.balance)
-            .where(Account.id.in_(touched))
-            .order_by(Account.id)
-            .with_for_update()
-        ).all()
-        if len(accounts) != len(touched):
-            missing = sorted(set(touched) - {account.id for account in accounts})
-            raise AccountNotFound(account_id=missing[0])
-        balances = {account.id: account.balance for account in accounts}
-        may_go_negative = {account.id for account in accounts if account.kind in MAY_GO_NEGATIVE}
-        # Stamped while every touched account is locked, as post_entry stamps its postings.
-        posted_at = utc_now()
-        postings = []
-        for entry_id, entry_deltas in zip(entry_ids, deltas, strict=True):
-            for account_id in sorted(entry_deltas):
-                delta = entry_deltas[account_id]
-                if balances[account_id] + delta < 0 and account_id not in may_go_negative:
-                    raise InsufficientBalance(account_id=account_id, available=balances[account_id], requested=-delta)
-                balances[account_id] += delta
-                postings.append(
-                    {"entry_id": entry_id, "account_id": account_id, "amount": delta,
-                     "balance_after": balances[account_id], "created_at": posted_at}
-                )
-        session.execute(insert(Posting), postings)
-        # Bulk UPDATE by primary key: one executemany, the rows already locked above.
-        session.execute(update(Account), [{"id": account.id, "balance": balances[account.id]} for account in accounts])
-    return entry_ids
 
 
 def reverse_entry(

@@ -102,6 +102,35 @@ def ledger_machine(engine):
             )
             self._record(entry, {card_account: -amount, sink_account: amount})
 
+        @rule(
+            moves=st.lists(
+                st.tuples(st.integers(0, VOLUNTEERS - 1), st.integers(0, SINKS), POINTS), min_size=1, max_size=6
+            )
+        )
+        def batch(self, moves):
+            """Credits (sink index SINKS) and debits posted together through the batch path."""
+            entries, expected = [], dict(self.model)
+            refused = False
+            for volunteer, sink, amount in moves:
+                card_account = self._card_account(volunteer)
+                source, target = (self.issuance, card_account) if sink == SINKS else (card_account, self.sinks[sink])
+                if source != self.issuance and expected[source] < amount:
+                    refused = True
+                expected[source] -= amount
+                expected[target] += amount
+                entries.append(
+                    ledger.NewEntry(kind="claim_approval" if sink == SINKS else "redemption",
+                                    legs=(ledger.Leg(source, -amount), ledger.Leg(target, amount)))
+                )
+            if refused:
+                event("batch refused: a step would overdraw a card")
+                with pytest.raises(InsufficientBalance):
+                    ledger.post_entries(self.session, entries)
+                return
+            event("batch posted")
+            for posted, entry in zip(ledger.post_entries(self.session, entries), entries, strict=True):
+                self._record(posted, {leg.account_id: leg.amount for leg in entry.legs})
+
         @precondition(lambda self: self.entries)
         @rule(pick=st.integers(min_value=0))
         def reverse(self, pick):
