@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from mileage import hashing
 from mileage.clock import seoul_today
 from mileage.models import AuditEvent, Terminal
 from mileage.settlement import month_start
-
-
-@pytest.fixture(autouse=True)
-def cheap_secret_hashing(monkeypatch):
-    """Hash secrets at the cheapest argon2 cost: the cost is a production setting, not a rule."""
-    monkeypatch.setattr(hashing, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from mileage import hashing, ledger, merchants, redemptions
+from mileage import ledger, merchants, redemptions
 from mileage.audit import SYSTEM_ACTOR
 from mileage.auth import TokenSigner
 from mileage.clock import seoul_today, utc_now
@@ -22,12 +21,6 @@ from mileage.qr_tokens import QR_TOKEN_TYPE, issue_qr_token
 
 # 10 %, at most 3,000 points, from 5,000 won.
 OFFER = {"rate_bp": 1000, "max_discount": 3000, "min_purchase": 5000}
-
-
-@pytest.fixture(autouse=True)
-def cheap_secret_hashing(monkeypatch):
-    """Hash secrets and PINs at the cheapest argon2 cost: the cost is a production setting, not a rule."""
-    monkeypatch.setattr(hashing, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @dataclass
