@@ -79,7 +79,9 @@ def test_staff_edit_activate_and_suspend_a_shop(client, staff):
     listed = client.get("/admin/merchants?status=suspended", headers=headers).json["items"]
     assert [shop["id"] for shop in listed] == [shop_id]
     pending = client.post(f"/admin/merchants/{shop_id}/status", json={"status": "pending"}, headers=headers)
-    assert pending.status_code == 422
+    assert pending.status_code == 422 and pending.json["code"] == "validation_failed"
+    assert "status" in pending.json["errors"]
+    assert client.get(f"/admin/merchants/{shop_id}", headers=headers).json["merchant"]["status"] == "suspended"
 
 
 def test_a_terminal_secret_is_shown_once_rotated_and_revoked(client, session, make, staff):

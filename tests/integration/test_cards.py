@@ -195,9 +195,14 @@ def test_a_card_without_a_pin_cannot_be_verified(session, make):
 
 @pytest.mark.parametrize("pin", ["1234", "12345", "000000"])
 def test_a_pin_is_four_to_six_digits(session, make, pin):
-    card = make.card()
-    cards.set_pin(session, card.id, pin)
+    card = cards.set_pin(session, make.card().id, pin)
+    one_digit_off = pin[:-1] + str((int(pin[-1]) + 1) % 10)
+
+    assert card.pin_hash.startswith("$argon2id$") and card.pin_hash != pin
     cards.verify_pin(session, card, pin)
+    with pytest.raises(WrongPin) as refused:
+        cards.verify_pin(session, card, one_digit_off)
+    assert refused.value.params == {"remaining": cards.MAX_WRONG_PINS - 1}
 
 
 @pytest.mark.parametrize(
