@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session
 
 from mileage import ledger
 from mileage.auth import ACCESS, Principal, TokenSigner
-from mileage.errors import all_error_classes
 from mileage.clock import seoul_today
 from mileage.db import make_session_factory, run_in_transaction
+from mileage.errors import all_error_classes
 from mileage.models import (
     Account,
     AccountKind,

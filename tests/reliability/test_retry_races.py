@@ -12,9 +12,8 @@ import threading
 import time
 import uuid
 
-from sqlalchemy import select
-
 from argon2 import PasswordHasher
+from sqlalchemy import select
 
 from mileage import hashing, ledger, merchants
 from mileage.db import make_session_factory, run_in_transaction
