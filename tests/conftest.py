@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per run, a rolled-back transaction per test, the app and client.
+"""Shared fixtures: a migrated database and the app built once per run, a rolled-back transaction per test.
 
 Set MILEAGE_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the
 whole suite on PostgreSQL; without it the suite runs on SQLite.
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from mileage import hashing
 from mileage.app import create_app
 from mileage.db import make_engine, make_session_factory
+from mileage.http.limits import limiter
 from mileage.migrations_runner import upgrade_database
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
@@ -65,19 +66,33 @@ def session(session_factory) -> Iterator[Session]:
     session.close()
 
 
-@pytest.fixture
-def app(engine, session_factory, tmp_path):
-    app = create_app(
+@pytest.fixture(scope="session")
+def shared_app(engine):
+    """Build the app once per run: building it and its OpenAPI document used to be most of a test's time."""
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
             "TOKEN_SIGNING_KEY": "test-token-signing-key-of-32-bytes!",
             "DATABASE_URL": str(engine.url),
             "ENGINE": engine,
-            "SESSION_FACTORY": session_factory,
         }
     )
-    return app
+
+
+@pytest.fixture
+def app(shared_app, session_factory):
+    """Serve this test from the shared app on its rolled-back connection; restore config and extensions after."""
+    config, extensions = dict(shared_app.config), dict(shared_app.extensions)
+    shared_app.extensions["mileage.session_factory"] = session_factory
+    # The limiter is one module-level object that the last app built took over (a live server, the CLI,
+    # a race's app with limits off); binding it again also gives this test empty counters.
+    limiter.init_app(shared_app)
+    yield shared_app
+    shared_app.config.clear()
+    shared_app.config.update(config)
+    shared_app.extensions.clear()
+    shared_app.extensions.update(extensions)
 
 
 @pytest.fixture

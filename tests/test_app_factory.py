@@ -39,7 +39,9 @@ def test_development_generates_and_keeps_secrets(tmp_path, monkeypatch):
     assert first["DATABASE_URL"] == f"sqlite:///{tmp_path / 'mileage.sqlite3'}"
 
 
-@pytest.mark.parametrize("language, expected", [("ko", "요청한 주소를 찾을 수 없습니다."), ("en", "The requested URL was not found.")])
+@pytest.mark.parametrize(
+    "language, expected", [("ko", "요청한 주소를 찾을 수 없습니다."), ("en", "The requested URL was not found.")]
+)
 def test_unknown_route_gets_the_error_envelope_in_the_callers_language(client, language, expected):
     response = client.get("/no-such-route", headers={"Accept-Language": language})
     assert response.status_code == 404

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select, text
 
@@ -16,12 +15,6 @@ from mileage.migrations_runner import upgrade_database
 from mileage.models import Account, Card, JournalEntry, User, Volunteer
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
-
-
-@pytest.fixture(autouse=True)
-def cheap_secret_hashing(monkeypatch):
-    """Hash passwords and PINs with the cheapest argon2 cost: the cost is a production setting."""
-    monkeypatch.setattr(hashing, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -52,3 +52,8 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def redirect_of(response) -> tuple[int, str | None]:
+    """Return a response's status and redirect target, to assert both in one comparison."""
+    return response.status_code, response.headers.get("Location")

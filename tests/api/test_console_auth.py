@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 from mileage import ledger
 from mileage.clock import utc_now
 from mileage.models import AuditEvent, Claim, ClaimState, JournalEntry
-from tests.api.console_client import ConsoleClient, text_of
+from tests.api.console_client import ConsoleClient, redirect_of, text_of
+
+# What a signed-out browser asking for the dashboard gets: the sign-in page, which leads back to it.
+SIGNED_OUT = (302, "/console/login?next=/console/?")
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def test_wrong_password_is_refused_in_korean_with_401(console, staff):
     response = console.login(staff, password="wrong-password-1")
     assert response.status_code == 401
     assert "아이디 또는 비밀번호가 올바르지 않습니다." in text_of(response)
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
 @pytest.mark.parametrize("role", ["volunteer", "coordinator", "merchant"])
@@ -72,7 +75,7 @@ def test_other_roles_cannot_use_the_console_even_with_the_right_password(console
     response = console.login(user)
     assert response.status_code == 403
     assert "관리 콘솔은 직원, 관리자, 감사자만 사용할 수 있습니다." in text_of(response)
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
 def test_pages_send_a_signed_out_user_to_the_login_page_and_back(console, staff):
@@ -98,11 +101,11 @@ def test_repeated_failed_logins_are_limited_even_for_the_right_password(console,
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert "시도가 너무 많습니다. 잠시 후 다시 시도하세요." in text_of(blocked)
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
 def test_successful_logins_do_not_count_toward_the_limit(console, staff):
-    assert all(console.login(staff).status_code == 303 for _ in range(7))
+    assert [redirect_of(console.login(staff)) for _ in range(7)] == [(303, "/console/")] * 7
 
 
 def test_logout_ends_the_session_and_is_audited(console, staff, session):
@@ -110,7 +113,7 @@ def test_logout_ends_the_session_and_is_audited(console, staff, session):
     response = console.post("/console/logout")
     assert response.status_code == 303 and response.headers["Location"] == "/console/login"
     assert "로그아웃되었습니다." in text_of(console.get("/console/login"))
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
     assert _audit_count(session, "console.sign_out") == 1
 
 
@@ -132,10 +135,10 @@ def test_a_session_idle_past_the_timeout_expires(console, staff):
     console.login(staff)
     console.set_session(console_seen_at=_ago(minutes=31))
     response = console.get("/console/")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/console/login")
+    assert redirect_of(response) == SIGNED_OUT
     assert "로그인이 만료되었습니다" in text_of(console.get("/console/login"))
     assert console.session_value("console_user_id") is None
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
 def test_activity_keeps_the_session_alive(console, staff):
@@ -148,14 +151,14 @@ def test_activity_keeps_the_session_alive(console, staff):
 def test_a_busy_session_still_ends_after_its_absolute_lifetime(console, staff):
     console.login(staff)
     console.set_session(console_started_at=_ago(hours=12, minutes=1), console_seen_at=_ago(minutes=1))
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
 def test_timeouts_are_configurable(app, console, staff):
     app.config["CONSOLE_IDLE_MINUTES"] = 5
     console.login(staff)
     console.set_session(console_seen_at=_ago(minutes=6))
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
 def test_timeouts_and_the_secure_cookie_come_from_the_environment(monkeypatch, tmp_path):
@@ -178,7 +181,7 @@ def test_an_expired_session_cannot_post(console, staff, make, session):
     console.login(staff)
     console.set_session(console_seen_at=_ago(hours=1))
     response = console.post("/console/claims/approve", {"claim_id": claim.id})
-    assert response.status_code == 302
+    assert redirect_of(response) == (302, "/console/login")
     session.refresh(claim)
     assert claim.state == ClaimState.SUBMITTED
 
@@ -187,7 +190,7 @@ def test_a_deactivated_account_is_signed_out_at_its_next_request(console, staff,
     console.login(staff)
     staff.is_active = False
     session.flush()
-    assert console.get("/console/").status_code == 302
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
 # --- CSRF ---------------------------------------------------------------------------------------
@@ -270,8 +273,8 @@ def test_an_auditor_reads_pages_without_write_buttons(console, make):
     assert "선택한 신청 승인" not in html and "반려하기" not in html and 'name="claim_id"' not in html
     assert "조회 전용" in text_of(queue)
     # An auditor may still sign out and switch the language.
-    assert console.post("/console/language", {"lang": "en"}).status_code == 303
-    assert console.post("/console/logout").status_code == 303
+    assert redirect_of(console.post("/console/language", {"lang": "en"})) == (303, "/console/")
+    assert redirect_of(console.post("/console/logout")) == (303, "/console/login")
 
 
 @pytest.mark.parametrize("role", ["auditor", "staff"])
@@ -351,11 +354,16 @@ def test_a_domain_error_on_a_page_is_shown_in_korean(console, staff):
     assert "봉사자" in text_of(response) and "요청 번호" in text_of(response)
 
 
-def test_an_id_too_large_for_the_database_is_refused_not_a_crash(console, staff):
+def test_an_id_too_large_for_the_database_is_refused_not_a_crash(console, staff, session):
     console.login(staff)
     assert console.get(f"/console/volunteers/{2**63}").status_code == 404
+    entries_before = session.scalar(select(func.count()).select_from(JournalEntry))
+    audits_before = _audit_count(session)
     refused = console.post("/console/claims/approve", {"claim_id": str(10**25)})
     assert refused.status_code == 422
+    assert "입력값을 확인하세요: 승인할 신청" in text_of(refused)
+    assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries_before
+    assert _audit_count(session) == audits_before
 
 
 def test_a_bad_filter_is_a_korean_422_not_a_crash(console, staff):
@@ -363,7 +371,8 @@ def test_a_bad_filter_is_a_korean_422_not_a_crash(console, staff):
     response = console.get("/console/claims/?date_from=2025-13-45")
     assert response.status_code == 422
     assert "입력값을 확인하세요: 시작일" in text_of(response)
-    assert console.get("/console/claims/?cursor=not-a-cursor").status_code == 422
+    forged_cursor = console.get("/console/claims/?cursor=not-a-cursor")
+    assert forged_cursor.status_code == 422 and "페이지 커서가 올바르지 않습니다." in text_of(forged_cursor)
 
 
 def test_a_value_the_database_refuses_is_a_korean_422_page(console, staff, monkeypatch):

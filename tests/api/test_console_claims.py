@@ -12,7 +12,7 @@ from sqlalchemy import select
 from mileage.cards import lookup
 from mileage.clock import seoul_today
 from mileage.models import AuditEvent, ClaimState
-from tests.api.console_client import ConsoleClient, text_of
+from tests.api.console_client import ConsoleClient, redirect_of, text_of
 
 
 @pytest.fixture
@@ -109,14 +109,14 @@ def test_bulk_approval_reports_each_failure_in_korean_and_approves_the_rest(cons
 
 def test_approving_nothing_is_a_korean_error(console):
     response = console.post("/console/claims/approve", {"_back": "/console/claims/"})
-    assert response.status_code == 303
+    assert redirect_of(response) == (303, "/console/claims/")
     assert "입력값을 확인하세요: 승인할 신청" in text_of(console.get("/console/claims/"))
 
 
 def test_rejecting_needs_a_reason_and_keeps_it(console, make, session):
     claim = make.claim()
     refused = console.post(f"/console/claims/{claim.id}/reject", {"reason": "  ", "_back": "/console/claims/"})
-    assert refused.status_code == 303
+    assert redirect_of(refused) == (303, "/console/claims/")
     assert "반려 사유를 입력하세요." in text_of(console.get("/console/claims/"))
     session.refresh(claim)
     assert claim.state == ClaimState.SUBMITTED
@@ -134,7 +134,7 @@ def test_reversing_takes_the_points_back(console, make, session):
     claim = make.claim(minutes=60)
     console.post("/console/claims/approve", {"claim_id": claim.id})
     response = console.post(f"/console/claims/{claim.id}/reverse", {"reason": "기관 요청으로 취소"})
-    assert response.status_code == 303
+    assert redirect_of(response) == (303, "/console/claims/")
     assert "회수 1,000점" in text_of(console.get("/console/claims/?state=reversed"))
     session.refresh(claim)
     assert claim.state == ClaimState.REVERSED
@@ -146,6 +146,6 @@ def test_a_refused_action_leaves_no_trace(console, make, session):
     console.post(f"/console/claims/{claim.id}/reject", {"reason": "중복"})
     events_before = session.scalars(select(AuditEvent)).all()
     response = console.post(f"/console/claims/{claim.id}/reject", {"reason": "다시", "_back": "/console/claims/"})
-    assert response.status_code == 303
+    assert redirect_of(response) == (303, "/console/claims/")
     assert "이미 처리된 신청입니다." in text_of(console.get("/console/claims/"))
     assert len(session.scalars(select(AuditEvent)).all()) == len(events_before)

@@ -22,7 +22,7 @@ from mileage.models import (
     Disbursement,
     Donation,
 )
-from tests.api.console_client import ConsoleClient, text_of
+from tests.api.console_client import ConsoleClient, redirect_of, text_of
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_donating_on_behalf_records_consent_and_posts_once_per_form(console, mak
             "form_key": _form_key(page)}
     first = console.post(f"/console/volunteers/{card.volunteer_id}/donate", form)
     again = console.post(f"/console/volunteers/{card.volunteer_id}/donate", form)  # a double click, a reload
-    assert first.status_code == again.status_code == 303
+    assert redirect_of(first) == redirect_of(again) == (303, f"/console/volunteers/{card.volunteer_id}")
     donation = session.scalars(select(Donation)).one()
     assert (donation.points, donation.consent_method, donation.consent_note) == (3000, "written", "동의서 2025-118")
     assert donation.recorded_by_user_id == console.staff.id
@@ -100,7 +100,7 @@ def test_disbursement_cannot_exceed_what_the_cause_holds(console, make, session)
     page = console.get(back)
     refused = console.post(back, {"cause_id": cause.id, "points": "5000", "memo": "쌀 20kg 전달", "_back": back,
                                   "form_key": _form_key(page)})
-    assert refused.status_code == 303
+    assert redirect_of(refused) == (303, back)
     page = console.get(back)
     assert "기부처 잔액(4,000점)보다 많이 전달할 수 없습니다. (요청 5,000점)" in text_of(page)
     # The corrected form is a new submission: the page it comes from carries a new key.
@@ -128,7 +128,7 @@ def test_a_campaign_is_created_run_and_its_rerun_posts_nothing_twice(console, ma
     assert campaign.state == CampaignState.READY and ledger.get_balance(session, cause.account_id) == 0
 
     ran = console.post(f"/console/donations/campaigns/{campaign.id}/run")
-    assert ran.status_code == 303
+    assert redirect_of(ran) == (303, f"/console/donations/campaigns/{campaign.id}")
     page = text_of(console.get(ran.headers["Location"]))
     assert "실행 결과: 기부 1명, 제외 2명, 실패 0명, 합계 2,000점." in page
     assert "잔액 부족" in page and "카드 사용 정지" in page

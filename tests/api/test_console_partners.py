@@ -11,7 +11,7 @@ from mileage.errors import OrganisationNameTaken
 from mileage.hashing import verify_secret
 from mileage.models import AuditEvent, Merchant, MerchantStatus, Organisation, Terminal, User
 from mileage.shops import counter, offers, redemptions
-from tests.api.console_client import ConsoleClient, text_of
+from tests.api.console_client import ConsoleClient, redirect_of, text_of
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_a_duplicate_organisation_name_is_refused_in_korean(console, make, sessi
     make.organisation(name="노원 노인종합복지관")
     back = "/console/organisations/"
     response = console.post(back, {"name": "노원 노인종합복지관", "address": "상계로 10", "_back": back})
-    assert response.status_code == 303
+    assert redirect_of(response) == (303, back)
     page = console.get(back)
     assert OrganisationNameTaken(name="노원 노인종합복지관").message("ko") in text_of(page)
     assert 'value="상계로 10"' in page.get_data(as_text=True)

@@ -13,7 +13,7 @@ from mileage.clock import seoul_today
 from mileage.donations import donate
 from mileage.models import Account, AccountKind, AuditEvent, SettlementClosure
 from mileage.shops import counter, redemptions
-from tests.api.console_client import ConsoleClient, text_of
+from tests.api.console_client import ConsoleClient, redirect_of, text_of
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_closing_a_settlement_period(console, make, session):
     last_month = seoul_today().replace(day=1) - timedelta(days=1)
     response = console.post("/console/reports/settlement/close", {"period_kind": "month",
                                                                   "day": last_month.isoformat()})
-    assert response.status_code == 303
+    assert redirect_of(response) == (303, "/console/reports/?report=settlement")
     assert session.scalar(select(func.count()).select_from(SettlementClosure)) >= 1
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "settlement.close")).first() is not None
     csv_body = console.get(f"/console/reports/?report=settlement&start={last_month.replace(day=1)}"
@@ -129,6 +129,7 @@ def test_a_report_period_that_is_too_long_is_refused_in_korean(console):
     response = console.get("/console/reports/?report=movements&start=2000-01-01&end=2025-01-01")
     assert response.status_code == 422
     assert response.mimetype == "text/html"
+    assert "보고서 기간이 올바르지 않습니다. (시작일 ≤ 종료일, 최대 120개월)" in text_of(response)
 
 
 def test_the_audit_log_filters_and_pages(console, make, session, monkeypatch):

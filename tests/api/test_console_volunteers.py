@@ -10,7 +10,7 @@ from sqlalchemy import select
 from mileage.cards import lookup, pins
 from mileage.errors import InvalidPinFormat
 from mileage.models import AuditEvent, Card, CardStatus, Volunteer, VolunteerStatus
-from tests.api.console_client import ConsoleClient, text_of
+from tests.api.console_client import ConsoleClient, redirect_of, text_of
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_enrolment_registers_the_volunteer_issues_a_card_and_audits_both(console
 def test_enrolment_refuses_a_missing_name_and_keeps_what_was_typed(console, session):
     response = console.post("/console/volunteers/", {"name": " ", "phone": "010-1111-2222",
                                                       "_back": "/console/volunteers/new"})
-    assert response.status_code == 303
+    assert redirect_of(response) == (303, "/console/volunteers/new")
     page = console.get("/console/volunteers/new").get_data(as_text=True)
     assert "입력값을 확인하세요: 이름" in page
     assert 'value="010-1111-2222"' in page
@@ -109,7 +109,7 @@ def test_reissuing_a_replaced_card_is_refused_in_korean(console, make, session):
     console.post(f"/console/volunteers/cards/{card.id}/reissue")
     back = f"/console/volunteers/{card.volunteer_id}"
     response = console.post(f"/console/volunteers/cards/{card.id}/reissue", {"_back": back})
-    assert response.status_code == 303
+    assert redirect_of(response) == (303, back)
     assert "카드 상태를 replaced에서 replaced(으)로 바꿀 수 없습니다." in text_of(console.get(back))
     assert len(session.scalars(select(Card).where(Card.volunteer_id == card.volunteer_id)).all()) == 2
 

@@ -234,9 +234,11 @@ def test_staff_open_edit_close_and_reopen_a_cause(client, session, staff):
     assert sorted(actions) == ["cause.close", "cause.create", "cause.edit", "cause.reopen"]
 
 
-def test_an_empty_cause_edit_is_a_validation_error(client, make, staff):
+def test_an_empty_cause_edit_is_a_validation_error(client, session, make, staff):
     response = client.patch(f"/admin/causes/{make.cause().id}", json={}, headers=staff[1])
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.json["code"] == "validation_failed"
+    assert response.json["errors"] == {"_schema": ["Name at least one field to change."]}
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "cause.edit")) is None
 
 
 def test_auditors_read_causes_but_cannot_change_them(client, make, login_as):

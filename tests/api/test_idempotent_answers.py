@@ -109,7 +109,8 @@ def test_a_refused_refund_is_replayed_and_a_new_key_is_needed(client, session, m
     assert (too_much.status_code, too_much.json["code"]) == (409, "refund_exceeds_remaining")
     assert (again.json, again.headers["Idempotent-Replayed"]) == (too_much.json, "true")
     assert other_body.json["code"] == "idempotency_key_reused"
-    assert client.post(path, json={"amount": 500}, headers={**headers, "Idempotency-Key": "refund-2"}).status_code == 201
+    new_key = client.post(path, json={"amount": 500}, headers={**headers, "Idempotency-Key": "refund-2"})
+    assert new_key.status_code == 201
     assert balance(session, card) == 8_500
 
 

@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from mileage import hashing
 from mileage.clock import seoul_today
 from mileage.models import AuditEvent, Terminal
 from mileage.shops.settlement import month_start
-
-
-@pytest.fixture(autouse=True)
-def cheap_secret_hashing(monkeypatch):
-    """Hash secrets at the cheapest argon2 cost: the cost is a production setting, not a rule."""
-    monkeypatch.setattr(hashing, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
@@ -87,7 +79,9 @@ def test_staff_edit_activate_and_suspend_a_shop(client, staff):
     listed = client.get("/admin/merchants?status=suspended", headers=headers).json["items"]
     assert [shop["id"] for shop in listed] == [shop_id]
     pending = client.post(f"/admin/merchants/{shop_id}/status", json={"status": "pending"}, headers=headers)
-    assert pending.status_code == 422
+    assert pending.status_code == 422 and pending.json["code"] == "validation_failed"
+    assert "status" in pending.json["errors"]
+    assert client.get(f"/admin/merchants/{shop_id}", headers=headers).json["merchant"]["status"] == "suspended"
 
 
 def test_a_terminal_secret_is_shown_once_rotated_and_revoked(client, session, make, staff):

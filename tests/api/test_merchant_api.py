@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from mileage import hashing, ledger
+from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.cards.qr import QR_TOKEN_TYPE, issue_qr_token
 from mileage.clock import seoul_today, utc_now
@@ -23,12 +22,6 @@ from mileage.shops import counter, holds, merchants, offers, redemptions, termin
 
 # 10 %, at most 3,000 points, from 5,000 won.
 OFFER = {"rate_bp": 1000, "max_discount": 3000, "min_purchase": 5000}
-
-
-@pytest.fixture(autouse=True)
-def cheap_secret_hashing(monkeypatch):
-    """Hash secrets and PINs at the cheapest argon2 cost: the cost is a production setting, not a rule."""
-    monkeypatch.setattr(hashing, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @dataclass

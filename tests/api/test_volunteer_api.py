@@ -87,7 +87,7 @@ def test_no_volunteer_route_takes_an_id_in_its_path(app):
     assert not [path for path in mine if "{" in path]
 
 
-def test_a_claim_body_cannot_name_another_volunteer(client, volunteer, make):
+def test_a_claim_body_cannot_name_another_volunteer(client, session, volunteer, make):
     me, other = volunteer(), volunteer()
     body = {
         "organisation_id": make.organisation().id,
@@ -98,8 +98,10 @@ def test_a_claim_body_cannot_name_another_volunteer(client, volunteer, make):
         "volunteer_id": other.volunteer.id,
     }
     response = client.post("/me/claims", json=body, headers=me.headers)
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.json["code"] == "validation_failed"
     assert "volunteer_id" in response.json["errors"]
+    either = Claim.volunteer_id.in_([me.volunteer.id, other.volunteer.id])
+    assert session.scalars(select(Claim).where(either)).all() == []
 
 
 @pytest.mark.parametrize("path", ME_GET_ROUTES)

@@ -61,16 +61,14 @@ def test_every_documented_route_has_a_row(app):
 @pytest.fixture
 def principals(make):
     """One principal per role, each owning real things (a card, an organisation, a shop)."""
-    found = {
+    return {
         "volunteer": Principal.of_user(make.user(role="volunteer", volunteer_id=make.card().volunteer_id)),
         "coordinator": Principal.of_user(make.user(role="coordinator", organisation_id=make.organisation().id)),
         "staff": Principal.of_user(make.user(role="staff")),
         "admin": Principal.of_user(make.user(role="admin")),
         "auditor": Principal.of_user(make.user(role="auditor")),
+        "merchant": make.merchant_principal(),
     }
-    merchant_principal = getattr(make, "merchant_principal", None)
-    found["merchant"] = merchant_principal() if merchant_principal else Principal(role="merchant", merchant_id=0, terminal_id=0)
-    return found
 
 
 def _call(client, method: str, path: str, headers: dict):
@@ -87,7 +85,8 @@ def test_route_answers_each_role_as_its_row_says(app, client, principals, method
     signer: TokenSigner = app.extensions["mileage.token_signer"]
     for role in sorted(EVERY_ROLE):
         principal = principals[role]
-        token = signer.sign({"sub": principal.scope, **principal.claims()}, token_type="access", ttl=timedelta(minutes=5))
+        claims = {"sub": principal.scope, **principal.claims()}
+        token = signer.sign(claims, token_type="access", ttl=timedelta(minutes=5))
         response = _call(client, method, path, {"Authorization": f"Bearer {token}"})
         assert response.status_code < 500, f"{role}: {response.status_code} {response.get_data(as_text=True)[:300]}"
         refused = response.status_code == 403 and response.json["code"] == "role_not_allowed"

@@ -118,7 +118,9 @@ def test_a_card_reissued_between_picking_and_locking_it_sends_the_points_to_the_
     def reissue():
         try:
             assert batch_picked_card.wait(RACE_TIMEOUT_SECONDS)
-            commit(lambda session: lifecycle.reissue_card(session, lookup.current_card(session, volunteer_id).id, actor=SYSTEM_ACTOR))
+            commit(lambda session: lifecycle.reissue_card(
+                session, lookup.current_card(session, volunteer_id).id, actor=SYSTEM_ACTOR
+            ))
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
         finally:

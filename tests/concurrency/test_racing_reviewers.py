@@ -125,7 +125,9 @@ def test_a_card_reissued_while_its_claim_is_being_approved_keeps_every_point(
     def reissue():
         try:
             assert approval_picked_card.wait(RACE_TIMEOUT_SECONDS)
-            commit(lambda session: lifecycle.reissue_card(session, lookup.current_card(session, volunteer_id).id, actor=SYSTEM_ACTOR))
+            commit(lambda session: lifecycle.reissue_card(
+                session, lookup.current_card(session, volunteer_id).id, actor=SYSTEM_ACTOR
+            ))
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
         finally:

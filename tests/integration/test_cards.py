@@ -200,7 +200,13 @@ def test_a_card_without_a_pin_cannot_be_verified(session, make):
 def test_a_pin_is_four_to_six_digits(session, make, pin):
     card = make.card()
     pins.reset_pin(session, card.id, pin, actor=SYSTEM_ACTOR)
+    one_digit_off = pin[:-1] + str((int(pin[-1]) + 1) % 10)
+
+    assert card.pin_hash.startswith("$argon2id$") and card.pin_hash != pin
     pins.verify_pin(session, card, pin)
+    with pytest.raises(WrongPin) as refused:
+        pins.verify_pin(session, card, one_digit_off)
+    assert refused.value.params == {"remaining": pins.MAX_WRONG_PINS - 1}
 
 
 @pytest.mark.parametrize(

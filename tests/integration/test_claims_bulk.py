@@ -126,7 +126,8 @@ def test_the_reviewer_is_recorded_on_every_claim_and_entry_of_the_batch(session,
     reviewer = make.user(role="staff")
     batch = [make.claim(minutes=60), make.claim(minutes=60)]
 
-    result = review.approve_claims(session, [claim.id for claim in batch], actor=Actor(user_id=reviewer.id, role="staff"))
+    reviewer_actor = Actor(user_id=reviewer.id, role="staff")
+    result = review.approve_claims(session, [claim.id for claim in batch], actor=reviewer_actor)
 
     assert {claim.reviewed_by_user_id for claim in result.approved} == {reviewer.id}
     assert all(claim.reviewed_at is not None for claim in result.approved)

@@ -13,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -33,6 +34,14 @@ POSTGRES_ONLY_REASON = (
     "needs PostgreSQL behind gunicorn (real connections, a server to kill and restart); "
     "set MILEAGE_TEST_DATABASE_URL to run it"
 )
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test in this folder `reliability`, so that the quick subset can leave them all out."""
+    folder = Path(__file__).parent
+    for item in items:
+        if folder in item.path.parents:
+            item.add_marker(pytest.mark.reliability)
 
 
 @pytest.fixture
