@@ -7,9 +7,9 @@ field and press Enter. Korean by default; ?lang=en or Accept-Language picks Engl
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint
 
-from mileage.http.boundary import SUPPORTED_LANGUAGES, request_language
+from mileage.http.pages import page_language, render_page
 
 blueprint = Blueprint(
     "counter_page",
@@ -19,10 +19,6 @@ blueprint = Blueprint(
     static_url_path="/counter/static",
 )
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 
 MESSAGES = {
     "ko": {
@@ -125,18 +121,5 @@ MESSAGES = {
 @blueprint.get("/counter")
 def counter_page():
     """Render the cashier's counter page."""
-    asked = request.args.get("lang", "")
-    language = asked if asked in SUPPORTED_LANGUAGES else request_language()
-    response = make_response(
-        render_template(
-            "counter/counter.html",
-            lang=language,
-            other_lang="ko" if language == "en" else "en",
-            t=MESSAGES[language],
-            messages=MESSAGES[language],
-        )
-    )
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Vary"] = "Accept-Language"
-    return response
+    language = page_language()
+    return render_page("counter/counter.html", language=language, messages=MESSAGES[language], t=MESSAGES[language])

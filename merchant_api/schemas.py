@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from mileage.cards.qr import MAX_SCANNED_LENGTH
 from mileage.claims.submission import format_clock_time
+from mileage.http.schemas import page_schema
 from mileage.pagination import MAX_PAGE_SIZE
 from mileage.shops.offers import weekday_names
 
@@ -164,14 +165,10 @@ class MerchantListArgsSchema(Schema):
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
-class MerchantReceiptPageSchema(Schema):
-    items = fields.List(fields.Nested(MerchantReceiptSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+MerchantReceiptPageSchema = page_schema(MerchantReceiptSchema)
 
 
-class MerchantRefundPageSchema(Schema):
-    items = fields.List(fields.Nested(MerchantRefundSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+MerchantRefundPageSchema = page_schema(MerchantRefundSchema)
 
 
 class MerchantDayArgsSchema(Schema):

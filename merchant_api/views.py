@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Response, current_app, g, request
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from merchant_api.schemas import (
@@ -31,22 +31,13 @@ from merchant_api.schemas import (
 )
 from mileage.clock import seoul_today
 from mileage.http.boundary import get_session
-from mileage.http.callers import (
-    bearer_principal,
-    current_principal,
-    idempotent,
-    request_idempotency_key,
-    requires,
-    token_signer,
-)
+from mileage.http.callers import bearer_principal, current_principal, requires, token_signer
+from mileage.http.idempotency import idempotent, request_idempotency_key
 from mileage.http.limits import limiter
 from mileage.http.schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
-from mileage.models import PeriodKind
+from mileage.http.settlement import CSV_SCHEMA, settlement_answer
 from mileage.people.tokens import Principal
 from mileage.shops import counter, holds, offers, redemptions, settlement, terminals
-
-# format=csv answers with a spreadsheet instead of JSON.
-CSV_SCHEMA = {"type": "string", "description": "UTF-8 CSV with a byte-order mark"}
 
 blueprint = Blueprint(
     "merchant", __name__, url_prefix="/merchant", description="Partner shops: scan, redeem, refund, settle"
@@ -300,18 +291,4 @@ def till_total(args):
                         description="Settlement lines as JSON, or with format=csv as a CSV download.")
 def settlement_report(args):
     """Return this shop's settlement per day or month: count, gross discount, refunds, net (JSON or CSV)."""
-    today = seoul_today()
-    lines = settlement.settlement_report(
-        get_session(),
-        period=PeriodKind(args["period"]),
-        start=args["start"] or today.replace(day=1),
-        end=args["end"] or today,
-        merchant_id=current_principal().merchant_id,
-    )
-    if args["format"] == "csv":
-        return Response(
-            settlement.settlement_csv(lines),
-            mimetype="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="settlement.csv"'},
-        )
-    return {"items": lines}
+    return settlement_answer(args, merchant_id=current_principal().merchant_id)

@@ -76,22 +76,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "감사자 계정은 조회만 할 수 있습니다. 아무것도 바뀌지 않았습니다.",
         "Auditor accounts are read-only. Nothing was changed.",
     ),
-    "error.http": ("요청을 처리할 수 없습니다.", "The request could not be processed."),
-    "error.http_400": ("잘못된 요청입니다.", "Bad request."),
-    "error.http_403": ("이 작업을 할 권한이 없습니다.", "You are not allowed to do this."),
-    "error.http_404": ("요청한 페이지를 찾을 수 없습니다.", "The page was not found."),
-    "error.http_405": ("허용되지 않는 요청 방식입니다.", "This method is not allowed here."),
-    "error.http_413": ("보낸 내용이 너무 큽니다.", "The request is too large."),
-    "error.http_422": ("입력값을 확인하세요.", "Please check what you entered."),
-    "error.http_429": ("시도가 너무 많습니다. 잠시 후 다시 시도하세요.", "Too many attempts. Try again later."),
-    "error.http_500": (
-        "일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요. 문제가 계속되면 요청 번호를 알려 주세요.",
-        "Something went wrong. Try again shortly; if it keeps happening, report the request id.",
-    ),
-    "error.http_503": (
-        "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도하세요.",
-        "The database cannot be reached. Try again shortly.",
-    ),
     # --- dashboard -------------------------------------------------------------------------
     "dashboard.title": ("{month} 현황", "{month} at a glance"),
     "dashboard.issued": ("이번 달 적립", "Issued this month"),

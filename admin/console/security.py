@@ -19,12 +19,13 @@ from flask import current_app, request, session
 from sqlalchemy.orm import Session
 
 from mileage.clock import utc_now
-from mileage.models import Role, User
+from mileage.models import User
+from mileage.people.roles import STAFF, STAFF_READERS
 from mileage.people.tokens import Principal
 
 # Who may sign in to the console, and who of them may change anything.
-CONSOLE_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.AUDITOR})
-WRITER_ROLES = frozenset({Role.STAFF, Role.ADMIN})
+CONSOLE_ROLES = STAFF_READERS
+WRITER_ROLES = STAFF
 
 CSRF_FIELD = "csrf_token"
 

@@ -24,7 +24,6 @@ from admin.console import (
     report_pages,
     volunteer_pages,
 )
-from admin.console.catalog import TEXT
 from admin.console.forms import FORM_KEY_FIELD, new_form_key
 from admin.console.i18n import (
     LANGUAGES,
@@ -52,12 +51,12 @@ from admin.console.security import (
     start_console_session,
 )
 from mileage.audit import record_audit
-from mileage.db import is_database_unavailable
 from mileage.errors import DomainError, InvalidCredentials
 from mileage.http.boundary import get_session, request_id
 from mileage.http.callers import current_actor
-from mileage.http.errors import status_for
+from mileage.http.errors import describe_failure
 from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
+from mileage.http.pages import add_page_headers
 from mileage.people.authentication import authenticate
 from mileage.people.tokens import Principal
 
@@ -92,19 +91,24 @@ _REFILL = "console_refill"
 _NEVER_REFILLED = frozenset({CSRF_FIELD, BACK_FIELD, FORM_KEY_FIELD, "password", "pin"})
 _REFILL_MAX_CHARS = 1500
 
-# Pages load nothing from elsewhere; the chart is inline SVG and needs no script.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
-class CsrfRefused(BadRequest):
+class ConsoleRefusal(HTTPException):
+    """A refusal only the console makes; its page says why in its own words (`message_key`)."""
+
+    message_key: str
+
+
+class CsrfRefused(ConsoleRefusal, BadRequest):
     """A form arrived without this session's CSRF secret."""
 
+    message_key = "error.csrf"
 
-class ReadOnlyRefused(Forbidden):
+
+class ReadOnlyRefused(ConsoleRefusal, Forbidden):
     """An auditor tried to change something."""
+
+    message_key = "error.read_only"
 
 
 @blueprint.record_once
@@ -153,10 +157,7 @@ def _guard():
 @blueprint.after_request
 def _security_headers(response):
     if request.endpoint != "console.static":
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
+        add_page_headers(response)
     return response
 
 
@@ -230,48 +231,19 @@ def _domain_error(error: DomainError):
         flash(message, "error")
         _remember_form()
         return redirect(back, code=303)
-    return error_page(status_for(error), message)
+    return _failure(error)
 
 
 @blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    status = error.code or 500
-    if isinstance(error, CsrfRefused):
-        message = t("error.csrf")
-    elif isinstance(error, ReadOnlyRefused):
-        message = t("error.read_only")
-    else:
-        message = t(f"error.http_{status}" if f"error.http_{status}" in TEXT else "error.http")
-    headers = {}
-    retry_after = getattr(error, "retry_after", None)
-    if not retry_after and error.response is not None:
-        retry_after = error.response.headers.get("Retry-After")
-    if retry_after:
-        headers["Retry-After"] = str(retry_after)
-    return error_page(status, message, headers=headers)
-
-
 @blueprint.errorhandler(DataError)
 @blueprint.errorhandler(OverflowError)
-def _value_refused_by_database(error: Exception):
-    # Handled here by class: the app's JSON handlers for these would otherwise win over the ones below.
-    log.warning("database refused a value from the console: %s", error.__class__.__name__)
-    return error_page(422, t("error.http_422"))
-
-
 @blueprint.errorhandler(SQLAlchemyError)
-def _database_error(error: SQLAlchemyError):
-    if is_database_unavailable(error):
-        log.warning("database unavailable: %s", error.__class__.__name__)
-        return error_page(503, t("error.http_503"), headers={"Retry-After": "5"})
-    log.exception("database error in the console")
-    return error_page(500, t("error.http_500"))
-
-
 @blueprint.errorhandler(Exception)
-def _unexpected(error: Exception):
-    log.exception("unhandled error in the console")
-    return error_page(500, t("error.http_500"))
+def _failure(error: Exception):
+    """Show any other failure on the error page, with the status and headers the API would give."""
+    failure = describe_failure(error, console_language())
+    message = t(error.message_key) if isinstance(error, ConsoleRefusal) else failure.message
+    return error_page(failure.status, message, headers=failure.headers)
 
 
 # --- sign-in --------------------------------------------------------------------------------

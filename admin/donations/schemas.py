@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from mileage.http.schemas import page_schema
 from mileage.models import CampaignItemState, CauseStatus, ConsentMethod, VolunteerStatus
 from mileage.pagination import MAX_PAGE_SIZE
 
@@ -58,9 +59,7 @@ class CauseSchema(Schema):
     closed_at = fields.DateTime(attribute="cause.closed_at", dump_only=True, allow_none=True)
 
 
-class CausePageSchema(Schema):
-    items = fields.List(fields.Nested(CauseSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+CausePageSchema = page_schema(CauseSchema)
 
 
 # --- donations ------------------------------------------------------------------------------
@@ -110,9 +109,7 @@ class DonationSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class DonationPageSchema(Schema):
-    items = fields.List(fields.Nested(DonationSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+DonationPageSchema = page_schema(DonationSchema)
 
 
 # --- disbursements --------------------------------------------------------------------------
@@ -141,9 +138,7 @@ class DisbursementSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class DisbursementPageSchema(Schema):
-    items = fields.List(fields.Nested(DisbursementSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+DisbursementPageSchema = page_schema(DisbursementSchema)
 
 
 # --- campaigns ------------------------------------------------------------------------------
@@ -211,9 +206,7 @@ class CampaignSchema(Schema):
     finished_at = fields.DateTime(attribute="campaign.finished_at", dump_only=True, allow_none=True)
 
 
-class CampaignPageSchema(Schema):
-    items = fields.List(fields.Nested(CampaignSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+CampaignPageSchema = page_schema(CampaignSchema)
 
 
 class CampaignItemArgsSchema(DonationPageArgsSchema):
@@ -233,6 +226,4 @@ class CampaignItemSchema(Schema):
     processed_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
-class CampaignItemPageSchema(Schema):
-    items = fields.List(fields.Nested(CampaignItemSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+CampaignItemPageSchema = page_schema(CampaignItemSchema)

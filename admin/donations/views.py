@@ -31,16 +31,16 @@ from mileage.donations import campaigns, causes, disbursements, donate
 from mileage.donations.campaigns import CampaignSelection
 from mileage.donations.donate import Consent
 from mileage.http.boundary import get_session
-from mileage.http.callers import current_actor, current_principal, idempotent, request_idempotency_key, requires
+from mileage.http.callers import current_actor, current_principal, requires
+from mileage.http.idempotency import idempotent, request_idempotency_key
 from mileage.models import CauseStatus, ConsentMethod, VolunteerStatus
+from mileage.people.roles import STAFF, STAFF_READERS
 
 blueprint = Blueprint(
     "admin_donations", __name__, url_prefix="/admin",
     description="Staff: donation causes, donations on a volunteer's behalf, campaigns, disbursements",
 )
 
-STAFF = ("staff", "admin")
-STAFF_READ = ("staff", "admin", "auditor")
 
 
 def _ledger_key(purpose: str) -> str:
@@ -53,7 +53,7 @@ def _ledger_key(purpose: str) -> str:
 # --- causes ---------------------------------------------------------------------------------
 
 @blueprint.route("/causes", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(CauseListArgsSchema, location="query")
 @blueprint.response(200, CausePageSchema)
 def list_causes(args):
@@ -73,7 +73,7 @@ def create_cause(body):
 
 
 @blueprint.route("/causes/<int:cause_id>", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.response(200, CauseSchema)
 def get_cause(cause_id):
     """Return a cause with its balance, donated and disbursed totals."""
@@ -114,7 +114,7 @@ def reopen_cause(cause_id):
 # --- donations ------------------------------------------------------------------------------
 
 @blueprint.route("/donations", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(DonationListArgsSchema, location="query")
 @blueprint.response(200, DonationPageSchema)
 def list_donations(args):
@@ -145,7 +145,7 @@ def donate_on_behalf(body):
 
 
 @blueprint.route("/donations/<int:donation_id>", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.response(200, DonationSchema)
 def get_donation(donation_id):
     """Return one donation and its receipt number."""
@@ -155,7 +155,7 @@ def get_donation(donation_id):
 # --- disbursements --------------------------------------------------------------------------
 
 @blueprint.route("/disbursements", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(DisbursementListArgsSchema, location="query")
 @blueprint.response(200, DisbursementPageSchema)
 def list_disbursements(args):
@@ -178,7 +178,7 @@ def record_disbursement(body):
 # --- campaigns ------------------------------------------------------------------------------
 
 @blueprint.route("/campaigns", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(DonationPageArgsSchema, location="query")
 @blueprint.response(200, CampaignPageSchema)
 def list_campaigns(args):
@@ -218,7 +218,7 @@ def create_campaign(body):
 
 
 @blueprint.route("/campaigns/<int:campaign_id>", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.response(200, CampaignSchema)
 def get_campaign(campaign_id):
     """Return a campaign and how far it got."""
@@ -240,7 +240,7 @@ def run_campaign(campaign_id):
 
 
 @blueprint.route("/campaigns/<int:campaign_id>/items", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(CampaignItemArgsSchema, location="query")
 @blueprint.response(200, CampaignItemPageSchema)
 def list_campaign_items(args, campaign_id):

@@ -9,6 +9,7 @@ from mileage.claims.submission import format_clock_time, parse_clock_time
 from mileage.errors import DomainError
 from mileage.http.boundary import request_language
 from mileage.http.errors import status_for
+from mileage.http.schemas import page_schema
 from mileage.models import ClaimState, VolunteerStatus
 from mileage.pagination import MAX_PAGE_SIZE
 
@@ -107,9 +108,7 @@ class StaffVolunteerSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class StaffVolunteerPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffVolunteerSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+StaffVolunteerPageSchema = page_schema(StaffVolunteerSchema)
 
 
 class StaffCardSchema(Schema):
@@ -160,9 +159,7 @@ class StaffPostingSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class StaffPostingPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffPostingSchema), attribute="postings", dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+StaffPostingPageSchema = page_schema(StaffPostingSchema, items_from="postings")
 
 
 # --- organisations and coordinators ---------------------------------------------------------
@@ -185,9 +182,7 @@ class StaffOrganisationArgsSchema(StaffPageArgsSchema):
     name = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class StaffOrganisationPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffOrganisationSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+StaffOrganisationPageSchema = page_schema(StaffOrganisationSchema)
 
 
 class StaffCoordinatorCreateSchema(Schema):
@@ -206,9 +201,7 @@ class StaffCoordinatorSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class StaffCoordinatorPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffCoordinatorSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+StaffCoordinatorPageSchema = page_schema(StaffCoordinatorSchema)
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -264,9 +257,7 @@ class StaffClaimSchema(Schema):
                                         metadata={"description": "after a reversal: points already spent"})
 
 
-class StaffClaimPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffClaimSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+StaffClaimPageSchema = page_schema(StaffClaimSchema)
 
 
 class StaffReasonSchema(Schema):

@@ -41,18 +41,16 @@ from mileage.claims import imports, queue, review, submission
 from mileage.claims.rules import ClaimPolicy
 from mileage.errors import NotOwner
 from mileage.http.boundary import get_session
-from mileage.http.callers import current_actor, current_principal, idempotent, requires
+from mileage.http.callers import current_actor, current_principal, requires
+from mileage.http.idempotency import idempotent
 from mileage.models import Role
 from mileage.people import organisations, volunteers
+from mileage.people.roles import CLAIM_READERS, CLAIM_SUBMITTERS, STAFF, STAFF_READERS
 
 blueprint = Blueprint(
     "admin_hours", __name__, url_prefix="/admin", description="Staff: volunteers, cards, organisations, hours claims"
 )
 
-STAFF = ("staff", "admin")
-STAFF_READ = ("staff", "admin", "auditor")
-CLAIM_SUBMITTERS = ("coordinator", "staff", "admin")
-CLAIM_READERS = ("coordinator", "staff", "admin", "auditor")
 
 
 def _policy() -> ClaimPolicy:
@@ -82,7 +80,7 @@ def register_volunteer(body):
 
 
 @blueprint.route("/volunteers", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(StaffVolunteerSearchArgsSchema, location="query")
 @blueprint.response(200, StaffVolunteerPageSchema)
 def search_volunteers(args):
@@ -91,7 +89,7 @@ def search_volunteers(args):
 
 
 @blueprint.route("/volunteers/<int:volunteer_id>", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.response(200, StaffVolunteerProfileSchema)
 def get_volunteer(volunteer_id):
     """Return a volunteer with every card, the current balance and the sign-in."""
@@ -168,7 +166,7 @@ def unlock_pin(card_id):
 
 
 @blueprint.route("/cards/<int:card_id>/history", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(StaffPageArgsSchema, location="query")
 @blueprint.response(200, StaffPostingPageSchema)
 def card_history(args, card_id):
@@ -188,7 +186,7 @@ def create_organisation(body):
 
 
 @blueprint.route("/organisations", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(StaffOrganisationArgsSchema, location="query")
 @blueprint.response(200, StaffOrganisationPageSchema)
 def list_organisations(args):
@@ -206,7 +204,7 @@ def create_coordinator(body, organisation_id):
 
 
 @blueprint.route("/organisations/<int:organisation_id>/coordinators", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(StaffPageArgsSchema, location="query")
 @blueprint.response(200, StaffCoordinatorPageSchema)
 def list_coordinators(args, organisation_id):

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from mileage.claims.rules import MINUTES_PER_DAY
 from mileage.claims.submission import format_clock_time, parse_clock_time
-from mileage.http.schemas import PERIODS, SettlementArgsSchema
+from mileage.http.schemas import PERIODS, SettlementArgsSchema, page_schema
 from mileage.models import MerchantStatus
 from mileage.pagination import MAX_PAGE_SIZE
 from mileage.shops.offers import MAX_RATE_BP, WEEKDAY_NAMES, weekday_names
@@ -112,9 +112,7 @@ class StaffMerchantSchema(Schema):
     status_changed_at = fields.DateTime(dump_only=True)
 
 
-class StaffMerchantPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffMerchantSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+StaffMerchantPageSchema = page_schema(StaffMerchantSchema)
 
 
 class StaffMerchantDetailSchema(Schema):

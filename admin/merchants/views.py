@@ -4,7 +4,6 @@ issue, rotate and revoke terminal credentials, read settlement for every shop, a
 Staff and admins change things (each change is audited); auditors read everything here.
 """
 
-from flask import Response
 from flask_smorest import Blueprint
 
 from admin.merchants.schemas import (
@@ -23,23 +22,19 @@ from admin.merchants.schemas import (
     StaffTerminalListSchema,
     StaffTerminalSchema,
 )
-from mileage.clock import seoul_today
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, requires
 from mileage.http.schemas import SettlementSchema
+from mileage.http.settlement import CSV_SCHEMA, settlement_answer
 from mileage.models import MerchantStatus, PeriodKind
+from mileage.people.roles import STAFF, STAFF_READERS
 from mileage.shops import merchants, offers, settlement, terminals
-
-# format=csv answers with a spreadsheet instead of JSON.
-CSV_SCHEMA = {"type": "string", "description": "UTF-8 CSV with a byte-order mark"}
 
 blueprint = Blueprint(
     "admin_merchants", __name__, url_prefix="/admin",
     description="Staff: partner shops, offers, terminals, settlement",
 )
 
-STAFF = ("staff", "admin")
-STAFF_READ = ("staff", "admin", "auditor")
 
 
 def _detail(merchant) -> dict:
@@ -49,7 +44,7 @@ def _detail(merchant) -> dict:
 # --- merchants ------------------------------------------------------------------------------
 
 @blueprint.route("/merchants", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(StaffMerchantArgsSchema, location="query")
 @blueprint.response(200, StaffMerchantPageSchema)
 def list_merchants(args):
@@ -67,7 +62,7 @@ def register_merchant(body):
 
 
 @blueprint.route("/merchants/<int:merchant_id>", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.response(200, StaffMerchantDetailSchema)
 def get_merchant(merchant_id):
     """Return a partner shop with its offer in force."""
@@ -98,7 +93,7 @@ def change_merchant_status(body, merchant_id):
 # --- offers ---------------------------------------------------------------------------------
 
 @blueprint.route("/merchants/<int:merchant_id>/offers", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.response(200, StaffOfferSchema(many=True))
 def list_offer_versions(merchant_id):
     """List every version of a shop's offer, newest first."""
@@ -117,7 +112,7 @@ def set_offer(body, merchant_id):
 # --- terminals ------------------------------------------------------------------------------
 
 @blueprint.route("/merchants/<int:merchant_id>/terminals", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.response(200, StaffTerminalListSchema)
 def list_terminals(merchant_id):
     """List a shop's terminals, revoked ones included (never their secrets)."""
@@ -152,28 +147,14 @@ def revoke_terminal(terminal_id):
 # --- settlement -----------------------------------------------------------------------------
 
 @blueprint.route("/settlement", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(StaffSettlementArgsSchema, location="query")
 @blueprint.response(200, SettlementSchema)
 @blueprint.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv", success=True,
                         description="Settlement lines as JSON, or with format=csv as a CSV download.")
 def settlement_report(args):
     """Return settlement per shop per day or month: count, gross discount, refunds, net (JSON or CSV)."""
-    today = seoul_today()
-    lines = settlement.settlement_report(
-        get_session(),
-        period=PeriodKind(args["period"]),
-        start=args["start"] or today.replace(day=1),
-        end=args["end"] or today,
-        merchant_id=args["merchant_id"],
-    )
-    if args["format"] == "csv":
-        return Response(
-            settlement.settlement_csv(lines),
-            mimetype="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="settlement.csv"'},
-        )
-    return {"items": lines}
+    return settlement_answer(args, merchant_id=args["merchant_id"])
 
 
 @blueprint.route("/settlement/closures", methods=["POST"])

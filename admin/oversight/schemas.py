@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from admin.hours.schemas import StaffPageArgsSchema
+from mileage.http.schemas import page_schema
 
 
 class AuditArgsSchema(StaffPageArgsSchema):
@@ -33,9 +34,7 @@ class AuditEventSchema(Schema):
     request_id = fields.String(dump_only=True, allow_none=True)
 
 
-class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditEventSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+AuditPageSchema = page_schema(AuditEventSchema)
 
 
 class InvariantReportSchema(Schema):

@@ -7,6 +7,7 @@ from mileage.audit import find_audit_events
 from mileage.http.boundary import get_session
 from mileage.http.callers import requires
 from mileage.ledger import check_invariants
+from mileage.people.roles import OVERSIGHT, STAFF_READERS
 
 blueprint = Blueprint(
     "admin_oversight", __name__, url_prefix="/admin", description="Oversight: audit log, ledger invariants"
@@ -14,7 +15,7 @@ blueprint = Blueprint(
 
 
 @blueprint.route("/audit-events", methods=["GET"])
-@requires("staff", "admin", "auditor")
+@requires(*STAFF_READERS)
 @blueprint.arguments(AuditArgsSchema, location="query")
 @blueprint.response(200, AuditPageSchema)
 def list_audit_events(args):
@@ -23,7 +24,7 @@ def list_audit_events(args):
 
 
 @blueprint.route("/invariants", methods=["GET"])
-@requires("admin", "auditor")
+@requires(*OVERSIGHT)
 @blueprint.response(200, InvariantReportSchema)
 def ledger_invariants():
     """Check every ledger invariant over the whole database and report what was found."""

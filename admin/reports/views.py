@@ -20,6 +20,7 @@ from admin.reports.schemas import (
 from mileage.clock import seoul_today
 from mileage.http.boundary import get_session, request_language
 from mileage.http.callers import requires
+from mileage.people.roles import STAFF_READERS
 from mileage.reports import donations, hours, periods, points, shops, volunteers
 
 blueprint = Blueprint(
@@ -27,7 +28,6 @@ blueprint = Blueprint(
     description="Reports: hours, point movements and liability, volunteers, shops, donations (JSON or CSV)",
 )
 
-STAFF_READ = ("staff", "admin", "auditor")
 # Documents the ?format=csv answer next to the JSON one.
 CSV_ALTERNATIVE = blueprint.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
 
@@ -49,7 +49,7 @@ def _answer(report: periods.Report, name: str, args, **csv_options):
 
 
 @blueprint.route("/hours", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(HoursReportArgsSchema, location="query")
 @blueprint.response(200, HoursReportSchema)
 @CSV_ALTERNATIVE
@@ -63,7 +63,7 @@ def hours_report(args):
 
 
 @blueprint.route("/movements", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(ReportPeriodArgsSchema, location="query")
 @blueprint.response(200, MovementsReportSchema)
 @CSV_ALTERNATIVE
@@ -73,7 +73,7 @@ def movements_report(args):
 
 
 @blueprint.route("/liability", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(LiabilityArgsSchema, location="query")
 @blueprint.response(200, LiabilitySchema)
 def liability(args):
@@ -83,7 +83,7 @@ def liability(args):
 
 
 @blueprint.route("/volunteers", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(ReportPeriodArgsSchema, location="query")
 @blueprint.response(200, VolunteerActivityReportSchema)
 @CSV_ALTERNATIVE
@@ -93,7 +93,7 @@ def volunteer_activity_report(args):
 
 
 @blueprint.route("/top-volunteers", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(TopVolunteersArgsSchema, location="query")
 @blueprint.response(200, TopVolunteersReportSchema)
 @CSV_ALTERNATIVE
@@ -104,7 +104,7 @@ def top_volunteers_report(args):
 
 
 @blueprint.route("/merchant-settlement", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(ReportPeriodArgsSchema, location="query")
 @blueprint.response(200, MerchantSettlementReportSchema)
 @CSV_ALTERNATIVE
@@ -114,7 +114,7 @@ def merchant_settlement_report(args):
 
 
 @blueprint.route("/donations", methods=["GET"])
-@requires(*STAFF_READ)
+@requires(*STAFF_READERS)
 @blueprint.arguments(ReportPeriodArgsSchema, location="query")
 @blueprint.response(200, DonationsReportSchema)
 @CSV_ALTERNATIVE

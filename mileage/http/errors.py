@@ -9,9 +9,11 @@ so that routing 404s and 405s get the same shape.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from flask import Flask, jsonify
-from marshmallow import Schema, fields
+from marshmallow import Schema
+from marshmallow import fields as schema_fields
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -46,7 +48,10 @@ HTTP_MESSAGES = {
     422: ("입력값을 확인하세요.", "Please check the input."),
     428: ("이 요청에는 Idempotency-Key 헤더가 필요합니다.", "This request needs an Idempotency-Key header."),
     429: ("요청이 너무 많습니다. 잠시 후 다시 시도하세요.", "Too many requests. Try again later."),
-    500: ("서버 내부 오류가 발생했습니다.", "Internal server error."),
+    500: (
+        "일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요. 문제가 계속되면 요청 번호를 알려 주세요.",
+        "Something went wrong. Try again shortly; if it keeps happening, report the request id.",
+    ),
     503: (
         "일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도하세요.",
         "The service is temporarily unavailable. Try again shortly.",
@@ -73,11 +78,11 @@ CODE_BY_STATUS = {
 class ErrorEnvelopeSchema(Schema):
     """The error envelope as the OpenAPI document describes it (never used to dump)."""
 
-    code = fields.String(metadata={"description": "Machine-readable error code, e.g. insufficient_balance"})
-    status = fields.Integer(metadata={"description": "The HTTP status"})
-    message = fields.String(metadata={"description": "A sentence in the caller's language (Accept-Language)"})
-    errors = fields.Dict(metadata={"description": "Messages per field, for validation failures"})
-    request_id = fields.String(metadata={"description": "The X-Request-ID of this request, for the logs"})
+    code = schema_fields.String(metadata={"description": "Machine-readable error code, e.g. insufficient_balance"})
+    status = schema_fields.Integer(metadata={"description": "The HTTP status"})
+    message = schema_fields.String(metadata={"description": "A sentence in the caller's language (Accept-Language)"})
+    errors = schema_fields.Dict(metadata={"description": "Messages per field, for validation failures"})
+    request_id = schema_fields.String(metadata={"description": "The X-Request-ID of this request, for the logs"})
 
 
 def status_for(error: errors.DomainError) -> int:
@@ -88,35 +93,80 @@ def status_for(error: errors.DomainError) -> int:
     return 400
 
 
-def http_message(status: int) -> str:
-    """Return the sentence for an HTTP status in the caller's language."""
+def http_message(status: int, language: str | None = None) -> str:
+    """Return the sentence for an HTTP status, in the caller's language unless one is given."""
     korean, english = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400 if status < 500 else 500])
-    return english if request_language() == "en" else korean
+    return english if (language or request_language()) == "en" else korean
 
 
-def error_response(status: int, code: str, message: str, field_errors: dict | None = None, headers=None):
+@dataclass(frozen=True)
+class Failure:
+    """What a failure means to the caller, whether the API answers it in JSON or the console as a page."""
+
+    status: int
+    code: str
+    message: str
+    field_errors: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+
+
+def describe_failure(error: BaseException, language: str | None = None) -> Failure:
+    """Classify any failure once: its status, code, sentence, field errors and headers (Retry-After, Allow)."""
+    language = language or request_language()
+    if isinstance(error, errors.DomainError):
+        retry_after = error.params.get("retry_after")
+        headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
+        return Failure(status_for(error), error.code, error.message(language), headers=headers)
+    if isinstance(error, HTTPException):
+        return _describe_http_error(error, language)
+    if isinstance(error, DataError | OverflowError):
+        # Input validation should have caught it (a string too long for its column, a number out of
+        # range; SQLite's driver refuses an integer beyond 64 bits itself); refusing it is still right,
+        # and the log says which check is missing.
+        log.warning("database refused a value: %s", str(getattr(error, "orig", error)).splitlines()[0][:200])
+        return Failure(422, "validation_failed", http_message(422, language))
+    if isinstance(error, SQLAlchemyError) and is_database_unavailable(error):
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        return Failure(503, "database_unavailable", http_message(503, language), headers={"Retry-After": "5"})
+    log.error("unhandled error", exc_info=error)
+    return Failure(500, "internal_error", http_message(500, language))
+
+
+def _describe_http_error(error: HTTPException, language: str) -> Failure:
+    status = error.code or 500
+    field_errors = _validation_errors(error) if status in (400, 422) else {}
+    headers = {}
+    if status == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    retry_after = getattr(error, "retry_after", None)
+    if not retry_after and error.response is not None:
+        retry_after = error.response.headers.get("Retry-After")
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    code = CODE_BY_STATUS.get(status, "http_error")
+    if status == 400 and field_errors:
+        status, code = 422, "validation_failed"
+    return Failure(status, code, http_message(status, language), field_errors, headers)
+
+
+def error_response(failure: Failure):
     """Build the one error envelope."""
     body = {
-        "code": code,
-        "status": status,
-        "message": message,
-        "errors": field_errors or {},
+        "code": failure.code,
+        "status": failure.status,
+        "message": failure.message,
+        "errors": failure.field_errors,
         "request_id": request_id(),
     }
     response = jsonify(body)
-    response.status_code = status
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
+    response.status_code = failure.status
+    response.headers.update(failure.headers)
     return response
 
 
 def domain_error_response(error: errors.DomainError):
     """Render a domain error as the envelope; the same error always renders the same answer."""
-    headers = {}
-    retry_after = error.params.get("retry_after")
-    if retry_after is not None:
-        headers["Retry-After"] = str(int(retry_after))
-    return error_response(status_for(error), error.code, error.message(request_language()), headers=headers)
+    return error_response(describe_failure(error))
 
 
 def _validation_errors(exc: HTTPException) -> dict:
@@ -133,49 +183,5 @@ def _validation_errors(exc: HTTPException) -> dict:
 
 def register_error_handlers(app: Flask) -> None:
     """Map every failure to the one JSON envelope."""
-
-    app.register_error_handler(errors.DomainError, domain_error_response)
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        status = exc.code or 500
-        field_errors = _validation_errors(exc) if status in (400, 422) else {}
-        headers = {}
-        if status == 405 and exc.valid_methods:
-            headers["Allow"] = ", ".join(exc.valid_methods)
-        retry_after = getattr(exc, "retry_after", None)
-        if not retry_after and exc.response is not None:
-            retry_after = exc.response.headers.get("Retry-After")
-        if retry_after:
-            headers["Retry-After"] = str(retry_after)
-        code = CODE_BY_STATUS.get(status, "http_error")
-        if status == 400 and field_errors:
-            status, code = 422, "validation_failed"
-        return error_response(status, code, http_message(status), field_errors, headers)
-
-    @app.errorhandler(DataError)
-    def _value_rejected_by_database(exc: DataError):
-        # Input validation should have caught it (a string too long for its column, a number out of
-        # range); refusing it is still right, and the log says which check is missing.
-        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0][:200])
-        return error_response(422, "validation_failed", http_message(422))
-
-    @app.errorhandler(OverflowError)
-    def _number_too_large_for_database(exc: OverflowError):
-        # SQLite's driver refuses an integer beyond 64 bits itself, where PostgreSQL raises a DataError.
-        log.warning("number too large for the database: %s", exc)
-        return error_response(422, "validation_failed", http_message(422))
-
-    @app.errorhandler(SQLAlchemyError)
-    def _database_error(exc: SQLAlchemyError):
-        if is_database_unavailable(exc):
-            log.warning("database unavailable: %s", exc.__class__.__name__)
-            return error_response(503, "database_unavailable", http_message(503), headers={"Retry-After": "5"})
-        log.exception("database error")
-        return error_response(500, "internal_error", http_message(500))
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        log.exception("unhandled error")
-        return error_response(500, "internal_error", http_message(500))
-
+    for failure in (errors.DomainError, HTTPException, DataError, OverflowError, SQLAlchemyError, Exception):
+        app.register_error_handler(failure, lambda error: error_response(describe_failure(error)))

@@ -1,10 +1,24 @@
-"""Settlement schemas shared by the shop API and the staff API: one shape for one report."""
+"""Schemas every blueprint shares: a keyset page of anything, and the settlement report (one shape for one report)."""
 
 from marshmallow import Schema, fields, validate
 
 from mileage.models import PeriodKind
 
 PERIODS = [str(kind) for kind in PeriodKind]
+
+
+def page_schema(item_schema: type[Schema], *, items_from: str = "items") -> type[Schema]:
+    """Return the schema of one keyset page of items (`items`, `next_cursor`), named after its items."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), attribute=items_from, dump_only=True),
+            "next_cursor": fields.String(
+                dump_only=True, allow_none=True,
+                metadata={"description": "Pass as `cursor` for the next page; null on the last page"},
+            ),
+        },
+        name=item_schema.__name__.removesuffix("Schema") + "PageSchema",
+    )
 
 
 class SettlementArgsSchema(Schema):

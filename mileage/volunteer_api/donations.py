@@ -16,7 +16,9 @@ from mileage.donations import causes
 from mileage.donations import donate as donations_donate
 from mileage.errors import VolunteerNotLinked
 from mileage.http.boundary import get_session
-from mileage.http.callers import ANY_ROLE, current_principal, idempotent, request_idempotency_key, requires
+from mileage.http.callers import ANY_ROLE, current_principal, requires
+from mileage.http.idempotency import idempotent, request_idempotency_key
+from mileage.http.schemas import page_schema
 from mileage.models import CauseStatus
 from mileage.pagination import MAX_PAGE_SIZE
 
@@ -42,9 +44,7 @@ class OpenCauseSchema(Schema):
     donated = fields.Integer(dump_only=True, metadata={"description": "points donated so far"})
 
 
-class OpenCausePageSchema(Schema):
-    items = fields.List(fields.Nested(OpenCauseSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+OpenCausePageSchema = page_schema(OpenCauseSchema)
 
 
 class OwnDonationInputSchema(Schema):
@@ -64,9 +64,7 @@ class ReceiptSchema(Schema):
     donated_at = fields.DateTime(attribute="created_at", dump_only=True)
 
 
-class ReceiptPageSchema(Schema):
-    items = fields.List(fields.Nested(ReceiptSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+ReceiptPageSchema = page_schema(ReceiptSchema)
 
 
 class ExpiringPointsSchema(Schema):

@@ -7,9 +7,9 @@ English.
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint
 
-from mileage.http.boundary import SUPPORTED_LANGUAGES, request_language
+from mileage.http.pages import page_language, render_page
 from mileage.volunteer_api.statement_csv import KIND_LABELS, kind_label
 
 blueprint = Blueprint(
@@ -20,11 +20,6 @@ blueprint = Blueprint(
     static_url_path="/m/static",
 )
 
-# Everything the page loads comes from this server; QR images arrive as blob: URLs.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 
 MESSAGES = {
     "ko": {
@@ -216,28 +211,10 @@ MESSAGES = {
 }
 
 
-def page_language() -> str:
-    """Return the page's language: ?lang= when it names one we have, else Accept-Language (ko default)."""
-    asked = request.args.get("lang", "")
-    return asked if asked in SUPPORTED_LANGUAGES else request_language()
-
-
 @blueprint.get("/m")
 def volunteer_page():
     """Render the volunteer's mobile page."""
     language = page_language()
     messages = dict(MESSAGES[language])
     messages["kinds"] = {kind: kind_label(kind, language) for kind in KIND_LABELS}
-    response = make_response(
-        render_template(
-            "volunteer_page/mobile.html",
-            lang=language,
-            other_lang="ko" if language == "en" else "en",
-            t=MESSAGES[language],
-            messages=messages,
-        )
-    )
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Vary"] = "Accept-Language"
-    return response
+    return render_page("volunteer_page/mobile.html", language=language, messages=messages, t=MESSAGES[language])

@@ -7,6 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mileage.claims.rules import MINUTES_PER_DAY
+from mileage.http.schemas import page_schema
 
 _CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 
@@ -82,9 +83,7 @@ class MovementSchema(Schema):
     claim_minutes = fields.Integer(dump_only=True, allow_none=True)
 
 
-class MovementPageSchema(Schema):
-    items = fields.List(fields.Nested(MovementSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+MovementPageSchema = page_schema(MovementSchema)
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -121,9 +120,7 @@ class OwnClaimSchema(Schema):
     reviewed_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
-class OwnClaimPageSchema(Schema):
-    items = fields.List(fields.Nested(OwnClaimSchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+OwnClaimPageSchema = page_schema(OwnClaimSchema)
 
 
 # --- statement and QR -----------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_repeated_failed_logins_are_limited_even_for_the_right_password(console,
     blocked = console.login(staff)
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
-    assert "시도가 너무 많습니다. 잠시 후 다시 시도하세요." in text_of(blocked)
+    assert "요청이 너무 많습니다. 잠시 후 다시 시도하세요." in text_of(blocked)
     assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
@@ -342,7 +342,7 @@ def test_an_unknown_console_page_is_a_friendly_korean_404(console, staff):
     console.login(staff)
     response = console.get("/console/no-such-page")
     assert response.status_code == 404
-    assert "요청한 페이지를 찾을 수 없습니다." in text_of(response)
+    assert "요청한 주소를 찾을 수 없습니다." in text_of(response)
     assert response.mimetype == "text/html"
 
 

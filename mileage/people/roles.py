@@ -1,0 +1,17 @@
+"""Who may do what, by role: the role sets that every API blueprint and the staff console check.
+
+Auditors read everything staff read and change nothing; coordinators work for one organisation.
+"""
+
+from mileage.models import Role
+
+EVERY_ROLE = frozenset(Role)
+# Change things at the centre: approve hours, register shops, record donations.
+STAFF = frozenset({Role.STAFF, Role.ADMIN})
+# Read what staff read.
+STAFF_READERS = STAFF | {Role.AUDITOR}
+# Submit hours: staff, and coordinators for their own organisation.
+CLAIM_SUBMITTERS = STAFF | {Role.COORDINATOR}
+CLAIM_READERS = CLAIM_SUBMITTERS | {Role.AUDITOR}
+# Read the ledger's own checks and every staff action.
+OVERSIGHT = frozenset({Role.ADMIN, Role.AUDITOR})
