@@ -145,23 +145,30 @@ def expire_command(as_of) -> None:
 
 
 @main.command("run-campaign")
-@click.argument("campaign_id", type=int)
-def run_campaign_command(campaign_id: int) -> None:
-    """Run or resume a donation campaign; volunteers already done are never posted again."""
+@click.argument("campaign_id", type=int, required=False)
+def run_campaign_command(campaign_id: int | None) -> None:
+    """Run or resume one donation campaign, or without an id every campaign staff asked to run.
+
+    Volunteers already done are never posted again, so it is safe to rerun after a crash.
+    """
     from mileage.audit import SYSTEM_ACTOR
-    from mileage.donations.campaigns import run_campaign
+    from mileage.donations.campaigns import run_campaign, run_requested_campaigns
     from mileage.errors import DomainError
 
-    app = _app()
+    factory = _session_factory(_app())
     try:
-        progress = run_campaign(_session_factory(app), campaign_id, actor=SYSTEM_ACTOR)
+        if campaign_id is None:
+            ran = run_requested_campaigns(factory, actor=SYSTEM_ACTOR)
+        else:
+            ran = [run_campaign(factory, campaign_id, actor=SYSTEM_ACTOR)]
     except DomainError as error:
         raise click.ClickException(error.message("en")) from error
-    click.echo(json.dumps(
-        {"campaign_id": campaign_id, "state": progress.campaign.state, **progress.counts,
-         "points_donated": progress.points_donated},
-        indent=2,
-    ))
+    for progress in ran:
+        click.echo(json.dumps(
+            {"campaign_id": progress.campaign.id, "state": progress.campaign.state, **progress.counts,
+             "points_donated": progress.points_donated},
+            indent=2,
+        ))
 
 
 @main.command("sweep-holds")

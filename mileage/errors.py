@@ -318,6 +318,12 @@ class InvalidCredentials(NotAuthenticated):
     en = "Wrong username or password."
 
 
+class ConsoleNotAllowed(NotAllowed):
+    code = "console_not_allowed"
+    ko = "관리 콘솔은 직원, 관리자, 감사자만 사용할 수 있습니다."
+    en = "Only staff, admins and auditors may use the console."
+
+
 class TokenMissing(NotAuthenticated):
     code = "token_missing"
     ko = "로그인이 필요합니다. (Authorization: Bearer 토큰 없음)"

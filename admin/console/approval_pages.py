@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, render_template, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
 
 from admin.console import forms
 from admin.console.i18n import console_language, t
 from admin.console.navigation import redirect_back
 from mileage.claims import review, submission
+from mileage.claims.queue import list_claims
 from mileage.claims.rules import ClaimPolicy
 from mileage.errors import ClaimNotFound
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
-from mileage.models import Claim, ClaimState
-from mileage.pagination import Page, fetch_page
+from mileage.models import ClaimState
 from mileage.people import organisations
 
 blueprint = Blueprint("claims", __name__, url_prefix="/claims")
@@ -35,41 +31,6 @@ COMMON_REJECT_REASONS = (
 
 def _policy() -> ClaimPolicy:
     return current_app.config["CLAIM_POLICY"]
-
-
-def queue_page(
-    session: Session,
-    *,
-    state: str | None,
-    organisation_id: int | None,
-    volunteer_id: int | None,
-    date_from: date | None,
-    date_to: date | None,
-    category: str | None,
-    cursor: str | None,
-) -> Page[Claim]:
-    """Return one page of the queue, newest first, by state, organisation, volunteer, work dates and category.
-
-    A read-only query of the console's own: claim_desk.list_claims filters the same way but has no
-    category filter, which the queue needs.
-
-    :raises InvalidCursor:
-    """
-    statement = select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
-    conditions = {
-        Claim.state: state,
-        Claim.organisation_id: organisation_id,
-        Claim.volunteer_id: volunteer_id,
-        Claim.category: category,
-    }
-    for column, value in conditions.items():
-        if value is not None:
-            statement = statement.where(column == value)
-    if date_from is not None:
-        statement = statement.where(Claim.work_date >= date_from)
-    if date_to is not None:
-        statement = statement.where(Claim.work_date <= date_to)
-    return fetch_page(session, statement, Claim.id, limit=QUEUE_PAGE_SIZE, cursor=cursor, newest_first=True)
 
 
 def _queue_filters() -> dict:
@@ -93,14 +54,15 @@ def queue():
     filters = _queue_filters()
     # The queue is for review: without a state chosen it shows what waits.
     state = filters["state"] if "state" in request.args else str(ClaimState.SUBMITTED)
-    page = queue_page(
+    page = list_claims(
         session,
         state=state or None,
         organisation_id=filters["organisation_id"],
         volunteer_id=filters["volunteer_id"],
+        category=filters["category"] or None,
         date_from=filters["date_from"],
         date_to=filters["date_to"],
-        category=filters["category"] or None,
+        limit=QUEUE_PAGE_SIZE,
         cursor=request.args.get("cursor") or None,
     )
     return render_template(

@@ -60,10 +60,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "오래 사용하지 않아 로그인이 만료되었습니다. 다시 로그인하세요.",
         "Your sign-in expired. Please sign in again.",
     ),
-    "login.not_staff": (
-        "관리 콘솔은 직원, 관리자, 감사자만 사용할 수 있습니다.",
-        "Only staff, admins and auditors may use the console.",
-    ),
     "error.title": ("요청을 처리하지 못했습니다", "The request could not be completed"),
     "error.home": ("대시보드로", "Go to the dashboard"),
     "error.request_id": ("요청 번호", "Request id"),
@@ -403,9 +399,13 @@ TEXT: dict[str, tuple[str, str]] = {
         "남은 {n}명의 포인트를 '{cause}'에 기부합니다. 실행할까요?",
         "Donate the points of the {n} remaining volunteers to '{cause}'?",
     ),
-    "campaigns.ran": (
-        "실행 결과: 기부 {done}명, 제외 {skipped}명, 실패 {failed}명, 합계 {points}점.",
-        "Run finished: {done} donated, {skipped} skipped, {failed} failed, {points} points.",
+    "campaigns.run_waiting": (
+        "{at}에 실행을 요청했습니다. 백그라운드 작업이 봉사자별로 처리하는 중입니다.",
+        "Run requested at {at}; the background worker is working through the volunteers.",
+    ),
+    "campaigns.run_requested": (
+        "실행을 요청했습니다. 잠시 후 이 화면에서 진행 상황을 확인하세요.",
+        "The run is requested. Its progress shows on this page shortly.",
     ),
     "campaigns.results": ("봉사자별 결과", "Per volunteer"),
     "campaigns.no_items": ("해당하는 봉사자가 없습니다.", "Nobody here."),
@@ -466,8 +466,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "기부처 계정에 들어온 기부와 전달된 포인트입니다.",
         "Points donated to and handed over from each cause.",
     ),
-    "report.merchant_settlement": ("가맹점 계정 정산(원장)", "Shop accounts (ledger)"),
-    "report.merchant_settlement.hint": (
+    "report.shop_accounts": ("가맹점 계정 정산(원장)", "Shop accounts (ledger)"),
+    "report.shop_accounts.hint": (
         "가맹점 원장 계정 기준 사용·환불 포인트입니다.",
         "Points redeemed and refunded per shop ledger account.",
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
 from admin.console.i18n import t
@@ -186,21 +186,7 @@ def campaign(campaign_id: int):
 
 @blueprint.post("/campaigns/<int:campaign_id>/run")
 def run_campaign(campaign_id: int):
-    """Run (or resume) a campaign; each volunteer is donated for in a transaction of their own.
-
-    The run commits as it goes, so this view opens no request session of its own.
-    """
-    progress = donations_campaigns.run_campaign(
-        current_app.extensions["mileage.session_factory"], campaign_id, actor=current_actor()
-    )
-    flash(
-        t(
-            "campaigns.ran",
-            done=progress.counts[str(CampaignItemState.DONE)],
-            skipped=progress.counts[str(CampaignItemState.SKIPPED)],
-            failed=progress.counts[str(CampaignItemState.FAILED)],
-            points=f"{progress.points_donated:,}",
-        ),
-        "success",
-    )
+    """Ask for a campaign to be run (or resumed) by the background worker; its page shows the progress."""
+    donations_campaigns.request_campaign_run(get_session(), campaign_id, actor=current_actor())
+    flash(t("campaigns.run_requested"), "success")
     return redirect(url_for("console.donations.campaign", campaign_id=campaign_id), code=303)

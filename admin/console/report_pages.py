@@ -11,19 +11,19 @@ from flask import Blueprint, Response, flash, render_template, request
 from admin.console import forms
 from admin.console.i18n import console_language, t
 from admin.console.navigation import redirect_back
-from admin.console.overview import CHART_MONTHS, months_back
 from admin.reports.csv_tables import COLUMNS, render_report_csv
 from mileage.clock import seoul_today
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
 from mileage.models import PeriodKind
 from mileage.reports import donations, hours, periods, points, shops, volunteers
+from mileage.reports.dashboard import CHART_MONTHS, months_back
 from mileage.shops import settlement
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
 # The ledger reports (columns shared with the reports API's CSV files), then shop settlement.
-LEDGER_REPORTS = ("movements", "hours", "volunteers", "top_volunteers", "donations", "merchant_settlement")
+LEDGER_REPORTS = ("movements", "hours", "volunteers", "top_volunteers", "donations", "shop_accounts")
 SETTLEMENT = "settlement"
 REPORT_NAMES = (*LEDGER_REPORTS, SETTLEMENT)
 HOURS_DIMENSIONS = {"month": "month", "organisation": "organisation_name", "category": "category"}
@@ -106,7 +106,7 @@ def index():
                 "volunteers": volunteers.volunteer_activity_report,
                 "top_volunteers": volunteers.top_volunteers_report,
                 "donations": donations.donations_report,
-                "merchant_settlement": shops.merchant_settlement_report,
+                "shop_accounts": shops.shop_accounts_report,
             }[name](session, period)
         if wants_csv:
             return _csv(render_report_csv(report, name, console_language(), leave_out=leave_out), name, start, end)

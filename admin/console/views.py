@@ -39,7 +39,6 @@ from admin.console.i18n import (
 )
 from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_path
 from admin.console.security import (
-    CONSOLE_ROLES,
     CSRF_FIELD,
     LANGUAGE,
     csrf_token,
@@ -51,14 +50,14 @@ from admin.console.security import (
     start_console_session,
 )
 from mileage.audit import record_audit
-from mileage.errors import DomainError, InvalidCredentials
+from mileage.errors import ConsoleNotAllowed, DomainError, InvalidCredentials
 from mileage.http.boundary import get_session, request_id
 from mileage.http.callers import current_actor
-from mileage.http.errors import describe_failure
+from mileage.http.errors import describe_failure, status_for
 from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
 from mileage.http.pages import add_page_headers
-from mileage.people.authentication import authenticate
-from mileage.people.tokens import Principal
+from mileage.people.authentication import sign_in_to_console
+from mileage.reports import dashboard as dashboard_figures
 
 log = logging.getLogger("mileage.console")
 
@@ -259,20 +258,16 @@ def login():
             return redirect(next_page or url_for("console.dashboard"))
         return render_template("console/login.html", next_page=next_page, username="")
     username = request.form.get("username", "").strip()
-    db = get_session()
     try:
-        user = authenticate(db, username, request.form.get("password", ""))
-    except InvalidCredentials as error:
+        user = sign_in_to_console(
+            get_session(), username, request.form.get("password", ""),
+            ip_address=request.remote_addr, request_id=request_id(),
+        )
+    except (InvalidCredentials, ConsoleNotAllowed) as error:
         return render_template(
             "console/login.html", next_page=next_page, username=username, error=error.message(console_language())
-        ), 401
-    if user.role not in CONSOLE_ROLES:
-        return render_template(
-            "console/login.html", next_page=next_page, username=username, error=t("login.not_staff")
-        ), 403
+        ), status_for(error)
     start_console_session(user)
-    g.principal = Principal.of_user(user)
-    record_audit(db, current_actor(), "console.sign_in", target_type="user", target_id=user.id)
     return redirect(next_page or url_for("console.dashboard"), code=303)
 
 
@@ -299,7 +294,7 @@ def switch_language():
 @blueprint.route("/")
 def dashboard():
     """Show this month's figures and points issued and used over the last twelve months."""
-    figures = overview.month_overview(get_session())
+    figures = dashboard_figures.month_overview(get_session())
     return render_template("console/dashboard.html", figures=figures, chart=overview.bar_chart(figures.months))
 
 

@@ -197,6 +197,10 @@ class CampaignSchema(Schema):
     consent_note = fields.String(attribute="campaign.consent_note", dump_only=True)
     state = fields.String(attribute="campaign.state", dump_only=True,
                           metadata={"description": "ready, running (or interrupted) or completed"})
+    run_requested_at = fields.DateTime(
+        attribute="campaign.run_requested_at", dump_only=True, allow_none=True,
+        metadata={"description": "When staff asked for a run; the background worker runs it soon after"},
+    )
     counts = fields.Nested(CampaignCountsSchema, dump_only=True)
     volunteers = fields.Integer(attribute="total", dump_only=True)
     points_donated = fields.Integer(dump_only=True)

@@ -3,7 +3,7 @@
 Staff and admins change things; auditors read everything here and change nothing.
 """
 
-from flask import current_app
+from flask import url_for
 from flask_smorest import Blueprint
 
 from admin.donations.schemas import (
@@ -227,16 +227,15 @@ def get_campaign(campaign_id):
 
 @blueprint.route("/campaigns/<int:campaign_id>/run", methods=["POST"])
 @requires(*STAFF)
-@blueprint.response(200, CampaignSchema)
+@blueprint.response(202, CampaignSchema)
 def run_campaign(campaign_id):
-    """Run (or resume) a campaign: each pending volunteer donates in their own transaction.
+    """Ask for a campaign to be run (or resumed); the background worker does it, one volunteer at a time.
 
-    Safe to repeat: done volunteers are never posted again. The answer is the campaign's progress.
+    The answer is 202 with the campaign's progress so far; follow its `Location` to see it grow.
+    Safe to repeat: done volunteers are never posted again.
     """
-    # A batch job commits per volunteer through its own sessions; this request opens none of its own
-    # (on SQLite an open request transaction would hold the write lock the batch needs).
-    session_factory = current_app.extensions["mileage.session_factory"]
-    return campaigns.run_campaign(session_factory, campaign_id, actor=current_actor())
+    progress = campaigns.request_campaign_run(get_session(), campaign_id, actor=current_actor())
+    return progress, {"Location": url_for("admin_donations.get_campaign", campaign_id=campaign_id)}
 
 
 @blueprint.route("/campaigns/<int:campaign_id>/items", methods=["GET"])

@@ -52,7 +52,7 @@ COLUMNS = {
         ("minutes", "봉사시간(분)", "minutes"),
         ("points", "적립 포인트", "points"),
     ],
-    "merchant_settlement": [
+    "shop_accounts": [
         ("month", "월", "month"),
         ("merchant_id", "가맹점 번호", "shop id"),
         ("merchant_name", "가맹점", "shop"),

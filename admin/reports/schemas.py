@@ -114,7 +114,7 @@ class TopVolunteersReportSchema(ReportSchema):
     rows = fields.List(fields.Nested(TopVolunteerRowSchema), dump_only=True)
 
 
-class MerchantSettlementRowSchema(Schema):
+class ShopAccountRowSchema(Schema):
     month = fields.String(dump_only=True)
     merchant_id = fields.Integer(dump_only=True, allow_none=True)
     merchant_name = fields.String(dump_only=True, allow_none=True)
@@ -127,8 +127,8 @@ class MerchantSettlementRowSchema(Schema):
     net = fields.Integer(dump_only=True)
 
 
-class MerchantSettlementReportSchema(ReportSchema):
-    rows = fields.List(fields.Nested(MerchantSettlementRowSchema), dump_only=True)
+class ShopAccountsReportSchema(ReportSchema):
+    rows = fields.List(fields.Nested(ShopAccountRowSchema), dump_only=True)
 
 
 class CauseDonationsRowSchema(Schema):

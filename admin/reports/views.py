@@ -10,9 +10,9 @@ from admin.reports.schemas import (
     HoursReportSchema,
     LiabilityArgsSchema,
     LiabilitySchema,
-    MerchantSettlementReportSchema,
     MovementsReportSchema,
     ReportPeriodArgsSchema,
+    ShopAccountsReportSchema,
     TopVolunteersArgsSchema,
     TopVolunteersReportSchema,
     VolunteerActivityReportSchema,
@@ -103,14 +103,14 @@ def top_volunteers_report(args):
     return _answer(report, "top_volunteers", args)
 
 
-@blueprint.route("/merchant-settlement", methods=["GET"])
+@blueprint.route("/shop-accounts", methods=["GET"])
 @requires(*STAFF_READERS)
 @blueprint.arguments(ReportPeriodArgsSchema, location="query")
-@blueprint.response(200, MerchantSettlementReportSchema)
+@blueprint.response(200, ShopAccountsReportSchema)
 @CSV_ALTERNATIVE
-def merchant_settlement_report(args):
+def shop_accounts_report(args):
     """Return per shop account and month the points redeemed and refunded, from the ledger."""
-    return _answer(shops.merchant_settlement_report(get_session(), _period(args)), "merchant_settlement", args)
+    return _answer(shops.shop_accounts_report(get_session(), _period(args)), "shop_accounts", args)
 
 
 @blueprint.route("/donations", methods=["GET"])

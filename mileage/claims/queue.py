@@ -19,12 +19,13 @@ def list_claims(
     state: str | None = None,
     organisation_id: int | None = None,
     volunteer_id: int | None = None,
+    category: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page[Claim]:
-    """Return claims newest first, filtered by state, organisation, volunteer and work dates (inclusive).
+    """Return claims newest first, filtered by state, organisation, volunteer, category and work dates (inclusive).
 
     :raises NotOwner: a coordinator asked for another organisation.
     :raises InvalidCursor:
@@ -36,6 +37,8 @@ def list_claims(
         statement = statement.where(Claim.state == state)
     if volunteer_id is not None:
         statement = statement.where(Claim.volunteer_id == volunteer_id)
+    if category:
+        statement = statement.where(Claim.category == category)
     if date_from is not None:
         statement = statement.where(Claim.work_date >= date_from)
     if date_to is not None:

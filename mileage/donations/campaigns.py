@@ -258,6 +258,43 @@ def campaign_ledger_key(campaign_id: int, volunteer_id: int) -> str:
     return f"campaign:{campaign_id}:volunteer:{volunteer_id}"
 
 
+def request_campaign_run(session: Session, campaign_id: int, *, actor: Actor) -> CampaignProgress:
+    """Ask for a campaign to be run (or resumed) by the background worker; return its progress.
+
+    A run can take minutes for a whole district, so it never runs inside a staff member's request.
+    Asking again before the worker got to it changes nothing; a completed campaign is left alone.
+
+    :raises CampaignNotFound:
+    :raises CauseClosed: the cause was closed after the campaign was created.
+    """
+    campaign = get_campaign(session, campaign_id)
+    if campaign.state != CampaignState.COMPLETED and campaign.run_requested_at is None:
+        get_open_cause(session, campaign.cause_id)
+        campaign.run_requested_at = utc_now()
+        campaign.run_requested_by_user_id = actor.user_id
+        session.flush()
+        record_audit(session, actor, "campaign.run_requested", target_type="campaign", target_id=campaign.id)
+    return campaign_progress(session, campaign_id)
+
+
+def run_requested_campaigns(session_factory: Callable[[], Session], *, actor: Actor) -> list[CampaignProgress]:
+    """Run every campaign whose run was requested and is not complete, oldest request first.
+
+    A batch job like `run_campaign`: safe to run from two workers at once, and after a crash.
+    """
+    requested = run_in_transaction(
+        session_factory,
+        lambda session: list(
+            session.scalars(
+                select(Campaign.id)
+                .where(Campaign.run_requested_at.is_not(None), Campaign.state != str(CampaignState.COMPLETED))
+                .order_by(Campaign.run_requested_at, Campaign.id)
+            )
+        ),
+    )
+    return [run_campaign(session_factory, campaign_id, actor=actor) for campaign_id in requested]
+
+
 def run_campaign(
     session_factory: Callable[[], Session], campaign_id: int, *, actor: Actor
 ) -> CampaignProgress:

@@ -88,6 +88,9 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff ask for a run; the background worker (or `mileage run-campaigns`) does it.
+    run_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    run_requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     cause: Mapped[Cause] = relationship()
 

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
-from mileage.errors import InvalidCredentials, RefreshTokenReused, TokenExpired, TokenRevoked
+from mileage.errors import ConsoleNotAllowed, InvalidCredentials, RefreshTokenReused, TokenExpired, TokenRevoked
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import RefreshToken, User
+from mileage.people.roles import STAFF_READERS
 from mileage.people.tokens import REFRESH, Principal, TokenSigner, issue_access_token
 
 # Checked against when the username is unknown, so a wrong username costs as long as a wrong password.
@@ -49,6 +51,22 @@ def sign_in(session: Session, signer: TokenSigner, username: str, password: str)
     """
     user = authenticate(session, username, password)
     return _issue_pair(session, signer, user, family=secrets.token_hex(16))
+
+
+def sign_in_to_console(
+    session: Session, username: str, password: str, *, ip_address: str | None, request_id: str | None
+) -> User:
+    """Check a password for the staff console, which only staff, admins and auditors may use; audit it.
+
+    :raises InvalidCredentials:
+    :raises ConsoleNotAllowed:
+    """
+    user = authenticate(session, username, password)
+    if user.role not in STAFF_READERS:
+        raise ConsoleNotAllowed(role=user.role)
+    actor = Actor(user_id=user.id, role=user.role, ip_address=ip_address, request_id=request_id)
+    record_audit(session, actor, "console.sign_in", target_type="user", target_id=user.id)
+    return user
 
 
 def _issue_pair(session: Session, signer: TokenSigner, user: User, *, family: str) -> TokenPair:

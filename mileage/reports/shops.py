@@ -16,7 +16,7 @@ from mileage.reports.periods import Report, ReportPeriod, postings_by_month, sum
 
 
 @dataclass(frozen=True)
-class MerchantSettlementRow:
+class ShopAccountRow:
     """One shop's discounts in a month: points redeemed there and refunded from there."""
 
     month: str
@@ -35,7 +35,7 @@ class MerchantSettlementRow:
         return self.redeemed - self.refunded
 
 
-def merchant_settlement_report(session: Session, period: ReportPeriod) -> Report:
+def shop_accounts_report(session: Session, period: ReportPeriod) -> Report:
     """Return per shop and month the points redeemed there and refunded from there.
 
     The figures are sums of the shops' ledger accounts, so they reconcile with the ledger; the shop
@@ -55,7 +55,7 @@ def merchant_settlement_report(session: Session, period: ReportPeriod) -> Report
     ):
         code, merchant_id, name = shops[account_id]
         rows.append(
-            MerchantSettlementRow(
+            ShopAccountRow(
                 month, merchant_id, name, account_id, code, count_in, points_in, count_out, points_out
             )
         )

@@ -376,12 +376,12 @@ def test_a_bad_filter_is_a_korean_422_not_a_crash(console, staff):
 
 
 def test_a_value_the_database_refuses_is_a_korean_422_page(console, staff, monkeypatch):
-    from admin.console import overview
+    from mileage.reports import dashboard
 
     def too_large(*args, **kwargs):
         raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
-    monkeypatch.setattr(overview, "month_overview", too_large)
+    monkeypatch.setattr(dashboard, "month_overview", too_large)
     console.login(staff)
     response = console.get("/console/")
     assert response.status_code == 422 and response.mimetype == "text/html"
@@ -389,12 +389,12 @@ def test_a_value_the_database_refuses_is_a_korean_422_page(console, staff, monke
 
 
 def test_an_unexpected_failure_renders_the_friendly_page(console, staff, monkeypatch):
-    from admin.console import overview
+    from mileage.reports import dashboard
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(overview, "month_overview", broken)
+    monkeypatch.setattr(dashboard, "month_overview", broken)
     console.login(staff)
     response = console.get("/console/")
     assert response.status_code == 500

@@ -70,7 +70,7 @@ def test_nice_ceiling_and_bar_geometry():
 
 
 @pytest.mark.parametrize("report", ["movements", "hours", "volunteers", "top_volunteers", "donations",
-                                    "merchant_settlement", "settlement"])
+                                    "shop_accounts", "settlement"])
 def test_every_report_renders(console, make, report):
     claim = make.claim(minutes=180, category="교육")
     console.post("/console/claims/approve", {"claim_id": claim.id})

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from mileage import ledger
+from mileage.audit import SYSTEM_ACTOR
 from mileage.clock import SEOUL, seoul_today
-from mileage.donations import donate
+from mileage.donations import campaigns, donate
 from mileage.models import AuditEvent, CauseStatus, Donation
 from mileage.people.tokens import Principal
 
@@ -313,7 +314,7 @@ def test_a_disbursement_cannot_exceed_what_the_cause_holds(client, session, make
 
 # --- staff: campaigns -----------------------------------------------------------------------
 
-def test_staff_create_run_and_read_a_campaign(client, session, make, staff):
+def test_staff_create_run_and_read_a_campaign(client, session, session_factory, make, staff):
     _, headers = staff
     cause = make.cause()
     rich, poor = make.card(balance=3000), make.card(balance=200)
@@ -331,12 +332,17 @@ def test_staff_create_run_and_read_a_campaign(client, session, make, staff):
     assert campaign["counts"] == {"pending": 2, "done": 0, "skipped": 0, "failed": 0}
     assert campaign["selection"]["volunteer_ids"] == [rich.volunteer_id, poor.volunteer_id]
 
-    ran = client.post(f"/admin/campaigns/{campaign['id']}/run", headers=headers)
-    assert ran.status_code == 200
+    requested = client.post(f"/admin/campaigns/{campaign['id']}/run", headers=headers)
+    assert requested.status_code == 202
+    assert requested.headers["Location"] == f"/admin/campaigns/{campaign['id']}"
+    assert requested.json["state"] == "ready" and requested.json["run_requested_at"] is not None
+    assert balance(session, cause.account_id) == 0  # the request itself donates nothing
+    campaigns.run_requested_campaigns(session_factory, actor=SYSTEM_ACTOR)  # what the worker does
+    ran = client.get(requested.headers["Location"], headers=headers)
     assert ran.json["state"] == "completed" and ran.json["points_donated"] == 1000
     assert ran.json["counts"] == {"pending": 0, "done": 1, "skipped": 1, "failed": 0}
     rerun = client.post(f"/admin/campaigns/{campaign['id']}/run", headers=headers)
-    assert rerun.json["counts"] == ran.json["counts"]
+    assert rerun.status_code == 202 and rerun.json["counts"] == ran.json["counts"]
     assert balance(session, rich.account_id) == 2000 and balance(session, cause.account_id) == 1000
 
     items = client.get(f"/admin/campaigns/{campaign['id']}/items", headers=headers).json["items"]

@@ -98,9 +98,9 @@ def test_csv_cells_never_run_as_formulas(client, this_month, auditor):
     assert (json_rows[0]["donated"], json_rows[0]["disbursed"]) == (500, 200)
 
 
-def test_merchant_settlement_names_each_shop(client, this_month, auditor):
+def test_shop_accounts_names_each_shop(client, this_month, auditor):
     merchant, shop = this_month["merchant"], this_month["shop"]
-    rows = client.get(f"/admin/reports/merchant-settlement?{month_query()}", headers=auditor).json["rows"]
+    rows = client.get(f"/admin/reports/shop-accounts?{month_query()}", headers=auditor).json["rows"]
     mine = [row for row in rows if row["account_id"] == shop.id]
     assert mine == [{
         "month": seoul_today().strftime("%Y-%m"), "merchant_id": merchant.id, "merchant_name": "노원 꽃집",
@@ -109,13 +109,13 @@ def test_merchant_settlement_names_each_shop(client, this_month, auditor):
     }]
 
 
-def test_merchant_settlement_csv_shows_the_shop_name_and_id(client, this_month, auditor):
+def test_shop_accounts_csv_shows_the_shop_name_and_id(client, this_month, auditor):
     merchant = this_month["merchant"]
-    korean = read_csv(client.get(f"/admin/reports/merchant-settlement?{month_query()}&format=csv", headers=auditor))
+    korean = read_csv(client.get(f"/admin/reports/shop-accounts?{month_query()}&format=csv", headers=auditor))
     assert korean[0][:4] == ["월", "가맹점 번호", "가맹점", "가맹점 계정"]
     [mine] = [line for line in korean[1:] if line[2] == "노원 꽃집"]
     assert mine[1] == str(merchant.id) and mine[4:] == ["1", "800", "1", "300", "500"]
-    english = read_csv(client.get(f"/admin/reports/merchant-settlement?{month_query()}&format=csv",
+    english = read_csv(client.get(f"/admin/reports/shop-accounts?{month_query()}&format=csv",
                                   headers={**auditor, "Accept-Language": "en"}))
     assert english[0][:3] == ["month", "shop id", "shop"]
 

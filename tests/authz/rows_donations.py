@@ -33,6 +33,6 @@ ROWS = {
     ("GET", "/admin/reports/liability"): STAFF_READ,
     ("GET", "/admin/reports/volunteers"): STAFF_READ,
     ("GET", "/admin/reports/top-volunteers"): STAFF_READ,
-    ("GET", "/admin/reports/merchant-settlement"): STAFF_READ,
+    ("GET", "/admin/reports/shop-accounts"): STAFF_READ,
     ("GET", "/admin/reports/donations"): STAFF_READ,
 }

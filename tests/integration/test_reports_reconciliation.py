@@ -384,8 +384,8 @@ def test_top_volunteers_by_recognised_hours(session, year, period):
         )
 
 
-def test_merchant_settlement_per_shop_and_month(session, year, period):
-    report = shops.merchant_settlement_report(session, period)
+def test_shop_accounts_per_shop_and_month(session, year, period):
+    report = shops.shop_accounts_report(session, period)
     found = {
         (row.month, row.account_id): Counter(
             {name: getattr(row, name) for name in ("redemptions", "redeemed", "refunds", "refunded")}
