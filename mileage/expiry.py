@@ -1,6 +1,6 @@
 """Point expiry: points expire N years after they were credited, oldest first, without lot tracking.
 
-DESIGN.md's rule for one volunteer at a cutoff is
+The programme's rule for one volunteer at a cutoff is
 
     expired_at_cutoff = max(0, credits_before_cutoff − all_debits − already_expired)
 

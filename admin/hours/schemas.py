@@ -4,12 +4,10 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mileage.claims.review import recovered_points
-from mileage.claims.rules import MINUTES_PER_DAY
-from mileage.claims.submission import format_clock_time, parse_clock_time
 from mileage.errors import DomainError
 from mileage.http.boundary import request_language
 from mileage.http.errors import status_for
-from mileage.http.schemas import page_schema
+from mileage.http.schemas import ClockTime, page_schema
 from mileage.models import ClaimState, VolunteerStatus
 from mileage.pagination import MAX_PAGE_SIZE
 
@@ -38,29 +36,6 @@ def error_item(error: DomainError | None) -> dict | None:
     if error is None:
         return None
     return {"code": error.code, "status": status_for(error), "message": error.message(request_language())}
-
-
-class ClockTime(fields.Field):
-    """A time of day: "HH:MM" (24:00 ends the day) or minutes since midnight in; "HH:MM" out."""
-
-    default_error_messages = {"invalid": "Use HH:MM (00:00-24:00) or minutes since midnight (0-1440)."}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).update({"type": "string", "example": "09:30"})
-        super().__init__(**kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else format_clock_time(value)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MINUTES_PER_DAY:
-            return value
-        if isinstance(value, str):
-            try:
-                return parse_clock_time(value)
-            except ValueError:
-                pass
-        raise self.make_error("invalid")
 
 
 # --- volunteers and cards -------------------------------------------------------------------
@@ -213,8 +188,8 @@ class StaffClaimSubmitSchema(Schema):
                                    metadata={"description": "optional check: must match the volunteer"})
     organisation_id = fields.Integer(strict=True, metadata={"description": "a coordinator may leave it out"})
     work_date = fields.Date(required=True, data_key="date", metadata={"description": "Seoul calendar day"})
-    start_minute = ClockTime(required=True, data_key="start")
-    end_minute = ClockTime(required=True, data_key="end")
+    start_minute = ClockTime(accept_minutes=True, required=True, data_key="start")
+    end_minute = ClockTime(accept_minutes=True, required=True, data_key="end")
     category = fields.String(required=True, validate=[validate.Length(min=1, max=50), NOT_BLANK])
     note = fields.String(load_default="", validate=validate.Length(max=500))
 

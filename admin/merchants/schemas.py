@@ -5,34 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mileage.claims.rules import MINUTES_PER_DAY
-from mileage.claims.submission import format_clock_time, parse_clock_time
-from mileage.http.schemas import PERIODS, SettlementArgsSchema, page_schema
+from mileage.http.schemas import PERIODS, ClockTime, SettlementArgsSchema, page_schema
 from mileage.models import MerchantStatus
 from mileage.pagination import MAX_PAGE_SIZE
 from mileage.shops.offers import MAX_RATE_BP, WEEKDAY_NAMES, weekday_names
 
 MAX_POINTS = 10_000_000_000
-
-
-class StaffClockTime(fields.Field):
-    """A Seoul time of day as "HH:MM" ("24:00" ends the day), held as minutes since midnight."""
-
-    default_error_messages = {"invalid": "Use HH:MM, from 00:00 to 24:00."}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).update({"type": "string", "example": "11:00"})
-        super().__init__(**kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else format_clock_time(value)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            try:
-                return parse_clock_time(value)
-            except ValueError:
-                pass
-        raise self.make_error("invalid")
 
 
 # --- merchants ------------------------------------------------------------------------------
@@ -73,8 +51,8 @@ class StaffOfferSchema(Schema):
     max_discount = fields.Integer(dump_only=True)
     min_purchase = fields.Integer(dump_only=True)
     days = fields.Function(lambda offer: weekday_names(offer.weekdays), dump_only=True)
-    start_time = StaffClockTime(attribute="start_minute", dump_only=True, allow_none=True)
-    end_time = StaffClockTime(attribute="end_minute", dump_only=True, allow_none=True)
+    start_time = ClockTime(attribute="start_minute", dump_only=True, allow_none=True)
+    end_time = ClockTime(attribute="end_minute", dump_only=True, allow_none=True)
     created_by_user_id = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -87,8 +65,8 @@ class StaffOfferCreateSchema(Schema):
     days = fields.List(fields.String(validate=validate.OneOf(WEEKDAY_NAMES)), load_default=None,
                        validate=validate.Length(min=1, max=7),
                        metadata={"description": "mon ... sun; every day when left out"})
-    start_time = StaffClockTime(load_default=None, data_key="start_time", attribute="start_minute")
-    end_time = StaffClockTime(load_default=None, data_key="end_time", attribute="end_minute")
+    start_time = ClockTime(load_default=None, data_key="start_time", attribute="start_minute")
+    end_time = ClockTime(load_default=None, data_key="end_time", attribute="end_minute")
 
     @validates_schema
     def _hours_together(self, data, **kwargs):

@@ -44,6 +44,7 @@ def find_card_by_number(session: Session, raw_number: str) -> Card:
 
 
 def find_active_card(session: Session, volunteer_id: int) -> Card | None:
+    """Return the volunteer's active card, if there is one."""
     return session.scalar(
         select(Card).where(Card.volunteer_id == volunteer_id, Card.status == CardStatus.ACTIVE)
     )

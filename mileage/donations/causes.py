@@ -192,6 +192,11 @@ def list_causes(
 
 
 def get_open_cause(session: Session, cause_id: int) -> Cause:
+    """Return a cause that takes donations.
+
+    :raises CauseNotFound:
+    :raises CauseClosed:
+    """
     cause = get_cause(session, cause_id)
     if cause.status != CauseStatus.ACTIVE:
         raise CauseClosed(name=cause.name)

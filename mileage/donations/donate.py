@@ -62,6 +62,11 @@ class Consent:
 
 
 def lock_donor_card(session: Session, volunteer_id: int) -> Card:
+    """Lock and return the card a volunteer's donation is paid from.
+
+    :raises VolunteerHasNoCard:
+    :raises CardNotActive: the card is blocked.
+    """
     holder = lock_current_card(session, volunteer_id)
     # A blocked card's points are frozen by staff; a lost card's points still belong to the volunteer.
     if holder.status == CardStatus.BLOCKED:

@@ -2,9 +2,42 @@
 
 from marshmallow import Schema, fields, validate
 
+from mileage.claims.rules import MINUTES_PER_DAY
+from mileage.claims.submission import format_clock_time, parse_clock_time
 from mileage.models import PeriodKind
 
 PERIODS = [str(kind) for kind in PeriodKind]
+
+
+class ClockTime(fields.Field):
+    """A Seoul time of day as "HH:MM" ("24:00" ends the day), held as minutes since midnight.
+
+    With `accept_minutes`, a whole number of minutes since midnight is accepted too (for integrators).
+    """
+
+    default_error_messages = {
+        "invalid": "Use HH:MM, from 00:00 to 24:00.",
+        "invalid_or_minutes": "Use HH:MM (00:00-24:00) or minutes since midnight (0-1440).",
+    }
+
+    def __init__(self, *, accept_minutes: bool = False, **kwargs):
+        self.accept_minutes = accept_minutes
+        kwargs.setdefault("metadata", {}).update({"type": "string", "example": "09:30"})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_clock_time(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        is_minutes = isinstance(value, int) and not isinstance(value, bool)
+        if self.accept_minutes and is_minutes and 0 <= value <= MINUTES_PER_DAY:
+            return value
+        if isinstance(value, str):
+            try:
+                return parse_clock_time(value)
+            except ValueError:
+                pass
+        raise self.make_error("invalid_or_minutes" if self.accept_minutes else "invalid")
 
 
 def page_schema(item_schema: type[Schema], *, items_from: str = "items") -> type[Schema]:

@@ -78,6 +78,7 @@ def month_of(column, period: ReportPeriod):
 
 
 def within_period(column, period: ReportPeriod):
+    """Return the condition that a timestamp column falls within a period's Seoul days."""
     return and_(column >= period.begins, column < period.ends)
 
 
@@ -91,6 +92,7 @@ class Report:
 
 
 def sum_fields(rows: list, names: tuple[str, ...]) -> dict:
+    """Return the totals of some numeric fields over report rows."""
     return {name: sum(getattr(row, name) for row in rows) for name in names}
 
 

@@ -185,6 +185,10 @@ def find_replayed(session: Session, model, key: str | None, **expected):
 
 
 def owned_by_till(record, till: Till, not_found, not_owner, record_id: int):
+    """Return a shop's record if it exists and is this shop's.
+
+    :raises: `not_found` or `not_owner`, with the record's id.
+    """
     if record is None:
         raise not_found(id=record_id)
     if record.merchant_id != till.merchant_id:

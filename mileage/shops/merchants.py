@@ -63,6 +63,7 @@ def normalise_business_number(raw: str) -> str:
 
 
 def merchant_audit_state(merchant: Merchant) -> dict:
+    """Return what the audit log records of a shop before and after a change."""
     return {
         "name": merchant.name,
         "business_number": merchant.business_number,

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mileage.claims.rules import MINUTES_PER_DAY
-from mileage.http.schemas import page_schema
-
-_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
-
-
-class ClockTime(fields.Field):
-    """A local time of day as "HH:MM" ("24:00" ends a day), held as minutes since midnight."""
-
-    default_error_messages = {"invalid": "Use HH:MM, from 00:00 to 24:00."}
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return f"{value // 60:02d}:{value % 60:02d}"
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not _CLOCK_TIME.fullmatch(value):
-            raise self.make_error("invalid")
-        hours, minutes = value.split(":")
-        return int(hours) * 60 + int(minutes)
+from mileage.http.schemas import ClockTime, page_schema
 
 
 class PageArgsSchema(Schema):
