@@ -60,7 +60,9 @@ def seed_claims(engine, sessions, count: int) -> tuple[list[int], int]:
     cards = seed_cards(engine, volunteers, balance=0)
 
     def staff_and_place(session):
-        staff = users.create_user(session, username="bench-staff", password=STAFF_PASSWORD, role=str(Role.STAFF), actor=SYSTEM_ACTOR)
+        staff = users.create_user(
+            session, username="bench-staff", password=STAFF_PASSWORD, role=str(Role.STAFF), actor=SYSTEM_ACTOR
+        )
         return staff.id, create_organisation(session, name="노원구 자원봉사센터", actor=SYSTEM_ACTOR).id
 
     staff_id, organisation_id = run_in_transaction(sessions, staff_and_place)

@@ -24,7 +24,8 @@ CAMPAIGN_AMOUNT_MODES = ("fixed", "whole")
 
 def active_causes(session) -> list:
     """Return the causes open to donations (a district has far fewer than one page of them)."""
-    return [summary.cause for summary in donations_causes.list_causes(session, status=CauseStatus.ACTIVE, limit=200).items]
+    open_causes = donations_causes.list_causes(session, status=CauseStatus.ACTIVE, limit=200)
+    return [summary.cause for summary in open_causes.items]
 
 
 # --- causes ---------------------------------------------------------------------------------
@@ -95,7 +96,8 @@ def donation_list():
 def disbursements():
     """List disbursements, newest first, and the form to record one."""
     session = get_session()
-    page = donations_disbursements.list_disbursements(session, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    cursor = request.args.get("cursor") or None
+    page = donations_disbursements.list_disbursements(session, limit=PAGE_SIZE, cursor=cursor)
     return render_template(
         "console/donations/disbursements.html",
         page=page,

@@ -29,7 +29,8 @@ def _pair_body(pair: authentication.TokenPair) -> dict:
 @blueprint.doc(security=[])
 def sign_in(credentials):
     """Sign in with a username and password; get an access token and a refresh token."""
-    return _pair_body(authentication.sign_in(get_session(), token_signer(), credentials["username"], credentials["password"]))
+    pair = authentication.sign_in(get_session(), token_signer(), credentials["username"], credentials["password"])
+    return _pair_body(pair)
 
 
 @blueprint.route("/refresh", methods=["POST"])

@@ -50,15 +50,20 @@ def load_demo_data(session: Session) -> str:
         return "demo data already loaded"
     rng = random.Random(2011)  # the year Nowon-gu's card was recognised; any fixed seed keeps demos alike
     organisations = [
-        people_organisations.create_organisation(session, name=name, address=address, actor=SYSTEM_ACTOR) for name, address in ORGANISATIONS
+        people_organisations.create_organisation(session, name=name, address=address, actor=SYSTEM_ACTOR)
+        for name, address in ORGANISATIONS
     ]
-    users.create_user(session, username="admin", password=DEMO_PASSWORD, role="admin", display_name="관리자", actor=SYSTEM_ACTOR)
-    staff = users.create_user(session, username="staff", password=DEMO_PASSWORD, role="staff", display_name="박담당", actor=SYSTEM_ACTOR)
-    users.create_user(session, username="auditor", password=DEMO_PASSWORD, role="auditor", display_name="감사", actor=SYSTEM_ACTOR)
-    users.create_user(
-        session, username="coordinator", password=DEMO_PASSWORD, role="coordinator",
-        display_name="복지관 코디네이터", organisation_id=organisations[0].id, actor=SYSTEM_ACTOR
-    )
+    def demo_user(username: str, display_name: str, **values):
+        return users.create_user(
+            session, username=username, password=DEMO_PASSWORD, role=values.pop("role", username),
+            display_name=display_name, actor=SYSTEM_ACTOR, **values,
+        )
+
+    demo_user("admin", "관리자")
+    staff = demo_user("staff", "박담당")
+    demo_user("auditor", "감사")
+    demo_user("coordinator", "복지관 코디네이터", organisation_id=organisations[0].id)
+    reviewer = Actor(user_id=staff.id, role=staff.role)
 
     today = seoul_today()
     volunteers = []
@@ -68,10 +73,7 @@ def load_demo_data(session: Session) -> str:
         pins.reset_pin(session, card.id, DEMO_PIN, actor=SYSTEM_ACTOR)
         volunteers.append(volunteer)
         if index == 0:
-            users.create_user(
-                session, username="volunteer", password=DEMO_PASSWORD, role="volunteer",
-                display_name=name, volunteer_id=volunteer.id, actor=SYSTEM_ACTOR
-            )
+            demo_user("volunteer", name, volunteer_id=volunteer.id)
 
     # Claims in every state: most approved, some waiting, one rejected, one reversed.
     for volunteer in volunteers:
@@ -88,16 +90,16 @@ def load_demo_data(session: Session) -> str:
                     category=rng.choice(CATEGORIES),
                     note="데모 봉사",
                 ),
-                actor=Actor(user_id=staff.id, role="staff"),
+                actor=reviewer,
             )
             roll = rng.random()
             if roll < 0.65:
-                review.approve_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"))
+                review.approve_claim(session, claim.id, actor=reviewer)
             elif roll < 0.72:
-                review.reject_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"), reason="활동 확인서 누락")
+                review.reject_claim(session, claim.id, actor=reviewer, reason="활동 확인서 누락")
             elif roll < 0.76:
-                review.approve_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"))
-                review.reverse_claim(session, claim.id, actor=Actor(user_id=staff.id, role="staff"), reason="중복 신청 확인")
+                review.approve_claim(session, claim.id, actor=reviewer)
+                review.reverse_claim(session, claim.id, actor=reviewer, reason="중복 신청 확인")
     shops_summary = load_demo_merchants(session)
     _load_demo_spending(session, volunteers, staff.id)
     return (

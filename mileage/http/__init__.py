@@ -1,1 +1,2 @@
-"""The web edge shared by every blueprint: request boundary, errors, callers and roles, idempotency, limits, health, docs."""
+"""The web edge shared by every blueprint: request boundary, errors, callers and roles, idempotency, limits,
+pages, schemas, health, docs."""

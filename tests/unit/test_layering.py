@@ -27,7 +27,10 @@ def domain_modules() -> list[str]:
 def test_the_domain_modules_import_without_flask_in_a_fresh_interpreter():
     modules = domain_modules()
     assert {"mileage.ledger.posting", "mileage.shops.redemptions", "mileage.claims.review"} <= set(modules)
-    probe = f"import sys\nfor name in {modules!r}: __import__(name)\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'flask'))"
+    probe = (
+        f"import sys\nfor name in {modules!r}: __import__(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'flask'))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
 
