@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from mileage.migrations_runner import upgrade_database
 from tests.reliability.bank import SERVER_ENVIRONMENT, Workload, World, seed_world
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.gunicorn import GunicornServer
+from tests.support.postgres import PrivateCluster, postgres_binaries
 
 # Seconds of load in each HTTP test (bank, crash, database restart).
 LOAD_SECONDS = float(os.environ.get("MILEAGE_RELIABILITY_SECONDS", "12"))
@@ -84,23 +86,44 @@ class BankFixture:
     engine: Engine
     world: World
     server: GunicornServer
+    # Set when the database is on a cluster of the test's own, which it may stop and start.
+    cluster: PrivateCluster | None = None
 
     def workload(self, seed: int = 0) -> Workload:
         """Return a fresh client workload against this server."""
         return Workload(self.world, lambda: self.server.base_url, seed=seed)
 
 
-@pytest.fixture
-def bank(postgres_server_url) -> Iterator[BankFixture]:
-    """Seed a fresh scratch database and serve it with gunicorn (4 workers); stop and drop afterwards."""
-    with scratch_database(postgres_server_url) as url:
+@contextmanager
+def _serving_a_bank(server_url: str, cluster: PrivateCluster | None = None) -> Iterator[BankFixture]:
+    with scratch_database(server_url) as url:
         upgrade_database(url)
         engine = make_engine(url, pool_size=2)
         server = GunicornServer(url, workers=4, extra_environment=SERVER_ENVIRONMENT)
         try:
             world = seed_world(engine)
             server.start()
-            yield BankFixture(engine, world, server)
+            yield BankFixture(engine, world, server, cluster)
         finally:
             server.stop()
             engine.dispose()
+
+
+@pytest.fixture
+def bank(postgres_server_url) -> Iterator[BankFixture]:
+    """Seed a fresh scratch database and serve it with gunicorn (4 workers); stop and drop afterwards."""
+    with _serving_a_bank(postgres_server_url) as fixture:
+        yield fixture
+
+
+@pytest.fixture
+def bank_on_own_cluster(postgres_server_url) -> Iterator[BankFixture]:
+    """The same, on a PostgreSQL cluster of the test's own, which the test may stop and start."""
+    if postgres_binaries() is None:
+        pytest.fail("the PostgreSQL server binaries are needed (Debian's postgresql package)")
+    cluster = PrivateCluster().create().start()
+    try:
+        with _serving_a_bank(cluster.server_url, cluster) as fixture:
+            yield fixture
+    finally:
+        cluster.destroy()
