@@ -21,6 +21,12 @@ from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Start the long reliability tests first, so that parallel workers do not end waiting on one of them."""
+    items.sort(key=lambda item: item.get_closest_marker("reliability") is None)
+
+
 @pytest.fixture(autouse=True)
 def cheap_secret_hashing(monkeypatch):
     """Hash PINs and passwords with the cheapest argon2 cost: the cost is a production setting, not a rule."""
