@@ -5,8 +5,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from mileage.claims.review import recovered_points
 from mileage.errors import DomainError
-from mileage.http.boundary import request_language
 from mileage.http.errors import status_for
+from mileage.http.locale import select_language
 from mileage.http.schemas import ClockTime, page_schema
 from mileage.models import ClaimState, VolunteerStatus
 from mileage.pagination import MAX_PAGE_SIZE
@@ -35,7 +35,7 @@ def error_item(error: DomainError | None) -> dict | None:
     """Return one failed item's error as reports show it, in the caller's language."""
     if error is None:
         return None
-    return {"code": error.code, "status": status_for(error), "message": error.message(request_language())}
+    return {"code": error.code, "status": status_for(error), "message": error.message(select_language())}
 
 
 # --- volunteers and cards -------------------------------------------------------------------

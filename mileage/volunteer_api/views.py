@@ -18,8 +18,9 @@ from mileage.claims import queue, submission
 from mileage.claims.submission import ClaimRequest
 from mileage.clock import seoul_today, utc_now
 from mileage.errors import VolunteerNotLinked
-from mileage.http.boundary import get_session, request_language
+from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires, token_signer
+from mileage.http.locale import select_language
 from mileage.volunteer_api.schemas import (
     CardSchema,
     MovementPageSchema,
@@ -150,7 +151,7 @@ def get_my_statement(args):
     )
     filename = f"mileage-statement-{(args['last_day'] or seoul_today()).strftime('%Y%m%d')}.csv"
     return Response(
-        render_statement_csv(statement, request_language()),
+        render_statement_csv(statement, select_language()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

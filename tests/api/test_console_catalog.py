@@ -7,8 +7,8 @@ import string
 from pathlib import Path
 
 import pytest
-
 from admin.console.catalog import TEXT
+
 from mileage.models import (
     CampaignItemState,
     CampaignState,
