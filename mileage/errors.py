@@ -54,13 +54,13 @@ class DomainError(Exception):
     def message(self, language: str | None = None) -> str:
         """Return the user-facing sentence in a language (Korean by default)."""
         try:
-            return i18n.gettext(language, self.text, **self.shown_params(language))
+            return i18n.translate(language, self.text, **self.shown_params(language))
         except (KeyError, ValueError, TypeError):
             # A caller left out a parameter: the family sentence is better than none.
             for cls in type(self).__mro__[1:]:
                 if issubclass(cls, DomainError) and "%(" not in cls.text:
-                    return i18n.gettext(language, cls.text)
-            return i18n.gettext(language, DomainError.text)
+                    return i18n.translate(language, cls.text)
+            return i18n.translate(language, DomainError.text)
 
 
 # --- families -------------------------------------------------------------------------------

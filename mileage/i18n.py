@@ -27,6 +27,7 @@ SOURCE_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 DOMAIN = "messages"
 
+# Extraction keywords for these functions (their message is not the first argument): see babel.cfg/docs/i18n.md.
 _directories: list[Path] = [TRANSLATIONS_DIR]
 
 
@@ -110,18 +111,18 @@ def translations(language: str | None) -> NullTranslations:
     return _translations(language)
 
 
-def gettext(language: str | None, message: str, **params) -> str:
+def translate(language: str | None, message: str, **params) -> str:
     """Return a message in a language, its %(name)s parameters filled in."""
     # Always formatted, as Jinja's newstyle gettext does, so a literal % is always written %%.
     return translations(language).gettext(message) % params
 
 
-def pgettext(language: str | None, context: str, message: str, **params) -> str:
+def translate_in_context(language: str | None, context: str, message: str, **params) -> str:
     """Return a message that needs a context to be translated (the same English, two Korean words)."""
     return translations(language).pgettext(context, message) % params
 
 
-def ngettext(language: str | None, singular: str, plural: str, n: int, **params) -> str:
+def translate_plural(language: str | None, singular: str, plural: str, n: int, **params) -> str:
     """Return the form of a message for a count (English has two, Korean one)."""
     text = translations(language).ngettext(singular, plural, n)
     return text % {"n": n, **params}
@@ -146,7 +147,7 @@ def format_points(value: int | None, language: str | None) -> str:
     """Return points with their unit: 12,000점 / 12,000 points."""
     if value is None:
         return "—"
-    return ngettext(language, "%(points)s point", "%(points)s points", abs(value),
+    return translate_plural(language, "%(points)s point", "%(points)s points", abs(value),
                     points=format_number(value, language))
 
 
@@ -154,7 +155,7 @@ def format_won(value: int | None, language: str | None) -> str:
     """Return an amount of money: 15,000원 / ₩15,000."""
     if value is None:
         return "—"
-    return gettext(language, "₩%(amount)s", amount=format_number(value, language))
+    return translate(language, "₩%(amount)s", amount=format_number(value, language))
 
 
 def format_day(value: date | None, language: str | None) -> str:
@@ -164,7 +165,8 @@ def format_day(value: date | None, language: str | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(SEOUL).date()
     # The pattern is itself in the catalogue: each language writes a date its own way.
-    return format_date(value, gettext(language, "EEE, d MMM y"), locale=babel_locale(language))
+    # Translators: a CLDR date pattern (Korean: y년 M월 d일 (E)).
+    return format_date(value, translate(language, "EEE, d MMM y"), locale=babel_locale(language))
 
 
 def format_short_day(value: date | None, language: str | None) -> str:
@@ -178,7 +180,8 @@ def format_short_day(value: date | None, language: str | None) -> str:
 
 def format_month(year: int, month: int, language: str | None) -> str:
     """Return a month of a year: 2026년 3월 / March 2026."""
-    return format_date(date(year, month, 1), gettext(language, "MMMM y"), locale=babel_locale(language))
+    # Translators: a CLDR date pattern for a month (Korean: y년 M월).
+    return format_date(date(year, month, 1), translate(language, "MMMM y"), locale=babel_locale(language))
 
 
 def format_moment(value: datetime | None, language: str | None) -> str:
@@ -193,10 +196,10 @@ def format_duration(minutes: int | None, language: str | None) -> str:
     hours, rest = divmod(abs(minutes), 60)
     sign = "-" if minutes < 0 else ""
     if rest == 0:
-        return sign + gettext(language, "%(hours)s h", hours=format_number(hours, language))
+        return sign + translate(language, "%(hours)s h", hours=format_number(hours, language))
     if hours == 0:
-        return sign + gettext(language, "%(minutes)s min", minutes=rest)
-    return sign + gettext(language, "%(hours)s h %(minutes)s min", hours=format_number(hours, language), minutes=rest)
+        return sign + translate(language, "%(minutes)s min", minutes=rest)
+    return sign + translate(language, "%(hours)s h %(minutes)s min", hours=format_number(hours, language), minutes=rest)
 
 
 def format_percent(basis_points: int | None, language: str | None) -> str:
@@ -205,7 +208,7 @@ def format_percent(basis_points: int | None, language: str | None) -> str:
         return "—"
     whole, rest = divmod(basis_points, 100)
     number = f"{whole}.{rest:02d}".rstrip("0") if rest else str(whole)
-    return gettext(language, "%(percent)s%%", percent=number)
+    return translate(language, "%(percent)s%%", percent=number)
 
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")

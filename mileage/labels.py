@@ -7,7 +7,7 @@ tests catch (tests/unit/test_catalogue.py).
 
 from __future__ import annotations
 
-from mileage.i18n import NP_, pgettext
+from mileage.i18n import NP_, translate_in_context
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {
@@ -203,7 +203,7 @@ def label(group: str, value: str | None, language: str | None) -> str:
     marked = LABELS.get(group, {}).get(str(value))
     if marked is None:
         return str(value)
-    return pgettext(language, *marked)
+    return translate_in_context(language, *marked)
 
 
 def has_label(group: str, value: str) -> bool:

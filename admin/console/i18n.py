@@ -19,12 +19,12 @@ def console_language() -> str:
 
 def _(message: str, **params) -> str:
     """Return a message in the user's language, its %(name)s parameters filled in."""
-    return i18n.gettext(select_language(), message, **params)
+    return i18n.translate(select_language(), message, **params)
 
 
 def pgettext(context: str, message: str, **params) -> str:
     """Return a message with a context in the user's language."""
-    return i18n.pgettext(select_language(), context, message, **params)
+    return i18n.translate_in_context(select_language(), context, message, **params)
 
 
 def text(message: str | tuple[str, str], **params) -> str:

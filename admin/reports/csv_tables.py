@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from mileage.i18n import NP_, pgettext
+from mileage.i18n import NP_, translate_in_context
 from mileage.reports.periods import Report
 
 # Excel only reads a CSV file as UTF-8 when it starts with a byte order mark.
@@ -89,10 +89,10 @@ def render_report_csv(report: Report, name: str, language: str = "ko", *, leave_
     columns = [column for column in COLUMNS[name] if column[0] not in leave_out]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([pgettext(language, *heading) for _, heading in columns])
+    writer.writerow([translate_in_context(language, *heading) for _, heading in columns])
     for row in report.rows:
         writer.writerow([_cell(getattr(row, attribute)) for attribute, _ in columns])
     if report.totals:
         first, *rest = columns
-        writer.writerow([pgettext(language, *TOTAL_LABEL), *(_cell(report.totals.get(attribute)) for attribute, _ in rest)])
+        writer.writerow([translate_in_context(language, *TOTAL_LABEL), *(_cell(report.totals.get(attribute)) for attribute, _ in rest)])
     return buffer.getvalue().encode(ENCODING)

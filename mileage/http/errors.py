@@ -92,7 +92,7 @@ def status_for(error: errors.DomainError) -> int:
 def http_message(status: int, language: str | None = None) -> str:
     """Return the sentence for an HTTP status, in the caller's language unless one is given."""
     message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400 if status < 500 else 500])
-    return i18n.gettext(language or select_language(), message)
+    return i18n.translate(language or select_language(), message)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 def page_messages(messages: dict[str, str], language: str) -> dict[str, str]:
     """Return the catalogue entries a page's script needs, by the keys it reads, in a language."""
-    return {key: i18n.gettext(language, message) for key, message in messages.items()}
+    return {key: i18n.translate(language, message) for key, message in messages.items()}
 
 
 def add_page_headers(response: Response) -> Response:

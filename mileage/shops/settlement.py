@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from mileage.audit import Actor, record_audit
 from mileage.clock import seoul_today
 from mileage.errors import InvalidSettlementRange, SettlementPeriodAlreadyClosed, SettlementPeriodNotOver
-from mileage.i18n import NP_, pgettext
+from mileage.i18n import NP_, translate_in_context
 from mileage.models import Merchant, PeriodKind, Redemption, Refund, SettlementClosure
 from mileage.shops.merchants import get_merchant
 
@@ -197,6 +197,8 @@ def till_total(session: Session, merchant_id: int, day: date) -> SettlementLine:
 
 CSV_COLUMNS = tuple(field.name for field in fields(SettlementLine))
 
+_YES, _NO = NP_("yes or no", "yes"), NP_("yes or no", "no")
+
 # The columns people read (the console's table and its file), headed in the reader's language.
 READABLE_COLUMNS = (
     ("merchant_name", NP_("settlement report column", "shop")),
@@ -228,10 +230,10 @@ def settlement_csv(lines: list[SettlementLine], language: str | None = None) -> 
             writer.writerow(row)
         return buffer.getvalue()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([pgettext(language, *heading) for _, heading in READABLE_COLUMNS])
+    writer.writerow([translate_in_context(language, *heading) for _, heading in READABLE_COLUMNS])
     for line in lines:
         row = asdict(line)
-        row["closed"] = pgettext(language, "yes or no", "yes" if line.closed else "no")
+        row["closed"] = translate_in_context(language, *(_YES if line.closed else _NO))
         writer.writerow([row[attribute] for attribute, _ in READABLE_COLUMNS])
     return buffer.getvalue()
 

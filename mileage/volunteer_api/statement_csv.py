@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 from mileage.cards.statements import Statement
-from mileage.i18n import NP_, pgettext
+from mileage.i18n import NP_, translate_in_context
 from mileage.labels import label
 
 # Excel only reads a CSV file as UTF-8 when it starts with a byte order mark.
@@ -47,10 +47,10 @@ def render_statement_csv(statement: Statement, language: str = "ko") -> bytes:
     """Return the statement as CSV bytes: one row per movement, with the running balance."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([pgettext(language, *heading) for heading in HEADERS])
+    writer.writerow([translate_in_context(language, *heading) for heading in HEADERS])
     if statement.first_day is not None:
         writer.writerow(
-            [statement.first_day.isoformat(), pgettext(language, *OPENING_BALANCE), "", "", "", "", statement.opening_balance, ""]
+            [statement.first_day.isoformat(), translate_in_context(language, *OPENING_BALANCE), "", "", "", "", statement.opening_balance, ""]
         )
     for line in statement.lines:
         writer.writerow(
