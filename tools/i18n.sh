@@ -4,13 +4,14 @@
 set -eu
 BABEL="${PYBABEL:-pybabel}"
 DIR=mileage/translations
+POT="${POT:-$DIR/messages.pot}"
 KEYWORDS="-k N_ -k NP_:1c,2 -k translate:2 -k translate_in_context:2c,3 -k translate_plural:2,3"
 extract() {
     # shellcheck disable=SC2086
     "$BABEL" extract -F babel.cfg $KEYWORDS --ignore-dirs=".* tests bench tools" --sort-by-file --no-wrap \
-        --add-comments=Translators: --project="Volunteer Mileage" -o "$DIR/messages.pot" .
+        --add-comments=Translators: --project="Volunteer Mileage" --version="${VERSION:-0.1}" -o "$POT" .
 }
-update() { "$BABEL" update -i "$DIR/messages.pot" -d "$DIR" --no-wrap --ignore-obsolete --no-fuzzy-matching; }
+update() { "$BABEL" update -i "$POT" -d "$DIR" --no-wrap --ignore-obsolete --no-fuzzy-matching; }
 compile() { "$BABEL" compile -d "$DIR" --statistics; }
 case "${1:-all}" in
     extract) extract ;;

@@ -16,7 +16,6 @@ from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
 from mileage.models import ConsentMethod, VolunteerStatus
 from mileage.people import volunteers
-from mileage.volunteer_api.statement_csv import kind_label
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 
@@ -83,7 +82,6 @@ def detail(volunteer_id: int):
         more_claims=claims.next_cursor is not None,
         causes=active_causes(session),
         consent_methods=[str(method) for method in DESK_CONSENT_METHODS],
-        kind_label=kind_label,
         format_clock_time=submission.format_clock_time,
     )
 
