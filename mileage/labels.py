@@ -104,13 +104,26 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "settlement": NP_("report_name", "Shop settlement"),
     },
     "report_hint": {
-        "movements": NP_("report_hint", "Points issued, redeemed, refunded, donated, disbursed and expired per month, with all card balances at each month's start and end."),
-        "hours": NP_("report_hint", "Approved hours and the points credited, counted in the month of approval."),
-        "volunteers": NP_("report_hint", "Volunteers with hours recognised, and new registrations, per month; the total counts each person once."),
+        "movements": NP_(
+            "report_hint",
+            "Points issued, redeemed, refunded, donated, disbursed and expired per month, "
+            "with all card balances at each month's start and end.",
+        ),
+        "hours": NP_(
+            "report_hint",
+            "Approved hours and the points credited, counted in the month of approval.",
+        ),
+        "volunteers": NP_(
+            "report_hint",
+            "Volunteers with hours recognised, and new registrations, per month; the total counts each person once.",
+        ),
         "top_volunteers": NP_("report_hint", "Most recognised hours in the period first."),
         "donations": NP_("report_hint", "Points donated to and handed over from each cause."),
         "shop_accounts": NP_("report_hint", "Points redeemed and refunded per shop ledger account."),
-        "settlement": NP_("report_hint", "Discounts and refunds per shop and settlement period, and whether it is closed."),
+        "settlement": NP_(
+            "report_hint",
+            "Discounts and refunds per shop and settlement period, and whether it is closed.",
+        ),
     },
     "report_dimension": {
         "month": NP_("report_dimension", "Month"),

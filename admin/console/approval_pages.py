@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, render_template, request
 
 from admin.console import forms
-from admin.console.i18n import N_, NP_, _, console_language
+from admin.console.i18n import N_, NP_, _, console_language, number
 from admin.console.navigation import redirect_back
 from mileage.claims import review, submission
 from mileage.claims.queue import list_claims
@@ -119,8 +119,11 @@ def reverse(claim_id: int):
     reason = forms.text("reason", label=N_("Reason for reversal"), required=True, max_length=500)
     claim = review.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=reason)
     flash(
-        _("Claim #%(id)s reversed: %(recovered)s points recovered, %(unrecovered)s could not be.", id=claim.id, recovered=f"{review.recovered_points(claim) or 0:,}",
-          unrecovered=f"{claim.unrecovered_points or 0:,}"),
+        _(
+            "Claim #%(id)s reversed: %(recovered)s points recovered, %(unrecovered)s could not be.",
+            id=claim.id, recovered=number(review.recovered_points(claim) or 0),
+            unrecovered=number(claim.unrecovered_points or 0),
+        ),
         "success",
     )
     return redirect_back("console.claims.queue")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
-from admin.console.i18n import N_, NP_, _, label
+from admin.console.i18n import N_, NP_, _, label, number
 from admin.console.navigation import redirect_back
 from mileage.donations import campaigns as donations_campaigns
 from mileage.donations import causes as donations_causes
@@ -119,7 +119,11 @@ def record_disbursement():
         actor=current_actor(),
         idempotency_key=f"console:{current_actor().user_id}:disbursement:{key}" if key else None,
     )
-    flash(_("%(points)s points handed over from %(cause)s.", points=f"{disbursement.points:,}", cause=disbursement.cause.name), "success")
+    flash(
+        _("%(points)s points handed over from %(cause)s.", points=number(disbursement.points),
+          cause=disbursement.cause.name),
+        "success",
+    )
     return redirect_back("console.donations.disbursements")
 
 

@@ -74,7 +74,8 @@ def change_status(merchant_id: int):
     """Activate or suspend a shop."""
     target = MerchantStatus(forms.choice("status", list(MerchantStatus), label=N_("Status")))
     merchant = merchants.change_merchant_status(get_session(), merchant_id, target, actor=current_actor())
-    flash(_("%(name)s is now %(status)s.", name=merchant.name, status=label("merchant_status", merchant.status)), "success")
+    status = label("merchant_status", merchant.status)
+    flash(_("%(name)s is now %(status)s.", name=merchant.name, status=status), "success")
     return redirect_back("console.merchants.detail", merchant_id=merchant_id)
 
 

@@ -67,7 +67,9 @@ def index():
     """Show one report for a period (Seoul days, both included), or download it as CSV."""
     today = seoul_today()
     name = forms.choice("report", REPORT_NAMES, label=N_("Report"), required=False, where="args") or "movements"
-    start = forms.day("start", label=NP_("common.date_from", "From"), where="args") or months_back(today, CHART_MONTHS - 1)
+    start = (
+        forms.day("start", label=NP_("common.date_from", "From"), where="args") or months_back(today, CHART_MONTHS - 1)
+    )
     end = forms.day("end", label=N_("To"), where="args") or today
     group_by = tuple(
         dimension for dimension in HOURS_DIMENSIONS if dimension in request.args.getlist("group_by")

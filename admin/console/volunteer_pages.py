@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
 from admin.console.donation_pages import active_causes
-from admin.console.i18n import N_, NP_, _, label, pgettext
+from admin.console.i18n import N_, NP_, _, label, number, pgettext
 from admin.console.navigation import redirect_back
 from mileage.cards import lifecycle, pins, statements
 from mileage.claims import queue, submission
@@ -112,7 +112,9 @@ def _card_action(card_id: int, action, message: str):
 @blueprint.post("/cards/<int:card_id>/lost")
 def report_lost(card_id: int):
     """Report a card lost: refused everywhere at once; its points wait for the reissue."""
-    return _card_action(card_id, lifecycle.report_lost, N_("Card %(number)s reported lost. Reissue it to move the balance."))
+    return _card_action(
+        card_id, lifecycle.report_lost, N_("Card %(number)s reported lost. Reissue it to move the balance.")
+    )
 
 
 @blueprint.post("/cards/<int:card_id>/block")
@@ -164,7 +166,11 @@ def donate(volunteer_id: int):
         actor=current_actor(),
         idempotency_key=donation_key(),
     )
-    flash(_("%(points)s points donated. Receipt %(receipt)s", points=f"{donation.points:,}", receipt=donation.receipt_number), "success")
+    flash(
+        _("%(points)s points donated. Receipt %(receipt)s", points=number(donation.points),
+          receipt=donation.receipt_number),
+        "success",
+    )
     return redirect_back("console.volunteers.detail", volunteer_id=volunteer_id)
 
 

@@ -94,5 +94,6 @@ def render_report_csv(report: Report, name: str, language: str = "ko", *, leave_
         writer.writerow([_cell(getattr(row, attribute)) for attribute, _ in columns])
     if report.totals:
         first, *rest = columns
-        writer.writerow([translate_in_context(language, *TOTAL_LABEL), *(_cell(report.totals.get(attribute)) for attribute, _ in rest)])
+        totals = (_cell(report.totals.get(attribute)) for attribute, _ in rest)
+        writer.writerow([translate_in_context(language, *TOTAL_LABEL), *totals])
     return buffer.getvalue().encode(ENCODING)

@@ -2,7 +2,8 @@
 
     {"code": "insufficient_balance", "status": 409, "message": "...", "errors": {}, "request_id": "..."}
 
-`message` is in the language the one selector picks (mileage.http.locale; Korean by default). Registered on the app, not on a blueprint,
+`message` is in the language the one selector picks (mileage.http.locale; Korean by default).
+Registered on the app, not on a blueprint,
 so that routing 404s and 405s get the same shape.
 """
 

@@ -71,7 +71,9 @@ MESSAGES = {
     "pin_save": N_("Save PIN"),
     "pin_saved": N_("PIN saved."),
     "donate_heading": N_("Donate points"),
-    "donate_hint": N_("Give your mileage to a cause that helps neighbours. Every donation gets a receipt."),
+    "donate_hint": N_(
+        "Give your mileage to a cause that helps neighbours. Every donation gets a receipt."
+    ),
     "donate_button": N_("Donate"),
     "donate_cause": N_("Cause"),
     "donate_no_causes": N_("No cause is open to donations right now."),
@@ -101,12 +103,19 @@ MESSAGES = {
     "expiry_heading": N_("Points about to expire"),
     "expiry_none": N_("No points expire before {until}."),
     "expiry_total": N_("{n} will expire by {until}."),
-    "expiry_rule": N_("Points expire {years} years after they were credited, oldest first. Points you spend or donate before then do not expire."),
+    "expiry_rule": N_(
+        "Points expire {years} years after they were credited, oldest first. "
+        "Points you spend or donate before then do not expire."
+    ),
     "expiry_to_cause": N_("Expiring points will be donated to {cause}."),
     "expiry_donation_label": N_("Donate expiring points"),
     "expiry_donation_off": N_("Do not donate (let them expire)"),
-    "expiry_donation_hint": N_("Choose a cause and points about to expire are donated to it instead, with a receipt."),
-    "expiry_donation_closed": N_("The cause you chose ({cause}) is closed, so your points will simply expire. Choose another cause."),
+    "expiry_donation_hint": N_(
+        "Choose a cause and points about to expire are donated to it instead, with a receipt."
+    ),
+    "expiry_donation_closed": N_(
+        "The cause you chose ({cause}) is closed, so your points will simply expire. Choose another cause."
+    ),
     "closed_suffix": N_(" (closed)"),
     "expiry_donation_save": N_("Save setting"),
     "saved": N_("Saved."),

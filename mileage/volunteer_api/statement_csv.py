@@ -50,7 +50,8 @@ def render_statement_csv(statement: Statement, language: str = "ko") -> bytes:
     writer.writerow([translate_in_context(language, *heading) for heading in HEADERS])
     if statement.first_day is not None:
         writer.writerow(
-            [statement.first_day.isoformat(), translate_in_context(language, *OPENING_BALANCE), "", "", "", "", statement.opening_balance, ""]
+            [statement.first_day.isoformat(), translate_in_context(language, *OPENING_BALANCE),
+             "", "", "", "", statement.opening_balance, ""]
         )
     for line in statement.lines:
         writer.writerow(

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from mileage.models import EntryKind
 from mileage.labels import LABELS
+from mileage.models import EntryKind
 
 KIND_LABELS = LABELS["entry_kind"]
 

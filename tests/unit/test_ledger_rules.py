@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from mileage.errors import DomainError, InsufficientBalance, InvalidCursor
+from mileage.errors import InsufficientBalance, InvalidCursor
 from mileage.ledger import request_fingerprint
 from mileage.pagination import decode_cursor, encode_cursor
 
