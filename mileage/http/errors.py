@@ -22,6 +22,7 @@ from mileage import errors, i18n
 from mileage.db import is_database_unavailable
 from mileage.http.boundary import request_id
 from mileage.http.locale import select_language
+from mileage.http.validation import translate_field_errors
 from mileage.i18n import N_
 
 log = logging.getLogger("mileage.errors")
@@ -131,7 +132,7 @@ def describe_failure(error: BaseException, language: str | None = None) -> Failu
 
 def _describe_http_error(error: HTTPException, language: str) -> Failure:
     status = error.code or 500
-    field_errors = _validation_errors(error) if status in (400, 422) else {}
+    field_errors = translate_field_errors(_validation_errors(error), language) if status in (400, 422) else {}
     headers = {}
     if status == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
