@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
 from admin.console.donation_pages import active_causes
-from admin.console.i18n import N_, NP_, _, label, number, pgettext
+from admin.console.i18n import N_, NP_, _, console_language, label, number, pgettext
 from admin.console.navigation import redirect_back
 from mileage.cards import lifecycle, pins, statements
 from mileage.claims import queue, submission
@@ -71,7 +71,8 @@ def detail(volunteer_id: int):
     session = get_session()
     profile = volunteers.get_volunteer_profile(session, volunteer_id)
     history = statements.my_history(
-        session, volunteer_id, limit=HISTORY_PAGE_SIZE, cursor=request.args.get("cursor") or None
+        session, volunteer_id, limit=HISTORY_PAGE_SIZE, cursor=request.args.get("cursor") or None,
+        language=console_language(),
     )
     claims = queue.list_claims(session, volunteer_id=volunteer_id, limit=RECENT_CLAIMS)
     return render_template(
