@@ -56,7 +56,8 @@ def _write_old_ledger(connection) -> dict:
     cause_account = _insert(connection, "accounts", kind="cause", code="cause:1", balance=0, created_at=NOW)
     _insert(connection, "cards", number=OLD, volunteer_id=volunteer, account_id=card_account, status="active",
             pin_failed_attempts=0, pin_locked=False, issued_at=NOW, status_changed_at=NOW)
-    organisation = _insert(connection, "organisations", name="노원 노인종합복지관", address="", phone="", created_at=NOW)
+    organisation = _insert(connection, "organisations", name="노원 노인종합복지관", address="", phone="",
+                           created_at=NOW)
     cause = _insert(connection, "causes", name=CAUSE, receiving_organisation="노원구", description="", status="active",
                     account_id=cause_account, created_at=NOW)
     claim = _insert(connection, "claims", volunteer_id=volunteer, organisation_id=organisation,

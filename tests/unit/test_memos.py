@@ -16,7 +16,8 @@ ENTRIES = {
     EntryKind.CLAIM_REVERSAL: ({"claim": 12, "note": "중복 신청"}, "봉사시간 신청 #12 적립 취소: 중복 신청",
                                "Hours claim #12 reversed: 중복 신청"),
     EntryKind.REDEMPTION: ({"shop": SHOP}, f"{SHOP} 할인 사용", f"Discount at {SHOP}"),
-    EntryKind.REDEMPTION_REFUND: ({"redemption": 7, "shop": SHOP}, f"{SHOP} 거래 #7 환불", f"Refund of sale #7 at {SHOP}"),
+    EntryKind.REDEMPTION_REFUND: ({"redemption": 7, "shop": SHOP}, f"{SHOP} 거래 #7 환불",
+                                  f"Refund of sale #7 at {SHOP}"),
     EntryKind.HOLD: ({"shop": SHOP}, f"{SHOP} 결제 보류", f"Points held at {SHOP}"),
     EntryKind.HOLD_CAPTURE: ({"hold": 3, "shop": SHOP}, f"{SHOP} 보류 #3 확정", f"Hold #3 at {SHOP} settled"),
     EntryKind.HOLD_RELEASE: ({"hold": 4}, "보류 #4 해제", "Hold #4 released"),
@@ -56,7 +57,8 @@ def test_korean_is_the_default():
 
 def test_the_volunteer_sees_card_numbers_by_their_last_four_digits():
     params = ENTRIES[EntryKind.CARD_REISSUE][0]
-    assert render_memo(EntryKind.CARD_REISSUE, params, "ko", mask_cards=True) == "카드 ****1234 → 새 카드 ****7777 재발급"
+    masked = render_memo(EntryKind.CARD_REISSUE, params, "ko", mask_cards=True)
+    assert masked == "카드 ****1234 → 새 카드 ****7777 재발급"
 
 
 OLD_MEMOS = [
