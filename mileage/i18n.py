@@ -9,6 +9,7 @@ catalogues.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from functools import lru_cache
@@ -75,6 +76,14 @@ def available_languages() -> tuple[str, ...]:
             if (child / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file() and child.name not in found:
                 found.append(child.name)
     return tuple(found)
+
+
+def environment_language() -> str:
+    """Return the language of command-line and worker output for staff: MILEAGE_LANGUAGE, else Korean.
+
+    Not LANG: servers often run with an English POSIX locale that says nothing about who reads the output.
+    """
+    return normalise_language(os.environ.get("MILEAGE_LANGUAGE") or DEFAULT_LANGUAGE)
 
 
 def normalise_language(language: str | None) -> str:

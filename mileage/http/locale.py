@@ -37,7 +37,8 @@ def explicit_language() -> str | None:
 def select_language() -> str:
     """Return the language of this request's user-facing text (Korean outside a request)."""
     if not has_request_context():
-        return i18n.DEFAULT_LANGUAGE
+        # The worker and the command line: the language of the staff who run them.
+        return i18n.environment_language()
     if "language" in g:
         return g.language
     language = (
