@@ -14,6 +14,7 @@ from mileage.http.docs import blueprint as docs_blueprint
 from mileage.http.errors import ErrorEnvelopeSchema, register_error_handlers
 from mileage.http.health import blueprint as health_blueprint
 from mileage.http.limits import limiter
+from mileage.http.locale import init_locale
 from mileage.people.tokens import TokenSigner
 
 API_SETTINGS = {
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["mileage.engine"] = engine
     init_request_boundary(app, app.config.get("SESSION_FACTORY") or make_session_factory(engine))
+    init_locale(app)
     app.extensions["mileage.token_signer"] = TokenSigner(
         key=app.config["TOKEN_SIGNING_KEY"],
         access_ttl=timedelta(seconds=int(app.config.get("ACCESS_TOKEN_SECONDS", 900))),

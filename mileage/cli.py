@@ -7,8 +7,24 @@ import sys
 
 import click
 
+from mileage import i18n, labels
 from mileage.app import create_app
 from mileage.db import run_in_transaction
+
+
+def _(message: str, **params) -> str:
+    """Return a line for the staff running the command, in their language (MILEAGE_LANGUAGE; Korean)."""
+    return i18n.translate(i18n.environment_language(), message, **params)
+
+
+class StaffError(click.ClickException):
+    """A refusal told to the staff member in their language, "Error:" included."""
+
+    def __init__(self, error) -> None:
+        super().__init__(error.message(i18n.environment_language()))
+
+    def show(self, file=None) -> None:
+        click.echo(_("Error: %(error)s", error=self.format_message()), err=True, file=file)
 
 
 def _app():
@@ -40,7 +56,8 @@ def db_upgrade(revision: str) -> None:
 
     app = _app()
     upgrade_database(app.config["DATABASE_URL"], revision=revision)
-    click.echo(f"database at {revision}: {app.extensions['mileage.engine'].url.render_as_string()}")
+    click.echo(_("database at %(revision)s: %(url)s", revision=revision,
+                 url=app.extensions["mileage.engine"].url.render_as_string()))
 
 
 @db.command("downgrade")
@@ -50,7 +67,7 @@ def db_downgrade(revision: str) -> None:
     from mileage.migrations_runner import downgrade_database
 
     downgrade_database(_app().config["DATABASE_URL"], revision=revision)
-    click.echo(f"database at {revision}")
+    click.echo(_("database at %(revision)s", revision=revision))
 
 
 @main.command("create-user")
@@ -82,8 +99,9 @@ def create_user_command(username, role, password, display_name, organisation_id,
             ),
         )
     except DomainError as error:
-        raise click.ClickException(error.message("en")) from error
-    click.echo(f"created {user.role} {user.username} (id {user.id})")
+        raise StaffError(error) from error
+    role = labels.label("role", user.role, i18n.environment_language())
+    click.echo(_("created %(role)s %(username)s (id %(id)s)", role=role, username=user.username, id=user.id))
 
 
 @main.command("demo")
@@ -140,7 +158,7 @@ def expire_command(as_of) -> None:
             years=int(app.config["EXPIRY_YEARS"]),
         )
     except DomainError as error:
-        raise click.ClickException(error.message("en")) from error
+        raise StaffError(error) from error
     click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
 
 
@@ -162,7 +180,7 @@ def run_campaign_command(campaign_id: int | None) -> None:
         else:
             ran = [run_campaign(factory, campaign_id, actor=SYSTEM_ACTOR)]
     except DomainError as error:
-        raise click.ClickException(error.message("en")) from error
+        raise StaffError(error) from error
     for progress in ran:
         click.echo(json.dumps(
             {"campaign_id": progress.campaign.id, "state": progress.campaign.state, **progress.counts,
@@ -185,4 +203,4 @@ def sweep_holds_command(batch: int) -> None:
         released += count
         if count < batch:
             break
-    click.echo(f"released {released} expired holds")
+    click.echo(_("released %(count)s expired holds", count=released))

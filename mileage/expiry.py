@@ -188,7 +188,10 @@ def expire_volunteer_points(
         kind=EntryKind.EXPIRY_DONATION if cause else EntryKind.EXPIRY,
         legs=[*legs, Leg(target_id, due)],
         idempotency_key=key,
-        memo=f"points credited before {cutoff.astimezone(SEOUL).date()} expire as of {as_of}",
+        memo_params={
+            "cutoff": cutoff.astimezone(SEOUL).date().isoformat(), "as_of": as_of.isoformat(),
+            **({"cause": cause.name} if cause else {}),
+        },
     )
     if cause:
         record_donation(

@@ -49,11 +49,13 @@ def mileage(monkeypatch, empty_database):
     """Run `mileage ...` against a database URL, as a deployment would configure it."""
     monkeypatch.delenv("MILEAGE_ENV", raising=False)
 
-    def run(database_url, *args, input=None):
+    def run(database_url, *args, input=None, language=None):
         environment = {
             "DATABASE_URL": database_url,
             "SECRET_KEY": "cli-test-secret-key",
             "TOKEN_SIGNING_KEY": "cli-test-token-signing-key-32-bytes",
+            # The staff's language comes from the environment; none set means Korean.
+            "MILEAGE_LANGUAGE": language,
         }
         return CliRunner().invoke(main, list(args), env=environment, input=input, catch_exceptions=False)
 
@@ -94,7 +96,7 @@ def test_db_upgrade_creates_the_whole_schema_in_a_new_sqlite_file(mileage, engin
     result = mileage(url, "db", "upgrade")
 
     assert result.exit_code == 0, result.output
-    assert "database at head" in result.output
+    assert "데이터베이스 버전 head" in result.output
     engine = engine_on(url)
     assert {"accounts", "journal_entries", "postings", "cards", "claims", "alembic_version"} <= set(
         inspect(engine).get_table_names()
@@ -120,10 +122,20 @@ def test_create_user_makes_a_user_who_can_sign_in_with_that_password(mileage, mi
 
     assert result.exit_code == 0, result.output
     user = _user(engine_on(migrated_database), "park.staff")
-    assert f"created staff park.staff (id {user.id})" in result.output
+    # Korean unless the staff member's environment asks for another language.
+    assert f"직원 계정 park.staff을(를) 만들었습니다. (번호 {user.id})" in result.output
     assert (user.role, user.display_name) == ("staff", "박담당")
     assert hashing.verify_secret(user.password_hash, "nowon-2011-card")
     assert "nowon-2011-card" not in user.password_hash
+
+
+def test_command_output_follows_the_staff_members_language(mileage, migrated_database):
+    result = mileage(
+        migrated_database, "create-user", "--username", "lee.audit", "--role", "auditor",
+        "--password", "nowon-2011-card", language="en",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created Auditor lee.audit (id " in result.output
 
 
 def test_create_user_asks_for_the_password_twice_when_it_is_not_given(mileage, migrated_database, engine_on):
@@ -139,8 +151,8 @@ def test_create_user_asks_for_the_password_twice_when_it_is_not_given(mileage, m
 @pytest.mark.parametrize(
     "username, password, message",
     [
-        ("taken", "long-enough-1", "This username is already taken."),
-        ("someone", "short", "A password must have at least 8 characters."),
+        ("taken", "long-enough-1", "오류: 이미 사용 중인 아이디입니다."),
+        ("someone", "short", "오류: 비밀번호는 8자 이상이어야 합니다."),
     ],
 )
 def test_create_user_refuses_with_a_clear_message_and_a_failing_exit_code(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, render_template, request
 
 from admin.console import forms
-from admin.console.i18n import console_language, t
+from admin.console.i18n import N_, NP_, _, console_language, number
 from admin.console.navigation import redirect_back
 from mileage.claims import review, submission
 from mileage.claims.queue import list_claims
@@ -37,13 +37,13 @@ def _queue_filters() -> dict:
     """Return the queue's filters from the query string."""
     return {
         "state": forms.choice(
-            "state", [str(state) for state in ClaimState], label="claims.state", required=False, where="args"
+            "state", [str(state) for state in ClaimState], label=N_("State"), required=False, where="args"
         ),
-        "organisation_id": forms.integer("organisation_id", label="claims.organisation", minimum=1, where="args"),
-        "date_from": forms.day("date_from", label="common.date_from", where="args"),
-        "date_to": forms.day("date_to", label="common.date_to", where="args"),
-        "category": forms.text("category", label="claims.category", where="args", max_length=50),
-        "volunteer_id": forms.integer("volunteer_id", label="claims.volunteer", minimum=1, where="args"),
+        "organisation_id": forms.integer("organisation_id", label=N_("Organisation"), minimum=1, where="args"),
+        "date_from": forms.day("date_from", label=NP_("common.date_from", "From"), where="args"),
+        "date_to": forms.day("date_to", label=N_("To"), where="args"),
+        "category": forms.text("category", label=NP_("claims.category", "Category"), where="args", max_length=50),
+        "volunteer_id": forms.integer("volunteer_id", label=N_("Volunteer"), minimum=1, where="args"),
     }
 
 
@@ -82,9 +82,9 @@ def queue():
 @blueprint.post("/approve")
 def approve():
     """Approve the selected claims, each on its own; show what went through and why the others did not."""
-    claim_ids = forms.ids("claim_id", label="claims.selection")
+    claim_ids = forms.ids("claim_id", label=N_("claims to approve"))
     if not claim_ids:
-        raise forms.FormInvalid(field=t("claims.selection"))
+        raise forms.FormInvalid(field=_("claims to approve"))
     session = get_session()
     result = review.approve_claims(session, claim_ids, actor=current_actor(), policy=_policy())
     failures = []
@@ -109,18 +109,21 @@ def reject(claim_id: int):
     claim = review.reject_claim(
         get_session(), claim_id, actor=current_actor(), reason=request.form.get("reason", "")
     )
-    flash(t("claims.rejected", id=claim.id, name=claim.volunteer.name), "success")
+    flash(_("Claim #%(id)s (%(name)s) rejected.", id=claim.id, name=claim.volunteer.name), "success")
     return redirect_back("console.claims.queue")
 
 
 @blueprint.post("/<int:claim_id>/reverse")
 def reverse(claim_id: int):
     """Take back an approved claim's points, as far as the card still holds them."""
-    reason = forms.text("reason", label="claims.reverse_reason", required=True, max_length=500)
+    reason = forms.text("reason", label=N_("Reason for reversal"), required=True, max_length=500)
     claim = review.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=reason)
     flash(
-        t("claims.reversed", id=claim.id, recovered=f"{review.recovered_points(claim) or 0:,}",
-          unrecovered=f"{claim.unrecovered_points or 0:,}"),
+        _(
+            "Claim #%(id)s reversed: %(recovered)s points recovered, %(unrecovered)s could not be.",
+            id=claim.id, recovered=number(review.recovered_points(claim) or 0),
+            unrecovered=number(claim.unrecovered_points or 0),
+        ),
         "success",
     )
     return redirect_back("console.claims.queue")

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, render_template, request
 
 from admin.console import forms
+from admin.console.i18n import N_, NP_
 from mileage.audit import find_audit_events
 from mileage.errors import UserNotFound
 from mileage.http.boundary import get_session
@@ -29,12 +30,12 @@ def index():
     """Show one page of the audit log."""
     session = get_session()
     filters = {
-        "actor_user_id": forms.integer("actor_user_id", label="audit.actor", minimum=1, where="args"),
-        "action": forms.text("action", label="audit.action", where="args", max_length=64) or None,
-        "target_type": forms.text("target_type", label="audit.target_type", where="args", max_length=32) or None,
-        "target_id": forms.text("target_id", label="audit.target_id", where="args", max_length=64) or None,
-        "date_from": forms.day("date_from", label="common.date_from", where="args"),
-        "date_to": forms.day("date_to", label="common.date_to", where="args"),
+        "actor_user_id": forms.integer("actor_user_id", label=N_("Who"), minimum=1, where="args"),
+        "action": forms.text("action", label=N_("Action"), where="args", max_length=64) or None,
+        "target_type": forms.text("target_type", label=N_("Target type"), where="args", max_length=32) or None,
+        "target_id": forms.text("target_id", label=N_("Target id"), where="args", max_length=64) or None,
+        "date_from": forms.day("date_from", label=NP_("common.date_from", "From"), where="args"),
+        "date_to": forms.day("date_to", label=N_("To"), where="args"),
     }
     page = find_audit_events(session, **filters, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
     actors = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
-from admin.console.i18n import t
+from admin.console.i18n import N_, NP_, _, label, number
 from admin.console.navigation import redirect_back
 from mileage.donations import campaigns as donations_campaigns
 from mileage.donations import causes as donations_causes
@@ -33,7 +33,7 @@ def active_causes(session) -> list:
 @blueprint.get("/")
 def causes():
     """List causes with what each holds, has received and has handed over."""
-    status = forms.choice("status", list(CauseStatus), label="causes.status", required=False, where="args")
+    status = forms.choice("status", list(CauseStatus), label=N_("Status"), required=False, where="args")
     page = donations_causes.list_causes(
         get_session(), status=CauseStatus(status) if status else None, limit=PAGE_SIZE,
         cursor=request.args.get("cursor") or None,
@@ -46,15 +46,15 @@ def create_cause():
     """Open a donation cause."""
     cause = donations_causes.create_cause(
         get_session(),
-        name=forms.text("name", label="causes.name", required=True, max_length=200),
+        name=forms.text("name", label=NP_("causes.name", "Name"), required=True, max_length=200),
         receiving_organisation=forms.text(
-            "receiving_organisation", label="causes.receiving_organisation", required=True, max_length=200
+            "receiving_organisation", label=N_("Receiving organisation"), required=True, max_length=200
         ),
-        description=forms.text("description", label="causes.description"),
-        target_points=forms.integer("target_points", label="causes.target", minimum=1),
+        description=forms.text("description", label=N_("Description")),
+        target_points=forms.integer("target_points", label=NP_("causes.target", "Target"), minimum=1),
         actor=current_actor(),
     )
-    flash(t("causes.created", name=cause.name), "success")
+    flash(_("Cause '%(name)s' opened.", name=cause.name), "success")
     return redirect(url_for("console.donations.cause", cause_id=cause.id), code=303)
 
 
@@ -77,9 +77,9 @@ def cause(cause_id: int):
 @blueprint.post("/causes/<int:cause_id>/status")
 def change_cause_status(cause_id: int):
     """Close a cause to new donations, or open it again."""
-    status = CauseStatus(forms.choice("status", list(CauseStatus), label="causes.status"))
+    status = CauseStatus(forms.choice("status", list(CauseStatus), label=N_("Status")))
     cause = donations_causes.set_cause_status(get_session(), cause_id, status, actor=current_actor())
-    flash(t("causes.status_changed", name=cause.name, status=t(f"cause_status.{cause.status}")), "success")
+    flash(_("%(name)s is now %(status)s.", name=cause.name, status=label("cause_status", cause.status)), "success")
     return redirect_back("console.donations.cause", cause_id=cause_id)
 
 
@@ -112,14 +112,18 @@ def record_disbursement():
     key = forms.form_key()
     disbursement = donations_disbursements.record_disbursement(
         get_session(),
-        cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
-        points=forms.integer("points", label="donations.points", required=True, minimum=1),
-        memo=forms.text("memo", label="disbursements.memo", required=True),
-        attachment_ref=forms.text("attachment_ref", label="disbursements.attachment", max_length=300),
+        cause_id=forms.integer("cause_id", label=N_("Cause"), required=True, minimum=1),
+        points=forms.integer("points", label=NP_("donations.points", "Points"), required=True, minimum=1),
+        memo=forms.text("memo", label=N_("Memo"), required=True),
+        attachment_ref=forms.text("attachment_ref", label=N_("Evidence"), max_length=300),
         actor=current_actor(),
         idempotency_key=f"console:{current_actor().user_id}:disbursement:{key}" if key else None,
     )
-    flash(t("disbursements.recorded", points=f"{disbursement.points:,}", cause=disbursement.cause.name), "success")
+    flash(
+        _("%(points)s points handed over from %(cause)s.", points=number(disbursement.points),
+          cause=disbursement.cause.name),
+        "success",
+    )
     return redirect_back("console.donations.disbursements")
 
 
@@ -143,28 +147,28 @@ def campaigns():
 @blueprint.post("/campaigns")
 def create_campaign():
     """Create a campaign: its volunteers are picked now; nothing is donated until it runs."""
-    whole_balance = forms.choice("amount_mode", CAMPAIGN_AMOUNT_MODES, label="campaigns.amount") == "whole"
+    whole_balance = forms.choice("amount_mode", CAMPAIGN_AMOUNT_MODES, label=N_("Amount")) == "whole"
     points = None if whole_balance else forms.integer(
-        "points_per_volunteer", label="campaigns.points_per_volunteer", required=True, minimum=1
+        "points_per_volunteer", label=N_("Points per volunteer"), required=True, minimum=1
     )
     selection = donations_campaigns.CampaignSelection(
-        volunteer_ids=tuple(forms.ids("volunteer_ids", label="campaigns.volunteer_ids")),
-        min_balance=forms.integer("min_balance", label="campaigns.min_balance", minimum=0),
-        organisation_id=forms.integer("organisation_id", label="campaigns.organisation", minimum=1),
+        volunteer_ids=tuple(forms.ids("volunteer_ids", label=N_("Volunteer numbers (comma-separated)"))),
+        min_balance=forms.integer("min_balance", label=N_("Minimum balance"), minimum=0),
+        organisation_id=forms.integer("organisation_id", label=N_("Volunteered at"), minimum=1),
     )
     campaign = donations_campaigns.create_campaign(
         get_session(),
-        name=forms.text("name", label="campaigns.name", required=True, max_length=200),
-        cause_id=forms.integer("cause_id", label="donations.cause", required=True, minimum=1),
+        name=forms.text("name", label=NP_("campaigns.name", "Name"), required=True, max_length=200),
+        cause_id=forms.integer("cause_id", label=N_("Cause"), required=True, minimum=1),
         selection=selection,
         points_per_volunteer=points,
         consent_method=ConsentMethod(
-            forms.choice("consent_method", list(ConsentMethod), label="donations.consent_method")
+            forms.choice("consent_method", list(ConsentMethod), label=N_("Consent given"))
         ),
-        consent_note=forms.text("consent_note", label="donations.consent_note"),
+        consent_note=forms.text("consent_note", label=N_("Consent record (form number, ...)")),
         actor=current_actor(),
     )
-    flash(t("campaigns.created", name=campaign.name), "success")
+    flash(_("Campaign '%(name)s' created. Check who it picked, then run it.", name=campaign.name), "success")
     return redirect(url_for("console.donations.campaign", campaign_id=campaign.id), code=303)
 
 
@@ -172,7 +176,7 @@ def create_campaign():
 def campaign(campaign_id: int):
     """Show a campaign's progress and its per-volunteer results."""
     session = get_session()
-    state = forms.choice("state", list(CampaignItemState), label="campaigns.item_state", required=False, where="args")
+    state = forms.choice("state", list(CampaignItemState), label=N_("Result"), required=False, where="args")
     return render_template(
         "console/donations/campaign.html",
         progress=donations_campaigns.campaign_progress(session, campaign_id),
@@ -190,5 +194,5 @@ def campaign(campaign_id: int):
 def run_campaign(campaign_id: int):
     """Ask for a campaign to be run (or resumed) by the background worker; its page shows the progress."""
     donations_campaigns.request_campaign_run(get_session(), campaign_id, actor=current_actor())
-    flash(t("campaigns.run_requested"), "success")
+    flash(_("The run is requested. Its progress shows on this page shortly."), "success")
     return redirect(url_for("console.donations.campaign", campaign_id=campaign_id), code=303)

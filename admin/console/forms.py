@@ -9,7 +9,8 @@ from datetime import date
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from admin.console.i18n import t
+from admin.console.i18n import N_, _
+from admin.console.i18n import text as translated
 from mileage.errors import RuleViolation
 
 MAX_TEXT_LENGTH = 2000
@@ -21,8 +22,7 @@ class FormInvalid(RuleViolation):
     """A console form field is missing or malformed (an edge error, like a 422 in the API)."""
 
     code = "form_invalid"
-    ko = "입력값을 확인하세요: {field}"
-    en = "Please check this field: {field}"
+    text = N_("Please check this field: %(field)s")
 
 
 def _source(where: str) -> MultiDict:
@@ -38,7 +38,7 @@ def text(
     """
     value = (_source(where).get(name) or "").strip()
     if (required and not value) or len(value) > max_length:
-        raise FormInvalid(field=t(label))
+        raise FormInvalid(field=translated(label))
     return value
 
 
@@ -52,13 +52,13 @@ def integer(
     raw = (_source(where).get(name) or "").strip().replace(",", "")
     if not raw:
         if required:
-            raise FormInvalid(field=t(label))
+            raise FormInvalid(field=translated(label))
         return None
     if not re.fullmatch(r"-?[0-9]{1,15}", raw):
-        raise FormInvalid(field=t(label))
+        raise FormInvalid(field=translated(label))
     value = int(raw)
     if minimum is not None and value < minimum:
-        raise FormInvalid(field=t(label))
+        raise FormInvalid(field=translated(label))
     return value
 
 
@@ -70,12 +70,12 @@ def day(name: str, *, label: str, required: bool = False, where: str = "form") -
     raw = (_source(where).get(name) or "").strip()
     if not raw:
         if required:
-            raise FormInvalid(field=t(label))
+            raise FormInvalid(field=translated(label))
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise FormInvalid(field=t(label)) from exc
+        raise FormInvalid(field=translated(label)) from exc
 
 
 def ids(name: str, *, label: str, where: str = "form") -> list[int]:
@@ -89,7 +89,7 @@ def ids(name: str, *, label: str, where: str = "form") -> list[int]:
             if not part:
                 continue
             if not re.fullmatch(r"[0-9]{1,18}", part) or int(part) <= 0:
-                raise FormInvalid(field=t(label))
+                raise FormInvalid(field=translated(label))
             values.append(int(part))
     return list(dict.fromkeys(values))
 
@@ -103,7 +103,7 @@ def choice(name: str, options, *, label: str, required: bool = True, where: str 
     if not value and not required:
         return None
     if value not in {str(option) for option in options}:
-        raise FormInvalid(field=t(label))
+        raise FormInvalid(field=translated(label))
     return value
 
 
@@ -121,5 +121,5 @@ def form_key() -> str | None:
     if not key:
         return None
     if not _FORM_KEY.fullmatch(key):
-        raise FormInvalid(field=t("common.form"))
+        raise FormInvalid(field=_("form"))
     return key

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
-from admin.console.i18n import t
+from admin.console.i18n import N_, NP_, _, label, text
 from admin.console.navigation import redirect_back
 from mileage.claims import submission
 from mileage.http.boundary import get_session
@@ -27,7 +27,7 @@ RECENT_REDEMPTIONS = 20
 def index():
     """List partner shops, newest first, with the offer each has now."""
     session = get_session()
-    status = forms.choice("status", list(MerchantStatus), label="merchants.status", required=False, where="args")
+    status = forms.choice("status", list(MerchantStatus), label=N_("Status"), required=False, where="args")
     page = merchants.list_merchants(session, status=status, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
     offers = {merchant.id: shops_offers.find_current_offer(session, merchant.id) for merchant in page.items}
     return render_template(
@@ -40,14 +40,14 @@ def register():
     """Register a partner shop; it stays pending until activated."""
     merchant = merchants.register_merchant(
         get_session(),
-        name=forms.text("name", label="merchants.name", required=True, max_length=200),
-        business_number=forms.text("business_number", label="merchants.business_number", required=True, max_length=20),
-        address=forms.text("address", label="merchants.address", max_length=300),
-        category=forms.text("category", label="merchants.category", max_length=50),
-        contact=forms.text("contact", label="merchants.contact", max_length=100),
+        name=forms.text("name", label=NP_("merchants.name", "Name"), required=True, max_length=200),
+        business_number=forms.text("business_number", label=N_("Business number"), required=True, max_length=20),
+        address=forms.text("address", label=N_("Address"), max_length=300),
+        category=forms.text("category", label=NP_("merchants.category", "Category"), max_length=50),
+        contact=forms.text("contact", label=N_("Contact"), max_length=100),
         actor=current_actor(),
     )
-    flash(t("merchants.registered", name=merchant.name), "success")
+    flash(_("%(name)s registered. Set its offer and activate it.", name=merchant.name), "success")
     return redirect(url_for("console.merchants.detail", merchant_id=merchant.id), code=303)
 
 
@@ -72,9 +72,10 @@ def detail(merchant_id: int):
 @blueprint.post("/<int:merchant_id>/status")
 def change_status(merchant_id: int):
     """Activate or suspend a shop."""
-    target = MerchantStatus(forms.choice("status", list(MerchantStatus), label="merchants.status"))
+    target = MerchantStatus(forms.choice("status", list(MerchantStatus), label=N_("Status")))
     merchant = merchants.change_merchant_status(get_session(), merchant_id, target, actor=current_actor())
-    flash(t("merchants.status_changed", name=merchant.name, status=t(f"merchant_status.{merchant.status}")), "success")
+    status = label("merchant_status", merchant.status)
+    flash(_("%(name)s is now %(status)s.", name=merchant.name, status=status), "success")
     return redirect_back("console.merchants.detail", merchant_id=merchant_id)
 
 
@@ -83,13 +84,13 @@ def _rate_basis_points() -> int:
 
     :raises FormInvalid:
     """
-    raw = forms.text("rate_percent", label="merchants.rate", required=True, max_length=8)
+    raw = forms.text("rate_percent", label=N_("Rate"), required=True, max_length=8)
     try:
         basis_points = Decimal(raw) * 100
     except InvalidOperation as exc:
-        raise forms.FormInvalid(field=t("merchants.rate")) from exc
+        raise forms.FormInvalid(field=_("Rate")) from exc
     if basis_points != basis_points.to_integral_value():
-        raise forms.FormInvalid(field=t("merchants.rate"))
+        raise forms.FormInvalid(field=_("Rate"))
     return int(basis_points)
 
 
@@ -100,7 +101,7 @@ def _clock_time(name: str, label: str) -> int | None:
     try:
         return submission.parse_clock_time(raw)
     except ValueError as exc:
-        raise forms.FormInvalid(field=t(label)) from exc
+        raise forms.FormInvalid(field=text(label)) from exc
 
 
 @blueprint.post("/<int:merchant_id>/offers")
@@ -111,14 +112,14 @@ def set_offer(merchant_id: int):
         get_session(),
         merchant_id,
         rate_bp=_rate_basis_points(),
-        max_discount=forms.integer("max_discount", label="merchants.max_discount", required=True),
-        min_purchase=forms.integer("min_purchase", label="merchants.min_purchase") or 0,
+        max_discount=forms.integer("max_discount", label=N_("Max discount"), required=True),
+        min_purchase=forms.integer("min_purchase", label=N_("Min purchase")) or 0,
         days=days or None,
         start_minute=_clock_time("start", "merchants.hours_from"),
         end_minute=_clock_time("end", "merchants.hours_to"),
         actor=current_actor(),
     )
-    flash(t("merchants.offer_set", version=offer.version), "success")
+    flash(_("Offer version %(version)s saved.", version=offer.version), "success")
     return redirect_back("console.merchants.detail", merchant_id=merchant_id)
 
 
@@ -126,7 +127,7 @@ def set_offer(merchant_id: int):
 def create_terminal(merchant_id: int):
     """Give the shop a terminal; its secret is shown on this page only, once."""
     credentials = terminals.create_terminal(
-        get_session(), merchant_id, label=forms.text("label", label="merchants.terminal_label", max_length=100),
+        get_session(), merchant_id, label=forms.text("label", label=N_("Terminal name"), max_length=100),
         actor=current_actor(),
     )
     return render_template("console/merchants/terminal_secret.html", credentials=credentials)
@@ -143,5 +144,5 @@ def rotate_terminal(terminal_id: int):
 def revoke_terminal(terminal_id: int):
     """Revoke a terminal: its secret and tokens stop working at once."""
     terminal = terminals.revoke_terminal(get_session(), terminal_id, actor=current_actor())
-    flash(t("merchants.terminal_revoked", key_id=terminal.key_id), "success")
+    flash(_("Terminal %(key_id)s revoked.", key_id=terminal.key_id), "success")
     return redirect_back("console.merchants.detail", merchant_id=terminal.merchant_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.console import forms
-from admin.console.i18n import t
+from admin.console.i18n import N_, NP_, _, pgettext
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
 from mileage.people import organisations
@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 @blueprint.get("/")
 def index():
     """List organisations, optionally those whose name contains a text."""
-    name = forms.text("name", label="organisations.name", where="args", max_length=200)
+    name = forms.text("name", label=NP_("organisations.name", "Name"), where="args", max_length=200)
     page = organisations.list_organisations(
         get_session(), name=name, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
     )
@@ -31,11 +31,11 @@ def create():
     organisation = organisations.create_organisation(
         get_session(),
         actor=current_actor(),
-        name=forms.text("name", label="organisations.name", required=True, max_length=200),
-        address=forms.text("address", label="organisations.address", max_length=300),
-        phone=forms.text("phone", label="organisations.phone", max_length=20),
+        name=forms.text("name", label=NP_("organisations.name", "Name"), required=True, max_length=200),
+        address=forms.text("address", label=N_("Address"), max_length=300),
+        phone=forms.text("phone", label=N_("Phone"), max_length=20),
     )
-    flash(t("organisations.created", name=organisation.name), "success")
+    flash(pgettext("organisations.created", "%(name)s registered.", name=organisation.name), "success")
     return redirect(url_for("console.organisations.detail", organisation_id=organisation.id), code=303)
 
 
@@ -57,9 +57,9 @@ def create_coordinator(organisation_id: int):
         get_session(),
         organisation_id,
         actor=current_actor(),
-        username=forms.text("username", label="volunteers.username", required=True, max_length=64),
+        username=forms.text("username", label=N_("Username"), required=True, max_length=64),
         password=request.form.get("password", ""),
-        display_name=forms.text("display_name", label="organisations.coordinator_name", max_length=100),
+        display_name=forms.text("display_name", label=N_("Coordinator's name"), max_length=100),
     )
-    flash(t("organisations.coordinator_created", username=user.username), "success")
+    flash(_("Coordinator %(username)s created.", username=user.username), "success")
     return redirect(url_for("console.organisations.detail", organisation_id=organisation_id), code=303)

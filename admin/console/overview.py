@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from admin.console.i18n import t
+from admin.console.i18n import _
 from mileage.reports.dashboard import MonthFigures
 
 # --- the chart ------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def bar_chart(months: list[MonthFigures], *, width: int = 720, height: int = 260
                     month=month.label,
                 )
             )
-        labels.append((round(slot_left + slot / 2, 1), t("chart.month", m=int(month.label[5:7]))))
+        labels.append((round(slot_left + slot / 2, 1), _("M%(m)s", m=int(month.label[5:7]))))
     grid = [
         GridLine(y=round(baseline - plot_height * step / 4, 1), value=scale_max * step // 4) for step in range(5)
     ]

@@ -9,7 +9,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, render_template, request
 
 from admin.console import forms
-from admin.console.i18n import console_language, t
+from admin.console.i18n import N_, NP_, _, console_language, pgettext
 from admin.console.navigation import redirect_back
 from admin.reports.csv_tables import COLUMNS, render_report_csv
 from mileage.clock import seoul_today
@@ -27,17 +27,7 @@ LEDGER_REPORTS = ("movements", "hours", "volunteers", "top_volunteers", "donatio
 SETTLEMENT = "settlement"
 REPORT_NAMES = (*LEDGER_REPORTS, SETTLEMENT)
 HOURS_DIMENSIONS = {"month": "month", "organisation": "organisation_name", "category": "category"}
-SETTLEMENT_COLUMNS = [
-    ("merchant_name", "가맹점", "shop"),
-    ("period_start", "시작일", "from"),
-    ("period_end", "종료일", "to"),
-    ("redemption_count", "사용 건수", "redemptions"),
-    ("gross_discount", "할인 포인트", "discounts"),
-    ("refund_count", "환불 건수", "refunds"),
-    ("refunds", "환불 포인트", "refunded"),
-    ("net", "정산 포인트", "net"),
-    ("closed", "마감", "closed"),
-]
+SETTLEMENT_COLUMNS = list(settlement.READABLE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -50,18 +40,17 @@ class Table:
     totals: list | None
 
 
-def _table(rows: list, columns: list[tuple[str, str, str]], totals: dict | None) -> Table:
-    english = console_language() == "en"
-    headings = [en if english else ko for _, ko, en in columns]
-    cells = [[getattr(row, attribute) for attribute, _, _ in columns] for row in rows]
+def _table(rows: list, columns: list[tuple[str, tuple[str, str]]], totals: dict | None) -> Table:
+    headings = [pgettext(*heading) for _, heading in columns]
+    cells = [[getattr(row, attribute) for attribute, _ in columns] for row in rows]
     numeric = [
         attribute not in ("month", "rank", "period_start", "period_end") and not attribute.endswith("_id")
         and all(isinstance(row[index], int) and not isinstance(row[index], bool) for row in cells)
-        for index, (attribute, _, _) in enumerate(columns)
+        for index, (attribute, _) in enumerate(columns)
     ]
     total_row = None
     if totals:
-        total_row = [t("reports.total"), *(totals.get(attribute) for attribute, _, _ in columns[1:])]
+        total_row = [_("Total"), *(totals.get(attribute) for attribute, _ in columns[1:])]
     return Table(headings, numeric, cells, total_row)
 
 
@@ -77,14 +66,16 @@ def _csv(body: bytes | str, name: str, start: date, end: date) -> Response:
 def index():
     """Show one report for a period (Seoul days, both included), or download it as CSV."""
     today = seoul_today()
-    name = forms.choice("report", REPORT_NAMES, label="reports.kind", required=False, where="args") or "movements"
-    start = forms.day("start", label="common.date_from", where="args") or months_back(today, CHART_MONTHS - 1)
-    end = forms.day("end", label="common.date_to", where="args") or today
+    name = forms.choice("report", REPORT_NAMES, label=N_("Report"), required=False, where="args") or "movements"
+    start = (
+        forms.day("start", label=NP_("common.date_from", "From"), where="args") or months_back(today, CHART_MONTHS - 1)
+    )
+    end = forms.day("end", label=N_("To"), where="args") or today
     group_by = tuple(
         dimension for dimension in HOURS_DIMENSIONS if dimension in request.args.getlist("group_by")
     ) or tuple(HOURS_DIMENSIONS)
     period_kind = forms.choice(
-        "period_kind", list(PeriodKind), label="reports.period_kind", required=False, where="args"
+        "period_kind", list(PeriodKind), label=N_("Settlement period"), required=False, where="args"
     ) or str(PeriodKind.MONTH)
     session = get_session()
     wants_csv = request.args.get("format") == "csv"
@@ -92,7 +83,7 @@ def index():
     if name == SETTLEMENT:
         lines = settlement.settlement_report(session, period=PeriodKind(period_kind), start=start, end=end)
         if wants_csv:
-            return _csv(settlement.settlement_csv(lines), name, start, end)
+            return _csv(settlement.settlement_csv(lines, console_language()), name, start, end)
         table = _table(lines, SETTLEMENT_COLUMNS, None)
     else:
         period = periods.report_period(start, end)
@@ -133,9 +124,9 @@ def close_settlement():
     """Close every shop's settlement period holding a day; closed figures never change."""
     lines = settlement.close_period(
         get_session(),
-        period=PeriodKind(forms.choice("period_kind", list(PeriodKind), label="reports.period_kind")),
-        day=forms.day("day", label="reports.close_day", required=True),
+        period=PeriodKind(forms.choice("period_kind", list(PeriodKind), label=N_("Settlement period"))),
+        day=forms.day("day", label=N_("A day in the period to close"), required=True),
         actor=current_actor(),
     )
-    flash(t("reports.closed", count=len(lines)), "success")
+    flash(_("Settlement closed for %(count)s shops.", count=len(lines)), "success")
     return redirect_back("console.reports.index", report=SETTLEMENT)

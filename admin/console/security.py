@@ -28,13 +28,14 @@ CONSOLE_ROLES = STAFF_READERS
 WRITER_ROLES = STAFF
 
 CSRF_FIELD = "csrf_token"
+from mileage.http.locale import CONSOLE_SESSION_KEY  # noqa: E402
 
 # Keys of the console's entries in the session cookie.
 _USER_ID = "console_user_id"
 _STARTED_AT = "console_started_at"
 _SEEN_AT = "console_seen_at"
 _CSRF = "console_csrf"
-LANGUAGE = "console_lang"
+LANGUAGE = CONSOLE_SESSION_KEY
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from admin.console import (
 )
 from admin.console.forms import FORM_KEY_FIELD, new_form_key
 from admin.console.i18n import (
-    LANGUAGES,
+    N_,
+    _,
     console_language,
     label,
     local_day,
@@ -35,12 +36,10 @@ from admin.console.i18n import (
     number,
     percent,
     points,
-    t,
 )
 from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_path
 from admin.console.security import (
     CSRF_FIELD,
-    LANGUAGE,
     csrf_token,
     csrf_token_valid,
     end_console_session,
@@ -49,13 +48,15 @@ from admin.console.security import (
     signed_in_user_id,
     start_console_session,
 )
+from mileage import i18n
 from mileage.audit import record_audit
 from mileage.errors import ConsoleNotAllowed, DomainError, InvalidCredentials
 from mileage.http.boundary import get_session, request_id
 from mileage.http.callers import current_actor
 from mileage.http.errors import describe_failure, status_for
 from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
-from mileage.http.pages import add_page_headers
+from mileage.http.locale import CONSOLE_SESSION_KEY, remember_language
+from mileage.http.pages import add_page_headers, language_choices
 from mileage.people.authentication import sign_in_to_console
 from mileage.reports import dashboard as dashboard_figures
 
@@ -93,21 +94,23 @@ _REFILL_MAX_CHARS = 1500
 
 
 class ConsoleRefusal(HTTPException):
-    """A refusal only the console makes; its page says why in its own words (`message_key`)."""
+    """A refusal only the console makes; its page says why in its own words (`message`, a catalogue msgid)."""
 
-    message_key: str
+    message: str
 
 
 class CsrfRefused(ConsoleRefusal, BadRequest):
     """A form arrived without this session's CSRF secret."""
 
-    message_key = "error.csrf"
+    message = N_(
+        "The form's security token was missing or wrong, so nothing was changed. Reload the page and try again."
+    )
 
 
 class ReadOnlyRefused(ConsoleRefusal, Forbidden):
     """An auditor tried to change something."""
 
-    message_key = "error.read_only"
+    message = N_("Auditor accounts are read-only. Nothing was changed.")
 
 
 @blueprint.record_once
@@ -140,7 +143,7 @@ def _guard():
             g.principal = user.principal
     if g.console_user is None and endpoint not in PUBLIC_ENDPOINTS:
         if expired:
-            flash(t("login.expired"), "warning")
+            flash(_("Your sign-in expired. Please sign in again."), "warning")
         next_page = request.full_path if request.method == "GET" else None
         return redirect(url_for("console.login", next=next_page))
     if request.method == "POST":
@@ -182,9 +185,8 @@ def refill(name: str, default: object = "") -> object:
 def _helpers():
     user = g.get("console_user")
     return {
-        "t": t,
         "lang": console_language(),
-        "languages": LANGUAGES,
+        "languages": language_choices(),
         "number": number,
         "points": points,
         "local_time": local_time,
@@ -241,7 +243,7 @@ def _domain_error(error: DomainError):
 def _failure(error: Exception):
     """Show any other failure on the error page, with the status and headers the API would give."""
     failure = describe_failure(error, console_language())
-    message = t(error.message_key) if isinstance(error, ConsoleRefusal) else failure.message
+    message = _(error.message) if isinstance(error, ConsoleRefusal) else failure.message
     return error_page(failure.status, message, headers=failure.headers)
 
 
@@ -276,7 +278,7 @@ def logout():
     """Sign out of the console."""
     record_audit(get_session(), current_actor(), "console.sign_out", target_type="user", target_id=g.console_user.id)
     end_console_session()
-    flash(t("login.signed_out"), "info")
+    flash(_("You have signed out."), "info")
     return redirect(url_for("console.login"), code=303)
 
 
@@ -284,9 +286,10 @@ def logout():
 def switch_language():
     """Switch the console between Korean and English for this browser session."""
     language = request.form.get("lang", "")
-    if language in LANGUAGES:
-        session[LANGUAGE] = language
-    return redirect_back("console.dashboard")
+    if language not in i18n.available_languages():
+        return redirect_back("console.dashboard")
+    session[CONSOLE_SESSION_KEY] = language
+    return remember_language(redirect_back("console.dashboard"), language)
 
 
 # --- dashboard ------------------------------------------------------------------------------

@@ -170,9 +170,11 @@ class CampaignCreateSchema(Schema):
     def _amount_matches_mode(self, data, **kwargs):
         fixed = data.get("amount_mode") == "fixed"
         if fixed and not data.get("points_per_volunteer"):
-            raise ValidationError("A fixed amount needs points_per_volunteer.", "points_per_volunteer")
+            raise ValidationError(
+                "A campaign with a fixed amount needs the points per volunteer.", "points_per_volunteer"
+            )
         if not fixed and data.get("points_per_volunteer") is not None:
-            raise ValidationError("A whole-balance campaign takes no points_per_volunteer.", "points_per_volunteer")
+            raise ValidationError("A whole-balance campaign takes no points per volunteer.", "points_per_volunteer")
 
 
 class CampaignCountsSchema(Schema):

@@ -5,9 +5,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from mileage.claims.review import recovered_points
 from mileage.errors import DomainError
-from mileage.http.boundary import request_language
 from mileage.http.errors import status_for
+from mileage.http.locale import select_language
 from mileage.http.schemas import ClockTime, page_schema
+from mileage.ledger.memos import render_memo
 from mileage.models import ClaimState, VolunteerStatus
 from mileage.pagination import MAX_PAGE_SIZE
 
@@ -35,7 +36,7 @@ def error_item(error: DomainError | None) -> dict | None:
     """Return one failed item's error as reports show it, in the caller's language."""
     if error is None:
         return None
-    return {"code": error.code, "status": status_for(error), "message": error.message(request_language())}
+    return {"code": error.code, "status": status_for(error), "message": error.message(select_language())}
 
 
 # --- volunteers and cards -------------------------------------------------------------------
@@ -128,7 +129,11 @@ class StaffPostingSchema(Schema):
     id = fields.Integer(dump_only=True)
     entry_id = fields.Integer(dump_only=True)
     kind = fields.String(attribute="entry.kind", dump_only=True)
-    memo = fields.String(attribute="entry.memo", dump_only=True)
+    memo = fields.Function(
+        lambda posting: render_memo(posting.entry.kind, posting.entry.memo_params, select_language())
+        if posting.entry.memo_params is not None else posting.entry.memo,
+        dump_only=True, metadata={"description": "What the entry is about, in the caller's language"},
+    )
     amount = fields.Integer(dump_only=True)
     balance_after = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
@@ -204,7 +209,7 @@ class StaffClaimArgsSchema(StaffPageArgsSchema):
     @validates_schema
     def _ordered_dates(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("date_to must not be before date_from.", "date_to")
+            raise ValidationError("The end date must not be before the start date.", "date_to")
 
 
 class StaffClaimSchema(Schema):

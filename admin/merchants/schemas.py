@@ -72,9 +72,9 @@ class StaffOfferCreateSchema(Schema):
     def _hours_together(self, data, **kwargs):
         start, end = data.get("start_minute"), data.get("end_minute")
         if (start is None) != (end is None):
-            raise ValidationError("Give both start_time and end_time, or neither.", "end_time")
+            raise ValidationError("Give both the start and the end time, or neither.", "end_time")
         if start is not None and not 0 <= start < end <= MINUTES_PER_DAY:
-            raise ValidationError("The end must come after the start.", "end_time")
+            raise ValidationError("The end time must be after the start time.", "end_time")
 
 
 class StaffMerchantSchema(Schema):

@@ -17,7 +17,7 @@ class AuditArgsSchema(StaffPageArgsSchema):
     @validates_schema
     def _ordered_dates(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("date_to must not be before date_from.", "date_to")
+            raise ValidationError("The end date must not be before the start date.", "date_to")
 
 
 class AuditEventSchema(Schema):

@@ -5,72 +5,72 @@ from __future__ import annotations
 import csv
 import io
 
+from mileage.i18n import NP_, translate_in_context
 from mileage.reports.periods import Report
 
 # Excel only reads a CSV file as UTF-8 when it starts with a byte order mark.
 ENCODING = "utf-8-sig"
 # A cell starting with one of these runs as a formula in a spreadsheet.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-TOTAL_LABEL = {"ko": "합계", "en": "total"}
+TOTAL_LABEL = NP_("report row", "total")
 
-# Per report: (row attribute, Korean heading, English heading).
+# Per report: (row attribute, heading as a catalogue msgid with its context).
 COLUMNS = {
     "hours": [
-        ("month", "월", "month"),
-        ("organisation_name", "기관", "organisation"),
-        ("category", "분야", "category"),
-        ("claims", "승인 건수", "claims"),
-        ("minutes", "봉사시간(분)", "minutes"),
-        ("points", "적립 포인트", "points"),
-        ("reversed_claims", "취소 건수", "reversed claims"),
-        ("reversed_minutes", "취소 시간(분)", "reversed minutes"),
-        ("reversed_points", "회수 포인트", "reversed points"),
+        ("month", NP_("hours report column", "month")),
+        ("organisation_name", NP_("hours report column", "organisation")),
+        ("category", NP_("hours report column", "category")),
+        ("claims", NP_("hours report column", "claims")),
+        ("minutes", NP_("hours report column", "minutes")),
+        ("points", NP_("hours report column", "points")),
+        ("reversed_claims", NP_("hours report column", "reversed claims")),
+        ("reversed_minutes", NP_("hours report column", "reversed minutes")),
+        ("reversed_points", NP_("hours report column", "reversed points")),
     ],
     "movements": [
-        ("month", "월", "month"),
-        ("issued", "적립", "issued"),
-        ("reversed", "적립 취소", "reversed"),
-        ("redeemed", "가맹점 사용", "redeemed"),
-        ("refunded", "사용 환불", "refunded"),
-        ("donated", "기부", "donated"),
-        ("disbursed", "기부 전달", "disbursed"),
-        ("expired", "소멸", "expired"),
-        ("held", "승인 대기 증감", "held"),
-        ("liability_start", "월초 잔액 합계", "liability at start"),
-        ("liability_end", "월말 잔액 합계", "liability at end"),
+        ("month", NP_("movements report column", "month")),
+        ("issued", NP_("movements report column", "issued")),
+        ("reversed", NP_("movements report column", "reversed")),
+        ("redeemed", NP_("movements report column", "redeemed")),
+        ("refunded", NP_("movements report column", "refunded")),
+        ("donated", NP_("movements report column", "donated")),
+        ("disbursed", NP_("movements report column", "disbursed")),
+        ("expired", NP_("movements report column", "expired")),
+        ("held", NP_("movements report column", "held")),
+        ("liability_start", NP_("movements report column", "liability at start")),
+        ("liability_end", NP_("movements report column", "liability at end")),
     ],
     "volunteers": [
-        ("month", "월", "month"),
-        ("active_volunteers", "활동 봉사자", "active volunteers"),
-        ("new_volunteers", "신규 봉사자", "new volunteers"),
+        ("month", NP_("volunteers report column", "month")),
+        ("active_volunteers", NP_("volunteers report column", "active volunteers")),
+        ("new_volunteers", NP_("volunteers report column", "new volunteers")),
     ],
     "top_volunteers": [
-        ("rank", "순위", "rank"),
-        ("volunteer_id", "봉사자 번호", "volunteer id"),
-        ("name", "이름", "name"),
-        ("claims", "승인 건수", "claims"),
-        ("minutes", "봉사시간(분)", "minutes"),
-        ("points", "적립 포인트", "points"),
+        ("rank", NP_("top_volunteers report column", "rank")),
+        ("volunteer_id", NP_("top_volunteers report column", "volunteer id")),
+        ("name", NP_("top_volunteers report column", "name")),
+        ("claims", NP_("top_volunteers report column", "claims")),
+        ("minutes", NP_("top_volunteers report column", "minutes")),
+        ("points", NP_("top_volunteers report column", "points")),
     ],
     "shop_accounts": [
-        ("month", "월", "month"),
-        ("merchant_id", "가맹점 번호", "shop id"),
-        ("merchant_name", "가맹점", "shop"),
-        ("account_code", "가맹점 계정", "shop account"),
-        ("redemptions", "사용 건수", "redemptions"),
-        ("redeemed", "사용 포인트", "redeemed"),
-        ("refunds", "환불 건수", "refunds"),
-        ("refunded", "환불 포인트", "refunded"),
-        ("net", "정산 포인트", "net"),
+        ("month", NP_("shop_accounts report column", "month")),
+        ("merchant_id", NP_("shop_accounts report column", "shop id")),
+        ("merchant_name", NP_("shop_accounts report column", "shop")),
+        ("redemptions", NP_("shop_accounts report column", "redemptions")),
+        ("redeemed", NP_("shop_accounts report column", "redeemed")),
+        ("refunds", NP_("shop_accounts report column", "refunds")),
+        ("refunded", NP_("shop_accounts report column", "refunded")),
+        ("net", NP_("shop_accounts report column", "net")),
     ],
     "donations": [
-        ("month", "월", "month"),
-        ("cause_id", "기부처 번호", "cause id"),
-        ("cause_name", "기부처", "cause"),
-        ("donations", "기부 건수", "donations"),
-        ("donated", "기부 포인트", "donated"),
-        ("disbursements", "전달 건수", "disbursements"),
-        ("disbursed", "전달 포인트", "disbursed"),
+        ("month", NP_("donations report column", "month")),
+        ("cause_id", NP_("donations report column", "cause id")),
+        ("cause_name", NP_("donations report column", "cause")),
+        ("donations", NP_("donations report column", "donations")),
+        ("donated", NP_("donations report column", "donated")),
+        ("disbursements", NP_("donations report column", "disbursements")),
+        ("disbursed", NP_("donations report column", "disbursed")),
     ],
 }
 
@@ -86,14 +86,14 @@ def _cell(value) -> str | int:
 
 def render_report_csv(report: Report, name: str, language: str = "ko", *, leave_out: tuple[str, ...] = ()) -> bytes:
     """Return a report as CSV bytes: a heading row, one row per report row, and the totals if any."""
-    language = "en" if language == "en" else "ko"
     columns = [column for column in COLUMNS[name] if column[0] not in leave_out]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([english if language == "en" else korean for _, korean, english in columns])
+    writer.writerow([translate_in_context(language, *heading) for _, heading in columns])
     for row in report.rows:
-        writer.writerow([_cell(getattr(row, attribute)) for attribute, _, _ in columns])
+        writer.writerow([_cell(getattr(row, attribute)) for attribute, _ in columns])
     if report.totals:
         first, *rest = columns
-        writer.writerow([TOTAL_LABEL[language], *(_cell(report.totals.get(attribute)) for attribute, _, _ in rest)])
+        totals = (_cell(report.totals.get(attribute)) for attribute, _ in rest)
+        writer.writerow([translate_in_context(language, *TOTAL_LABEL), *totals])
     return buffer.getvalue().encode(ENCODING)

@@ -34,7 +34,7 @@ class HoursReportArgsSchema(ReportPeriodArgsSchema):
     @validates_schema
     def _at_least_one_dimension(self, data, **kwargs):
         if "group_by" in data and not data["group_by"]:
-            raise ValidationError("Group by at least one of month, organisation, category.", "group_by")
+            raise ValidationError("Group by at least one of month, organisation or category.", "group_by")
 
 
 class TopVolunteersArgsSchema(ReportPeriodArgsSchema):

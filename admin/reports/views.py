@@ -18,8 +18,9 @@ from admin.reports.schemas import (
     VolunteerActivityReportSchema,
 )
 from mileage.clock import seoul_today
-from mileage.http.boundary import get_session, request_language
+from mileage.http.boundary import get_session
 from mileage.http.callers import requires
+from mileage.http.locale import select_language
 from mileage.people.roles import STAFF_READERS
 from mileage.reports import donations, hours, periods, points, shops, volunteers
 
@@ -42,7 +43,7 @@ def _answer(report: periods.Report, name: str, args, **csv_options):
         return report
     filename = f"{name}-{report.period.start.isoformat()}-{report.period.end.isoformat()}.csv"
     return Response(
-        render_report_csv(report, name, request_language(), **csv_options),
+        render_report_csv(report, name, select_language(), **csv_options),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

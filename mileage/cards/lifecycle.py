@@ -168,7 +168,7 @@ def reissue_card(session: Session, card_id: int, *, actor: Actor) -> CardWithBal
             to_account_id=new.account_id,
             amount=balance,
             idempotency_key=f"reissue:{old.id}",
-            memo=f"reissue card {old.number} -> {new.number}",
+            memo_params={"old_card": old.number, "new_card": new.number},
             actor_user_id=actor.user_id,
         )
     session.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -10,11 +9,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from mileage.clock import SEOUL, seoul_day_start
+from mileage.ledger.memos import params_from_legacy_memo, render_memo
 from mileage.models import Card, Claim, JournalEntry, Organisation, Posting
 from mileage.pagination import Page, clamp_page_size, decode_cursor, page_of
 from mileage.people.volunteers import get_volunteer
-
-_FULL_CARD_NUMBER = re.compile(r"(?<!\d)\d{12}(\d{4})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -85,6 +83,7 @@ def _movements_query(volunteer_id: int, account_ids: list[int]):
             Posting.created_at,
             JournalEntry.kind,
             JournalEntry.memo,
+            JournalEntry.memo_params,
             Claim.id.label("claim_id"),
             Claim.approval_entry_id,
             Claim.start_minute,
@@ -106,7 +105,7 @@ def _movements_query(volunteer_id: int, account_ids: list[int]):
     )
 
 
-def _movement(row, card_numbers: dict[int, str]) -> Movement:
+def _movement(row, card_numbers: dict[int, str], language: str | None) -> Movement:
     minutes = None
     if row.claim_id is not None:
         minutes = row.end_minute - row.start_minute
@@ -116,9 +115,9 @@ def _movement(row, card_numbers: dict[int, str]) -> Movement:
         id=row.id,
         entry_id=row.entry_id,
         kind=row.kind,
-        # Memos are written for staff and may carry whole card numbers (a reissue names both cards);
-        # the volunteer's screens and files show only the last four digits, like the card itself.
-        memo=_FULL_CARD_NUMBER.sub(r"****\1", row.memo),
+        # Rendered from the entry's parameters in the reader's language; the volunteer's screens and files
+        # show card numbers by their last four digits only, like the card itself.
+        memo=render_memo(row.kind, _params(row), language, mask_cards=True),
         amount=row.amount,
         balance_after=row.balance_after,
         created_at=row.created_at,
@@ -130,8 +129,18 @@ def _movement(row, card_numbers: dict[int, str]) -> Movement:
     )
 
 
-def my_history(session: Session, volunteer_id: int, *, limit: int | None = None, cursor: str | None = None) -> Page:
-    """Return one page of the postings on all the volunteer's cards, newest first.
+def _params(row) -> dict:
+    """Return an entry's memo parameters (an entry the migration could not read keeps its words as a note)."""
+    if row.memo_params is not None:
+        return row.memo_params
+    return params_from_legacy_memo(row.kind, row.memo)
+
+
+def my_history(
+    session: Session, volunteer_id: int, *, limit: int | None = None, cursor: str | None = None,
+    language: str | None = None,
+) -> Page:
+    """Return one page of the postings on all the volunteer's cards, newest first, memos in a language.
 
     A reissued card's history stays readable: its postings, and the move of its balance to the new
     card, are listed alongside the new card's.
@@ -144,11 +153,12 @@ def my_history(session: Session, volunteer_id: int, *, limit: int | None = None,
     if cursor:
         query = query.where(Posting.id < decode_cursor(cursor))
     rows, next_cursor = page_of(list(session.execute(query)), limit)
-    return Page(items=[_movement(row, card_numbers) for row in rows], next_cursor=next_cursor)
+    return Page(items=[_movement(row, card_numbers, language) for row in rows], next_cursor=next_cursor)
 
 
 def my_statement(
-    session: Session, volunteer_id: int, *, first_day: date | None = None, last_day: date | None = None
+    session: Session, volunteer_id: int, *, first_day: date | None = None, last_day: date | None = None,
+    language: str | None = None,
 ) -> Statement:
     """Return the volunteer's movements of points between two Seoul days (inclusive), oldest first.
 
@@ -178,7 +188,7 @@ def my_statement(
     # One line per journal entry: the postings of one entry on two of the volunteer's cards net out.
     by_entry: dict[int, list[Movement]] = {}
     for row in session.execute(query):
-        by_entry.setdefault(row.entry_id, []).append(_movement(row, card_numbers))
+        by_entry.setdefault(row.entry_id, []).append(_movement(row, card_numbers, language))
     lines = []
     balance = opening_balance
     for movements in by_entry.values():

@@ -94,7 +94,7 @@ def approve_claim(session: Session, claim_id: int, *, actor: Actor, policy: Clai
             to_account_id=card_account_id,
             amount=points,
             idempotency_key=f"claim:{claim_id}:approval",
-            memo=f"claim {claim_id}",
+            memo_params={"claim": claim_id},
             actor_user_id=actor.user_id,
         )
         session.execute(
@@ -169,7 +169,8 @@ def reverse_claim(session: Session, claim_id: int, *, actor: Actor, reason: str 
                 Leg(system_account(session, AccountKind.ISSUANCE).id, recoverable),
             ],
             idempotency_key=f"claim:{claim_id}:reversal",
-            memo=reason or f"reversal of claim {claim_id}",
+            memo=reason or "",
+            memo_params={"claim": claim_id, **({"note": reason} if reason else {})},
             reverses_entry_id=claim.approval_entry_id,
             actor_user_id=actor.user_id,
         )
@@ -288,7 +289,7 @@ def _approve_usual_claims(
                 kind=EntryKind.CLAIM_APPROVAL,
                 legs=(Leg(issuance_id, -points[claim.id]), Leg(card_accounts[claim.volunteer_id], points[claim.id])),
                 idempotency_key=keys[claim.id],
-                memo=f"claim {claim.id}",
+                memo_params={"claim": claim.id},
                 actor_user_id=reviewer_id,
             )
             for claim in usual

@@ -54,6 +54,7 @@ def record_disbursement(
             amount=points,
             idempotency_key=idempotency_key,
             memo=memo.strip(),
+            memo_params={"cause": cause.name, "note": memo.strip()},
             actor_user_id=actor.user_id,
         )
     except InsufficientBalance as error:

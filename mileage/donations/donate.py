@@ -135,7 +135,7 @@ def donate_from_card(
         idempotency_key=idempotency_key,
         # What the caller asked for, not which card paid: a retry after a reissue is still the same request.
         fingerprint=request_fingerprint({"donation": volunteer_id, "cause": cause.id, "points": points}),
-        memo=f"donation to {cause.name}",
+        memo_params={"cause": cause.name},
         actor_user_id=actor_user_id,
     )
     return record_donation(

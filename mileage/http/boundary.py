@@ -1,4 +1,4 @@
-"""The request boundary: one database session and one transaction per request, request ids, language."""
+"""The request boundary: one database session and one transaction per request, request ids."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from werkzeug.routing import IntegerConverter
 from mileage.db import MAX_TRANSACTION_ATTEMPTS, end_failed_unit, is_retryable
 from mileage.errors import MalformedJson
 
-SUPPORTED_LANGUAGES = ("ko", "en")
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -80,13 +79,6 @@ def _finish_session(*, commit: bool) -> None:
         session.close()
 
 
-def request_language() -> str:
-    """Return the language for user-facing messages: Korean unless the caller prefers English."""
-    if not has_request_context():
-        return "ko"
-    return request.accept_languages.best_match(SUPPORTED_LANGUAGES, default="ko") or "ko"
-
-
 def request_id() -> str:
     """Return the id of the current request, for headers, logs and the audit log."""
     if not has_request_context():
@@ -149,11 +141,11 @@ def refuse_unsafe_json() -> None:
     try:
         json.loads(request.get_data(cache=True), parse_constant=_reject_constant, parse_int=_bounded_int)
     except RecursionError as exc:
-        raise MalformedJson(reason="nested too deeply") from exc
+        raise MalformedJson(reason="nested") from exc
     except UnicodeDecodeError as exc:
-        raise MalformedJson(reason="not UTF-8") from exc
+        raise MalformedJson(reason="encoding") from exc
     except ValueError as exc:
-        raise MalformedJson(reason=str(exc)[:80]) from exc
+        raise MalformedJson(reason="syntax") from exc
 
 
 # Ids are BIGINT columns: a larger number in a URL names nothing, and must never reach the driver.

@@ -2,7 +2,8 @@
 
     {"code": "insufficient_balance", "status": 409, "message": "...", "errors": {}, "request_id": "..."}
 
-`message` follows Accept-Language (Korean by default). Registered on the app, not on a blueprint,
+`message` is in the language the one selector picks (mileage.http.locale; Korean by default).
+Registered on the app, not on a blueprint,
 so that routing 404s and 405s get the same shape.
 """
 
@@ -17,9 +18,12 @@ from marshmallow import fields as schema_fields
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from mileage import errors
+from mileage import errors, i18n
 from mileage.db import is_database_unavailable
-from mileage.http.boundary import request_id, request_language
+from mileage.http.boundary import request_id
+from mileage.http.locale import select_language
+from mileage.http.validation import translate_field_errors
+from mileage.i18n import N_
 
 log = logging.getLogger("mileage.errors")
 
@@ -37,25 +41,19 @@ STATUS_BY_FAMILY: dict[type[errors.DomainError], int] = {
 
 # Sentences for failures that do not come from the domain, by HTTP status.
 HTTP_MESSAGES = {
-    400: ("잘못된 요청입니다.", "Bad request."),
-    401: ("로그인이 필요합니다.", "Authentication is required."),
-    403: ("이 작업을 할 권한이 없습니다.", "You are not allowed to do this."),
-    404: ("요청한 주소를 찾을 수 없습니다.", "The requested URL was not found."),
-    405: ("허용되지 않는 메서드입니다.", "This method is not allowed here."),
-    409: ("현재 상태에서는 처리할 수 없습니다.", "The current state does not allow this."),
-    413: ("요청 본문이 너무 큽니다.", "The request body is too large."),
-    415: ("지원하지 않는 형식입니다.", "Unsupported media type."),
-    422: ("입력값을 확인하세요.", "Please check the input."),
-    428: ("이 요청에는 Idempotency-Key 헤더가 필요합니다.", "This request needs an Idempotency-Key header."),
-    429: ("요청이 너무 많습니다. 잠시 후 다시 시도하세요.", "Too many requests. Try again later."),
-    500: (
-        "일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요. 문제가 계속되면 요청 번호를 알려 주세요.",
-        "Something went wrong. Try again shortly; if it keeps happening, report the request id.",
-    ),
-    503: (
-        "일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도하세요.",
-        "The service is temporarily unavailable. Try again shortly.",
-    ),
+    400: N_("Bad request."),
+    401: N_("Authentication is required. Sign in and try again."),
+    403: N_("You are not allowed to do this."),
+    404: N_("The requested URL was not found."),
+    405: N_("This method is not allowed here."),
+    409: N_("The current state does not allow this."),
+    413: N_("The request body is too large."),
+    415: N_("Unsupported media type. Send JSON."),
+    422: N_("Please check the input."),
+    428: N_("This request needs an Idempotency-Key header."),
+    429: N_("Too many requests. Try again later."),
+    500: N_("Something went wrong. Try again shortly; if it keeps happening, report the request id."),
+    503: N_("The service is temporarily unavailable. Try again shortly."),
 }
 
 CODE_BY_STATUS = {
@@ -95,8 +93,8 @@ def status_for(error: errors.DomainError) -> int:
 
 def http_message(status: int, language: str | None = None) -> str:
     """Return the sentence for an HTTP status, in the caller's language unless one is given."""
-    korean, english = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400 if status < 500 else 500])
-    return english if (language or request_language()) == "en" else korean
+    message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400 if status < 500 else 500])
+    return i18n.translate(language or select_language(), message)
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ class Failure:
 
 def describe_failure(error: BaseException, language: str | None = None) -> Failure:
     """Classify any failure once: its status, code, sentence, field errors and headers (Retry-After, Allow)."""
-    language = language or request_language()
+    language = language or select_language()
     if isinstance(error, errors.DomainError):
         retry_after = error.params.get("retry_after")
         headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
@@ -134,7 +132,7 @@ def describe_failure(error: BaseException, language: str | None = None) -> Failu
 
 def _describe_http_error(error: HTTPException, language: str) -> Failure:
     status = error.code or 500
-    field_errors = _validation_errors(error) if status in (400, 422) else {}
+    field_errors = translate_field_errors(_validation_errors(error), language) if status in (400, 422) else {}
     headers = {}
     if status == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)

@@ -6,9 +6,11 @@ someone's card, sales or queue.
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request
+from babel import Locale
+from flask import Response, make_response, render_template
 
-from mileage.http.boundary import SUPPORTED_LANGUAGES, request_language
+from mileage import i18n
+from mileage.http.locale import remember_language, select_language
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
@@ -17,9 +19,25 @@ CONTENT_SECURITY_POLICY = (
 
 
 def page_language() -> str:
-    """Return a page's language: ?lang= when it names one we have, else Accept-Language (Korean by default)."""
-    asked = request.args.get("lang", "")
-    return asked if asked in SUPPORTED_LANGUAGES else request_language()
+    """Return a page's language: the one selector's answer (?lang=, the cookie, Accept-Language, Korean)."""
+    return select_language()
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Return every language we have, each with its own name (한국어, English, ...), for a language switch."""
+    choices = []
+    for code in i18n.available_languages():
+        try:
+            name = Locale.parse(code).get_display_name(code) or code
+        except ValueError:
+            name = code
+        choices.append((code, name[:1].upper() + name[1:]))
+    return choices
+
+
+def page_messages(messages: dict[str, str], language: str) -> dict[str, str]:
+    """Return the catalogue entries a page's script needs, by the keys it reads, in a language."""
+    return {key: i18n.translate(language, message) for key, message in messages.items()}
 
 
 def add_page_headers(response: Response) -> Response:
@@ -29,15 +47,18 @@ def add_page_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.vary.add("Accept-Language")
-    return response
+    return remember_language(response)
 
 
 def render_page(template: str, *, language: str, messages: dict, **context) -> Response:
-    """Render a page in a language; `messages` are the strings its script uses, `t` those of the template."""
+    """Render a page in a language; `messages` are the strings its script uses (embedded as JSON), `t` too."""
+    others = [choice for choice in language_choices() if choice[0] != language]
+    other_lang, other_name = others[0] if others else (language, language)
+    messages = {**messages, "switch_language": other_name}
+    context.setdefault("t", messages)
     response = make_response(
         render_template(
-            template, lang=language, other_lang="ko" if language == "en" else "en", messages=messages, **context
+            template, lang=language, other_lang=other_lang, languages=language_choices(), messages=messages, **context
         )
     )
     return add_page_headers(response)

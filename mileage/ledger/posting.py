@@ -105,6 +105,7 @@ class NewEntry:
     legs: tuple[Leg, ...]
     idempotency_key: str | None = None
     memo: str = ""
+    memo_params: dict | None = None
     actor_user_id: int | None = None
     reverses_entry_id: int | None = None
     # What identifies the request behind the key; by default, what the entry moves.
@@ -122,6 +123,7 @@ def post_entry(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
     memo: str = "",
+    memo_params: dict | None = None,
     reverses_entry_id: int | None = None,
     actor_user_id: int | None = None,
 ) -> JournalEntry:
@@ -138,7 +140,8 @@ def post_entry(
     :raises TransactionConflict: a concurrent request with the same key won; run the unit again.
     """
     entry = NewEntry(
-        kind=kind, legs=tuple(legs), idempotency_key=idempotency_key, memo=memo, actor_user_id=actor_user_id,
+        kind=kind, legs=tuple(legs), idempotency_key=idempotency_key, memo=memo, memo_params=memo_params,
+        actor_user_id=actor_user_id,
         reverses_entry_id=reverses_entry_id, fingerprint=fingerprint,
     )
     replay = find_replay(session, idempotency_key, entry.request_fingerprint())
@@ -192,6 +195,7 @@ def _post(session: Session, entries: list[NewEntry]) -> list[JournalEntry]:
             "idempotency_key": entry.idempotency_key,
             "request_fingerprint": entry.request_fingerprint(),
             "memo": entry.memo,
+            "memo_params": entry.memo_params,
             "reverses_entry_id": entry.reverses_entry_id,
             "actor_user_id": entry.actor_user_id,
             "created_at": utc_now(),
@@ -324,6 +328,7 @@ def reverse_entry(
     kind: EntryKind = EntryKind.REVERSAL,
     idempotency_key: str | None = None,
     memo: str = "",
+    memo_params: dict | None = None,
     actor_user_id: int | None = None,
 ) -> JournalEntry:
     """Post the exact opposite of an entry; each entry can be reversed once.
@@ -347,7 +352,8 @@ def reverse_entry(
         legs=[Leg(posting.account_id, -posting.amount) for posting in original.postings],
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
-        memo=memo or f"reversal of entry {entry_id}",
+        memo=memo,
+        memo_params=memo_params or {"entry": entry_id, **({"note": memo} if memo else {})},
         reverses_entry_id=entry_id,
         actor_user_id=actor_user_id,
     )

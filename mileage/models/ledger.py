@@ -78,7 +78,11 @@ class JournalEntry(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     # Hash of the request that produced the entry, so a reused key with another request is refused.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Words a person typed (a reason, a hand-over note); entries before 0010 kept an English sentence here.
     memo: Mapped[str] = mapped_column(Text, default="")
+    # What the entry is about (shop, cause, claim, card, dates, note): rendered in the reader's language
+    # by `ledger.memos.render_memo`, never stored as a sentence.
+    memo_params: Mapped[dict | None] = mapped_column(JSON)
     # Unique: an entry can be reversed at most once, and the database enforces it.
     reverses_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("journal_entries.id"), unique=True

@@ -243,6 +243,6 @@ def debit_scanned_card(
         to_account_id=destination,
         amount=amount,
         idempotency_key=key,
-        memo=f"{'hold' if into_holds else 'discount'} at {merchant.name}",
+        memo_params={"shop": merchant.name},
     )
     return CounterDebit(merchant=merchant, offer=offer, card=scan.card, amount=amount, entry=entry)

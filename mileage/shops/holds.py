@@ -156,7 +156,7 @@ def capture_hold(
         legs.append(Leg(lock_card_holding_points(session, hold.card_id).account_id, hold.amount - captured))
     entry = post_entry(
         session, kind=EntryKind.HOLD_CAPTURE, legs=legs, idempotency_key=f"hold:{hold.id}:settle",
-        memo=f"capture of hold {hold.id} at {merchant.name}",
+        memo_params={"hold": hold.id, "shop": merchant.name},
     )
     hold.settle_entry_id = entry.id
     redemption = Redemption(
@@ -188,7 +188,7 @@ def _release_hold(session: Session, hold: Hold, target: HoldStatus, now: datetim
         to_account_id=card.account_id,
         amount=hold.amount,
         idempotency_key=f"hold:{hold.id}:settle",
-        memo=f"{target} hold {hold.id}",
+        memo_params={"hold": hold.id},
     )
     hold.settle_entry_id = entry.id
     session.flush()

@@ -202,7 +202,7 @@ def refund_redemption(
         to_account_id=card.account_id,
         amount=amount,
         idempotency_key=key,
-        memo=f"refund of redemption {redemption_id} at {merchant.name}",
+        memo_params={"redemption": redemption_id, "shop": merchant.name},
     )
     refund = Refund(
         redemption_id=redemption_id,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mileage.audit import Actor, record_audit
 from mileage.clock import seoul_today
 from mileage.errors import InvalidSettlementRange, SettlementPeriodAlreadyClosed, SettlementPeriodNotOver
+from mileage.i18n import NP_, translate_in_context
 from mileage.models import Merchant, PeriodKind, Redemption, Refund, SettlementClosure
 from mileage.shops.merchants import get_merchant
 
@@ -196,17 +197,44 @@ def till_total(session: Session, merchant_id: int, day: date) -> SettlementLine:
 
 CSV_COLUMNS = tuple(field.name for field in fields(SettlementLine))
 
+_YES, _NO = NP_("yes or no", "yes"), NP_("yes or no", "no")
 
-def settlement_csv(lines: list[SettlementLine]) -> str:
-    """Render settlement lines as CSV (UTF-8 with a byte-order mark, so spreadsheet apps read Korean)."""
+# The columns people read (the console's table and its file), headed in the reader's language.
+READABLE_COLUMNS = (
+    ("merchant_name", NP_("settlement report column", "shop")),
+    ("period_start", NP_("settlement report column", "from")),
+    ("period_end", NP_("settlement report column", "to")),
+    ("redemption_count", NP_("settlement report column", "redemptions")),
+    ("gross_discount", NP_("settlement report column", "discounts")),
+    ("refund_count", NP_("settlement report column", "refunds")),
+    ("refunds", NP_("settlement report column", "refunded")),
+    ("net", NP_("settlement report column", "net")),
+    ("closed", NP_("settlement report column", "closed")),
+)
+
+
+def settlement_csv(lines: list[SettlementLine], language: str | None = None) -> str:
+    """Render settlement lines as CSV (UTF-8 with a byte-order mark, so spreadsheet apps read Korean).
+
+    Without a language it is the data file POS systems read (stable column names, Y/N); with one, the file
+    a person opens, headed and worded in that language.
+    """
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    if language is None:
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        for line in lines:
+            row = asdict(line)
+            row["closed"] = "Y" if line.closed else "N"
+            writer.writerow(row)
+        return buffer.getvalue()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([translate_in_context(language, *heading) for _, heading in READABLE_COLUMNS])
     for line in lines:
         row = asdict(line)
-        row["closed"] = "Y" if line.closed else "N"
-        writer.writerow(row)
+        row["closed"] = translate_in_context(language, *(_YES if line.closed else _NO))
+        writer.writerow([row[attribute] for attribute, _ in READABLE_COLUMNS])
     return buffer.getvalue()
 
 

@@ -111,7 +111,7 @@ class StatementArgsSchema(Schema):
     @validates_schema
     def _in_order(self, data, **kwargs):
         if data.get("first_day") and data.get("last_day") and data["first_day"] > data["last_day"]:
-            raise ValidationError("'from' must not be after 'to'.", "to")
+            raise ValidationError("The start day must not be after the end day.", "to")
 
 
 class QrTokenSchema(Schema):

@@ -18,8 +18,9 @@ from mileage.claims import queue, submission
 from mileage.claims.submission import ClaimRequest
 from mileage.clock import seoul_today, utc_now
 from mileage.errors import VolunteerNotLinked
-from mileage.http.boundary import get_session, request_language
+from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires, token_signer
+from mileage.http.locale import select_language
 from mileage.volunteer_api.schemas import (
     CardSchema,
     MovementPageSchema,
@@ -100,7 +101,9 @@ def put_my_pin(body):
 @blueprint.response(200, MovementPageSchema)
 def get_my_history(args):
     """List the movements of points on all my cards, newest first."""
-    return statements.my_history(get_session(), my_volunteer_id(), limit=args["limit"], cursor=args["cursor"])
+    return statements.my_history(
+        get_session(), my_volunteer_id(), limit=args["limit"], cursor=args["cursor"], language=select_language()
+    )
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -146,11 +149,12 @@ def post_my_claim(body):
 def get_my_statement(args):
     """Download my statement as CSV: date, organisation, hours, points and running balance."""
     statement = statements.my_statement(
-        get_session(), my_volunteer_id(), first_day=args["first_day"], last_day=args["last_day"]
+        get_session(), my_volunteer_id(), first_day=args["first_day"], last_day=args["last_day"],
+        language=select_language(),
     )
     filename = f"mileage-statement-{(args['last_day'] or seoul_today()).strftime('%Y%m%d')}.csv"
     return Response(
-        render_statement_csv(statement, request_language()),
+        render_statement_csv(statement, select_language()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -265,7 +265,7 @@ def test_reject_needs_a_reason_and_records_it(client, session, make, staff):
     missing = client.post(f"/admin/claims/{claim.id}/reject", json={}, headers=staff[1])
     assert missing.status_code == 422 and "reason" in missing.json["errors"]
     blank = client.post(f"/admin/claims/{claim.id}/reject", json={"reason": "   "}, headers=staff[1])
-    assert blank.status_code == 422 and blank.json["errors"] == {"reason": ["Must not be blank."]}
+    assert blank.status_code == 422 and blank.json["errors"] == {"reason": ["비워 둘 수 없습니다."]}
     response = client.post(f"/admin/claims/{claim.id}/reject", json={"reason": "기관 확인 불가"}, headers=staff[1])
     assert response.status_code == 200
     assert response.json["state"] == "rejected" and response.json["rejection_reason"] == "기관 확인 불가"

@@ -37,7 +37,10 @@ def test_bad_json_is_refused_with_the_envelope(client, session, staff_headers):
 def test_missing_fields_get_per_field_messages(client, staff_headers):
     body = assert_envelope(client.post("/admin/volunteers", json={}, headers=staff_headers), 422, "validation_failed")
     assert set(body["errors"]) == {"name", "phone"}
-    assert body["errors"]["name"] == ["Missing data for required field."]
+    # Korean by default, like the message: never marshmallow's English.
+    assert body["errors"]["name"] == ["필수 입력 항목입니다."]
+    english = client.post("/admin/volunteers", json={}, headers={**staff_headers, "Accept-Language": "en"}).json
+    assert english["errors"]["name"] == ["This field is required."]
 
 
 def test_wrong_types_get_per_field_messages(client, session, staff_headers):
@@ -70,7 +73,7 @@ def test_times_outside_one_day_are_refused(client, make, staff_headers, value):
 def test_unknown_fields_are_refused(client, staff_headers):
     response = client.patch("/admin/volunteers/1", json={"balance": 1_000_000}, headers=staff_headers)
     body = assert_envelope(response, 422, "validation_failed")
-    assert body["errors"] == {"balance": ["Unknown field."]}
+    assert body["errors"] == {"balance": ["여기에 쓰지 않는 항목입니다. 빼고 보내세요."]}
 
 
 def test_a_json_list_instead_of_an_object(client, staff_headers):

@@ -99,7 +99,8 @@ def test_bulk_approval_reports_each_failure_in_korean_and_approves_the_rest(cons
     response = console.post("/console/claims/approve", {"claim_id": [good.id, rejected.id, no_card.id, 999999]})
     page = text_of(response)
     assert "1건 승인 (2,000점 적립), 3건 실패" in page
-    assert "이미 처리된 신청입니다. (상태: rejected)" in page
+    # The state by its Korean name, never the raw "rejected".
+    assert "이미 처리된 신청입니다. (반려)" in page and "rejected" not in page
     assert "발급된 카드가 없습니다." in page
     assert "봉사시간 신청을 찾을 수 없습니다." in page
     session.refresh(good)

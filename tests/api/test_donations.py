@@ -238,7 +238,7 @@ def test_staff_open_edit_close_and_reopen_a_cause(client, session, staff):
 def test_an_empty_cause_edit_is_a_validation_error(client, session, make, staff):
     response = client.patch(f"/admin/causes/{make.cause().id}", json={}, headers=staff[1])
     assert response.status_code == 422 and response.json["code"] == "validation_failed"
-    assert response.json["errors"] == {"_schema": ["Name at least one field to change."]}
+    assert response.json["errors"] == {"_schema": ["바꿀 항목을 하나 이상 입력하세요."]}
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "cause.edit")) is None
 
 

@@ -112,9 +112,11 @@ def test_shop_accounts_names_each_shop(client, this_month, auditor):
 def test_shop_accounts_csv_shows_the_shop_name_and_id(client, this_month, auditor):
     merchant = this_month["merchant"]
     korean = read_csv(client.get(f"/admin/reports/shop-accounts?{month_query()}&format=csv", headers=auditor))
-    assert korean[0][:4] == ["월", "가맹점 번호", "가맹점", "가맹점 계정"]
+    # No internal account code ("merchant:...") in a file people read: the shop's number and name say it.
+    assert korean[0][:4] == ["월", "가맹점 번호", "가맹점", "사용 건수"]
     [mine] = [line for line in korean[1:] if line[2] == "노원 꽃집"]
-    assert mine[1] == str(merchant.id) and mine[4:] == ["1", "800", "1", "300", "500"]
+    assert mine[1] == str(merchant.id) and mine[3:] == ["1", "800", "1", "300", "500"]
+    assert not any("merchant:" in cell for line in korean for cell in line)
     english = read_csv(client.get(f"/admin/reports/shop-accounts?{month_query()}&format=csv",
                                   headers={**auditor, "Accept-Language": "en"}))
     assert english[0][:3] == ["month", "shop id", "shop"]

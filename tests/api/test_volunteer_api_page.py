@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from mileage.labels import LABELS
 from mileage.models import EntryKind
-from mileage.volunteer_api.statement_csv import KIND_LABELS
+
+KIND_LABELS = LABELS["entry_kind"]
 
 
 def test_the_page_is_korean_by_default(client):

@@ -60,8 +60,8 @@ def test_each_claim_gets_the_entry_a_single_approval_would_post(session, make):
 
     entry = session.get(JournalEntry, approved.approval_entry_id)
     issuance = ledger.system_account(session, AccountKind.ISSUANCE)
-    assert (entry.kind, entry.idempotency_key, entry.memo) == ("claim_approval", f"claim:{claim.id}:approval",
-                                                              f"claim {claim.id}")
+    assert (entry.kind, entry.idempotency_key, entry.memo_params) == ("claim_approval", f"claim:{claim.id}:approval",
+                                                                     {"claim": claim.id})
     # The same fingerprint: posting it again through post_entry is a replay, not a refusal.
     replay = ledger.transfer(
         session, kind="claim_approval", from_account_id=issuance.id, to_account_id=card.account_id,

@@ -69,7 +69,7 @@ def test_expire_refuses_a_future_day(database):
     environment, _ = database
     result = invoke(environment, "expire", "--as-of", "2999-01-01")
     assert result.exit_code == 1
-    assert "Points cannot be expired as of a future date (2999-01-01)." in result.output
+    assert "오류: 미래 날짜(2999-01-01)로는 소멸 처리를 할 수 없습니다." in result.output
 
 
 def test_run_campaign_from_the_command_line(database):
@@ -93,4 +93,4 @@ def test_run_campaign_from_the_command_line(database):
         "points_donated": 700,
     }
     missing = invoke(environment, "run-campaign", "99999999")
-    assert missing.exit_code == 1 and "Donation campaign not found." in missing.output
+    assert missing.exit_code == 1 and "오류: 기부 캠페인을 찾을 수 없습니다." in missing.output

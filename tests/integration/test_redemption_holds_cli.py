@@ -58,7 +58,7 @@ def test_sweep_holds_releases_expired_holds_in_batches_and_leaves_live_ones(data
     result = CliRunner(env=environment).invoke(main, ["sweep-holds", "--batch", "2"], catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "released 3 expired holds"
+    assert result.output.strip() == "만료된 보류 3건을 해제했습니다."
 
     def inspect(session):
         statuses = dict(session.execute(select(Hold.id, Hold.status)).all())
@@ -68,4 +68,4 @@ def test_sweep_holds_releases_expired_holds_in_batches_and_leaves_live_ones(data
     assert [statuses[hold_id] for hold_id in expired] == [HoldStatus.EXPIRED] * 3
     assert statuses[live] == HoldStatus.HELD and balance == 10_000 - 500
     again = CliRunner(env=environment).invoke(main, ["sweep-holds"], catch_exceptions=False)
-    assert again.output.strip() == "released 0 expired holds"
+    assert again.output.strip() == "만료된 보류 0건을 해제했습니다."

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from mileage.errors import DomainError, InsufficientBalance, InvalidCursor
+from mileage.errors import InsufficientBalance, InvalidCursor
 from mileage.ledger import request_fingerprint
 from mileage.pagination import decode_cursor, encode_cursor
 
@@ -54,5 +54,6 @@ def test_insufficient_balance_tells_the_volunteer_what_is_left_in_both_languages
 
 
 def test_an_error_missing_a_parameter_falls_back_to_its_family_sentence():
-    assert InsufficientBalance().message("en") == DomainError.en
-    assert InsufficientBalance().message() == DomainError.ko
+    # InsufficientBalance is a Conflict: its family's sentence needs no parameter.
+    assert InsufficientBalance().message("en") == "The current state does not allow this."
+    assert InsufficientBalance().message() == "현재 상태에서는 처리할 수 없습니다."

@@ -1,0 +1,136 @@
+"""The one catalogue: complete in Korean, consistent placeholders, current with the code, every state named."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from mileage import errors, i18n
+from mileage.labels import LABELS
+from mileage.models import (
+    CampaignItemState,
+    CampaignState,
+    CardStatus,
+    CauseStatus,
+    ClaimState,
+    ConsentMethod,
+    DonationChannel,
+    EntryKind,
+    HoldStatus,
+    MerchantStatus,
+    Role,
+    VolunteerStatus,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+KOREAN_PO = ROOT / "mileage" / "translations" / "ko" / "LC_MESSAGES" / "messages.po"
+TEMPLATE = ROOT / "mileage" / "translations" / "messages.pot"
+
+
+def _catalogue(path: Path):
+    with path.open("rb") as handle:
+        return read_po(handle, locale="ko" if path.suffix == ".po" else None)
+
+
+def _ids(catalogue) -> set:
+    return {(message.context, message.id if isinstance(message.id, str) else message.id[0])
+            for message in catalogue if message.id}
+
+
+def test_msgfmt_accepts_the_korean_catalogue():
+    if shutil.which("msgfmt") is None:
+        pytest.skip("msgfmt (gettext) is not installed")
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(KOREAN_PO)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_message_has_a_korean_translation_that_is_not_fuzzy():
+    korean = _catalogue(KOREAN_PO)
+    assert not korean.fuzzy
+    untranslated = [message.id for message in korean if message.id and not all(
+        part.strip() for part in (message.string if isinstance(message.string, tuple) else (message.string,)))]
+    fuzzy = [message.id for message in korean if message.id and message.fuzzy]
+    assert untranslated == [] and fuzzy == []
+    assert _ids(_catalogue(TEMPLATE)) - _ids(korean) == set()
+
+
+def test_placeholders_are_the_same_in_korean_and_english():
+    for message in _catalogue(KOREAN_PO):
+        if not message.id:
+            continue
+        english = message.id if isinstance(message.id, tuple) else (message.id,)
+        korean = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = i18n.placeholders(english[-1])
+        assert all(i18n.placeholders(text) == expected for text in korean), message.id
+        # Every message is %-formatted when shown: a stray % would break it.
+        if "%(" in english[-1] or "%%" in english[-1]:
+            assert "python-format" in message.flags, message.id
+        for text in (*english, *korean):
+            text % {name: "x" for name in i18n.placeholders(text)}
+
+
+def test_babel_checkers_find_no_problem():
+    problems = [(message.id, [str(error) for error in found]) for message, found in _catalogue(KOREAN_PO).check()]
+    assert problems == []
+
+
+def test_the_compiled_catalogue_matches_its_source():
+    with KOREAN_PO.with_suffix(".mo").open("rb") as handle:
+        compiled = read_mo(handle)
+    source = _catalogue(KOREAN_PO)
+    def entries(catalogue):
+        def flat(value):
+            return str(tuple(value)) if isinstance(value, list | tuple) else str(value)
+
+        return {(m.context, flat(m.id), flat(m.string))
+                for m in catalogue if m.id}
+
+    assert entries(compiled) == entries(source)
+
+
+def test_the_template_is_current_with_the_code(tmp_path):
+    pybabel = Path(sys.executable).with_name("pybabel")
+    if not pybabel.exists():
+        pytest.skip("pybabel is not installed next to this Python")
+    result = subprocess.run(
+        ["sh", "tools/i18n.sh", "extract"], cwd=ROOT, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYBABEL": str(pybabel), "HOME": str(tmp_path),
+             "POT": str(tmp_path / "messages.pot")},
+    )
+    assert result.returncode == 0, result.stderr
+    fresh = _ids(_catalogue(tmp_path / "messages.pot"))
+    # A message in the code but not in the committed template (or the other way round): run tools/i18n.sh all.
+    assert sorted(fresh ^ _ids(_catalogue(TEMPLATE)), key=str) == []
+
+
+@pytest.mark.parametrize("group, values", [
+    ("claim_state", ClaimState), ("card_status", CardStatus), ("card_condition", CardStatus),
+    ("volunteer_status", VolunteerStatus), ("merchant_status", MerchantStatus), ("cause_status", CauseStatus),
+    ("campaign_state", CampaignState), ("item_state", CampaignItemState), ("consent", ConsentMethod),
+    ("channel", DonationChannel), ("role", Role), ("hold_status", HoldStatus),
+    ("entry_kind", [kind for kind in EntryKind if kind != EntryKind.REFUSAL]),
+])
+def test_every_state_has_a_name(group, values):
+    assert [str(value) for value in values if str(value) not in LABELS[group]] == []
+
+
+def test_every_labelled_parameter_names_a_group():
+    for cls in errors.all_error_classes():
+        assert set(cls.labelled_params.values()) <= set(LABELS), cls.__name__
+        assert set(cls.labelled_params) <= i18n.placeholders(cls.text), cls.__name__
+
+
+def test_no_error_class_still_declares_ko_or_en():
+    # A branch written before the catalogue declares ko/en: run tools/convert_ko_en_messages.py on it.
+    left = [cls.__name__ for cls in errors.all_error_classes() if "ko" in cls.__dict__ or "en" in cls.__dict__]
+    assert left == []
+
+
+def test_every_error_declares_its_own_sentence():
+    assert [cls.__name__ for cls in errors.all_error_classes() if "text" not in cls.__dict__] == []
