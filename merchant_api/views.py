@@ -43,6 +43,9 @@ blueprint = Blueprint(
     "merchant", __name__, url_prefix="/merchant", description="Partner shops: scan, redeem, refund, settle"
 )
 
+# The OpenAPI document's security for this blueprint: a bearer token, or the terminal's own credentials.
+blueprint.openapi_security = [{"bearerAuth": []}, {"terminalAuth": []}]
+
 TERMINAL_SCHEME = "terminal"
 # A cashier scans a few cards a minute; a script trying card numbers scans far more.
 SCAN_LIMIT_PER_TERMINAL = "60 per minute"
