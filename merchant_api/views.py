@@ -65,6 +65,7 @@ def _choose_terminal_authentication():
     Every check refuses revoked terminals and suspended shops. A terminal's secret is hashed, so
     checking it is slow: an idempotent request claims its key first, under the scope its key id names.
     """
+    g.authentication_schemes = ("Bearer", "Terminal")
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == TERMINAL_SCHEME:
         key_id, _, secret = credentials.strip().partition(":")

@@ -200,7 +200,9 @@ class PinNotSet(Conflict):
     en = 'No PIN has been set for this card.'
 
 
-class WrongPin(NotAuthenticated):
+class WrongPin(NotAllowed):
+    """The card's PIN is wrong: the caller is signed in but may not use this card (403, never 401)."""
+
     code = "wrong_pin"
     ko = 'PIN이 틀렸습니다. (남은 시도 {remaining}회)'
     en = 'Wrong PIN ({remaining} attempts left).'

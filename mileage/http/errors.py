@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from flask import Flask, jsonify
+from flask import Flask, g, has_request_context, jsonify
 from marshmallow import Schema
 from marshmallow import fields as schema_fields
 from sqlalchemy.exc import DataError, SQLAlchemyError
@@ -22,6 +22,8 @@ from mileage.db import is_database_unavailable
 from mileage.http.boundary import request_id, request_language
 
 log = logging.getLogger("mileage.errors")
+
+AUTH_REALM = "mileage"
 
 # The most specific family wins: a class is looked up along its MRO.
 STATUS_BY_FAMILY: dict[type[errors.DomainError], int] = {
@@ -110,9 +112,27 @@ class Failure:
     headers: dict = field(default_factory=dict)
 
 
+def www_authenticate(error: BaseException) -> str:
+    """Return the challenge of a 401: the schemes this route accepts, and why the token was refused.
+
+    A blueprint with a scheme of its own (the shops' `Terminal`) names it in `g.authentication_schemes`.
+    """
+    schemes = (g.get("authentication_schemes") if has_request_context() else None) or ("Bearer",)
+    reason = ""
+    if isinstance(error, errors.TokenExpired | errors.TokenInvalid | errors.TokenRevoked):
+        reason = ', error="invalid_token"'
+    return ", ".join(f'{scheme} realm="{AUTH_REALM}"' + (reason if scheme == "Bearer" else "") for scheme in schemes)
+
+
 def describe_failure(error: BaseException, language: str | None = None) -> Failure:
     """Classify any failure once: its status, code, sentence, field errors and headers (Retry-After, Allow)."""
-    language = language or request_language()
+    failure = _describe_failure(error, language or request_language())
+    if failure.status == 401:
+        failure.headers.setdefault("WWW-Authenticate", www_authenticate(error))
+    return failure
+
+
+def _describe_failure(error: BaseException, language: str) -> Failure:
     if isinstance(error, errors.DomainError):
         retry_after = error.params.get("retry_after")
         headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}

@@ -308,7 +308,7 @@ def test_changing_a_pin_needs_the_current_one(client, session, volunteer):
 def test_a_wrong_current_pin_counts_toward_the_lock(client, session, volunteer):
     me = volunteer(pin="1357")
     wrong = client.put("/me/card/pin", json={"new_pin": "2468", "current_pin": "0000"}, headers=me.headers)
-    assert wrong.status_code == 401 and wrong.json["code"] == "wrong_pin"
+    assert wrong.status_code == 403 and wrong.json["code"] == "wrong_pin"
     assert wrong.json["message"] == "PIN이 틀렸습니다. (남은 시도 4회)"
     session.refresh(me.card)
     assert me.card.pin_failed_attempts == 1  # kept although the request failed
