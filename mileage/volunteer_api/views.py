@@ -46,6 +46,9 @@ blueprint = Blueprint(
 QR_REFRESH_MARGIN = timedelta(seconds=20)
 PNG = "image/png"
 SVG = "image/svg+xml"
+# How the document describes a file answer.
+BINARY = {"type": "string", "format": "binary"}
+CSV_TEXT = {"type": "string", "description": "UTF-8 CSV with a byte-order mark, for Excel"}
 
 
 @blueprint.after_request
@@ -142,7 +145,7 @@ def post_my_claim(body):
 @blueprint.route("/statement.csv", methods=["GET"])
 @requires("volunteer")
 @blueprint.arguments(StatementArgsSchema, location="query")
-@blueprint.response(200, content_type="text/csv", description="UTF-8 CSV with a BOM, for Excel.")
+@blueprint.response(200, CSV_TEXT, content_type="text/csv", description="UTF-8 CSV with a BOM, for Excel.")
 def get_my_statement(args):
     """Download my statement as CSV: date, organisation, hours, points and running balance."""
     statement = statements.my_statement(
@@ -180,7 +183,7 @@ def get_my_dynamic_qr():
 
 @blueprint.route("/card/qr.png", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=PNG, description="A fresh dynamic QR code.")
+@blueprint.response(200, BINARY, content_type=PNG, description="A fresh dynamic QR code.")
 def get_my_dynamic_qr_png():
     """Return a fresh dynamic QR code of my card as PNG."""
     issued, refresh_after = _issue_my_qr()
@@ -189,7 +192,7 @@ def get_my_dynamic_qr_png():
 
 @blueprint.route("/card/qr.svg", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=SVG, description="A fresh dynamic QR code.")
+@blueprint.response(200, {"type": "string"}, content_type=SVG, description="A fresh dynamic QR code.")
 def get_my_dynamic_qr_svg():
     """Return a fresh dynamic QR code of my card as SVG."""
     issued, refresh_after = _issue_my_qr()
@@ -198,7 +201,7 @@ def get_my_dynamic_qr_svg():
 
 @blueprint.route("/card/printed-qr.png", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=PNG, description="The card number as printed on the card.")
+@blueprint.response(200, BINARY, content_type=PNG, description="The card number as printed on the card.")
 def get_my_printed_qr_png():
     """Return the QR code printed on my card (its number; shops ask for the PIN) as PNG."""
     return _image(render_qr_png(current_card(get_session(), my_volunteer_id()).number), PNG)
@@ -206,7 +209,7 @@ def get_my_printed_qr_png():
 
 @blueprint.route("/card/printed-qr.svg", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=SVG, description="The card number as printed on the card.")
+@blueprint.response(200, {"type": "string"}, content_type=SVG, description="The card number as printed on the card.")
 def get_my_printed_qr_svg():
     """Return the QR code printed on my card (its number; shops ask for the PIN) as SVG."""
     return _image(render_qr_svg(current_card(get_session(), my_volunteer_id()).number), SVG)
