@@ -10,6 +10,7 @@ from flask import Flask
 from mileage.config import load_config
 from mileage.db import make_engine, make_session_factory
 from mileage.http.boundary import MileageFlask, init_request_boundary
+from mileage.http.docs import DOCS_SETTINGS, init_docs_headers
 from mileage.http.docs import blueprint as docs_blueprint
 from mileage.http.errors import ErrorEnvelopeSchema, register_error_handlers
 from mileage.http.health import blueprint as health_blueprint
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Create the app: configuration, database, error envelope, API blueprints."""
     app = MileageFlask("mileage", instance_relative_config=True)
     app.config.from_mapping(API_SETTINGS)
+    app.config.from_mapping(DOCS_SETTINGS)
     app.config.from_mapping(_environment_settings())
     app.config.from_mapping(load_config(app.instance_path, config))
     app.json.ensure_ascii = False
@@ -87,6 +89,7 @@ def _register_api(app: Flask) -> None:
     app.after_request(add_retention_header)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(docs_blueprint)
+    init_docs_headers(app)
     api.register_blueprint(auth_blueprint)
     register_volunteer_api(app, api)
     register_merchant_api(app, api)
