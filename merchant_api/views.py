@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import partial
 
 from flask import current_app, g, request
-from flask_smorest import Blueprint
 
 from merchant_api.schemas import (
     MerchantCaptureSchema,
@@ -30,6 +29,7 @@ from merchant_api.schemas import (
     MerchantTokenSchema,
 )
 from mileage.clock import seoul_today
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import bearer_principal, current_principal, requires, token_signer
 from mileage.http.idempotency import idempotent, request_idempotency_key

@@ -4,7 +4,6 @@ Staff and admins change things; auditors read everything here and change nothing
 """
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from admin.donations.schemas import (
     CampaignCreateSchema,
@@ -30,6 +29,7 @@ from admin.donations.schemas import (
 from mileage.donations import campaigns, causes, disbursements, donate
 from mileage.donations.campaigns import CampaignSelection
 from mileage.donations.donate import Consent
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires
 from mileage.http.idempotency import idempotent, request_idempotency_key

@@ -5,7 +5,6 @@ submits, uploads and lists the claims of their own organisation only.
 """
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from admin.hours.schemas import (
     StaffBulkApproveResultSchema,
@@ -40,6 +39,7 @@ from mileage.cards import lifecycle, lookup, pins
 from mileage.claims import imports, queue, review, submission
 from mileage.claims.rules import ClaimPolicy
 from mileage.errors import NotOwner
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires
 from mileage.http.idempotency import idempotent

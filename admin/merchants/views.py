@@ -4,8 +4,6 @@ issue, rotate and revoke terminal credentials, read settlement for every shop, a
 Staff and admins change things (each change is audited); auditors read everything here.
 """
 
-from flask_smorest import Blueprint
-
 from admin.merchants.schemas import (
     StaffMerchantArgsSchema,
     StaffMerchantCreateSchema,
@@ -22,6 +20,7 @@ from admin.merchants.schemas import (
     StaffTerminalListSchema,
     StaffTerminalSchema,
 )
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, requires
 from mileage.http.schemas import SettlementSchema

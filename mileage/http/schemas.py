@@ -70,7 +70,9 @@ class SettlementLineSchema(Schema):
     """One shop's totals for one day or month, from its receipts and refunds."""
 
     merchant_id = fields.Integer(dump_only=True, metadata={"description": "The shop's id.", "example": 7})
-    merchant_name = fields.String(dump_only=True, metadata={"description": "The shop's name.", "example": "행복나눔 카페"})
+    merchant_name = fields.String(
+        dump_only=True, metadata={"description": "The shop's name.", "example": "행복나눔 카페"}
+    )
     period = fields.String(dump_only=True, metadata={"description": "day or month.", "example": "day"})
     period_start = fields.Date(dump_only=True, metadata={"description": "First Seoul day of the period."})
     period_end = fields.Date(dump_only=True, metadata={"description": "Last Seoul day of the period."})

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
 from mileage.cards import own_card, pins, statements
 from mileage.cards.lookup import current_card
@@ -18,6 +17,7 @@ from mileage.claims import queue, submission
 from mileage.claims.submission import ClaimRequest
 from mileage.clock import seoul_today, utc_now
 from mileage.errors import VolunteerNotLinked
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session, request_language
 from mileage.http.callers import current_actor, current_principal, requires, token_signer
 from mileage.volunteer_api.schemas import (

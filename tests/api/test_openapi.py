@@ -81,7 +81,8 @@ def test_the_roles_are_those_the_view_checks(app, document):
 
 def test_every_operation_documents_its_error_answers_and_codes(document):
     redeem = document["paths"]["/merchant/redemptions"]["post"]["responses"]
-    assert {"insufficient_balance", "qr_token_replayed", "idempotency_key_reused"} <= set(redeem["409"]["x-error-codes"])
+    conflicts = set(redeem["409"]["x-error-codes"])
+    assert {"insufficient_balance", "qr_token_replayed", "idempotency_key_reused"} <= conflicts
     assert "wrong_pin" in redeem["403"]["x-error-codes"] and "role_not_allowed" in redeem["403"]["x-error-codes"]
     assert {"token_missing", "token_expired"} <= set(redeem["401"]["x-error-codes"])
     assert "idempotency_key_required" in redeem["422"]["x-error-codes"]
