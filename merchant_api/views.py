@@ -32,6 +32,7 @@ from mileage.clock import seoul_today
 from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import bearer_principal, current_principal, requires, token_signer
+from mileage.http.cors import allow_cross_origin
 from mileage.http.idempotency import idempotent, request_idempotency_key
 from mileage.http.limits import limiter
 from mileage.http.schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
@@ -42,6 +43,9 @@ from mileage.shops import counter, holds, offers, redemptions, settlement, termi
 blueprint = Blueprint(
     "merchant", __name__, url_prefix="/merchant", description="Partner shops: scan, redeem, refund, settle"
 )
+
+# A browser-based POS on another origin may call the shop API, if the operator lists its origin.
+allow_cross_origin(blueprint)
 
 # The OpenAPI document's security for this blueprint: a bearer token, or the terminal's own credentials.
 blueprint.openapi_security = [{"bearerAuth": []}, {"terminalAuth": []}]
