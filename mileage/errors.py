@@ -783,6 +783,24 @@ class InvalidReportPeriod(RuleViolation):
     en = "The report period is not valid (start on or before end, at most {max_months} months)."
 
 
+# --- versions of a record (If-Match) --------------------------------------------------------
+
+class StaleVersion(Conflict):
+    """If-Match names a version of the record that is no longer current."""
+
+    code = "precondition_failed"
+    ko = "다른 사용자가 먼저 수정했습니다. 다시 불러온 뒤 수정하세요."
+    en = "Someone else changed this first. Load it again, then edit."
+
+
+class VersionRequired(RuleViolation):
+    """This server requires If-Match on every change of a record."""
+
+    code = "precondition_required"
+    ko = "이 요청에는 If-Match 헤더가 필요합니다. 먼저 불러온 ETag를 보내세요."
+    en = "This request needs an If-Match header: send the ETag you read."
+
+
 # --- request bodies -------------------------------------------------------------------------
 
 class MalformedJson(DomainError):

@@ -27,6 +27,8 @@ AUTH_REALM = "mileage"
 
 # The most specific family wins: a class is looked up along its MRO.
 STATUS_BY_FAMILY: dict[type[errors.DomainError], int] = {
+    errors.StaleVersion: 412,
+    errors.VersionRequired: 428,
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.RuleViolation: 422,
@@ -48,6 +50,7 @@ HTTP_MESSAGES = {
     413: ("요청 본문이 너무 큽니다.", "The request body is too large."),
     415: ("지원하지 않는 형식입니다.", "Unsupported media type."),
     422: ("입력값을 확인하세요.", "Please check the input."),
+    412: ("다른 사용자가 먼저 수정했습니다.", "Someone else changed this first."),
     428: ("이 요청에는 Idempotency-Key 헤더가 필요합니다.", "This request needs an Idempotency-Key header."),
     429: ("요청이 너무 많습니다. 잠시 후 다시 시도하세요.", "Too many requests. Try again later."),
     500: (
@@ -70,6 +73,7 @@ CODE_BY_STATUS = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
+    412: "precondition_failed",
     428: "idempotency_key_required",
     429: "too_many_requests",
     500: "internal_error",

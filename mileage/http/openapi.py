@@ -429,11 +429,6 @@ class OperationsPlugin(BasePlugin):
                 add(status_for(cls()), cls.code, cls.ko, cls.en)
         if _marker(view, "__wrapper-limiter-instance") is not None:
             add(*RATE_LIMITED)
-        if _marker(view, "etag_resource", False) and method == "patch":
-            add(412, "precondition_failed", "다른 사용자가 먼저 수정했습니다. 다시 불러온 뒤 수정하세요.",
-                "Someone else changed this first. Load it again, then edit.")
-            add(428, "precondition_required", "이 요청에는 If-Match 헤더가 필요합니다.",
-                "This request needs an If-Match header.")
         if method != "get":
             cls = errors.TransactionConflict
             add(409, cls.code, cls.ko, cls.en)
