@@ -204,7 +204,7 @@ def _example_for_name(name: str, schema: dict):
             return 500
         if "minute" in lowered:
             return 240
-        if "count" in lowered or "version" in lowered:
+        if lowered.endswith("_count") or lowered == "count" or "version" in lowered:
             return 3
         if "expires_in" in lowered:
             return 900
@@ -218,8 +218,20 @@ def _example_for_name(name: str, schema: dict):
     if kind == "boolean":
         return True
     if kind == "string":
+        if lowered == "username":
+            return "kim.minsu"
+        if "password" in lowered or "secret" in lowered:
+            return "correct-horse-battery"
+        if "holder" in lowered or "masked" in lowered:
+            return "김*수"
+        if lowered in ("name", "volunteer_name", "full_name", "witness_name"):
+            return "김민수"
         if lowered.endswith("name"):
-            return "김*수" if "holder" in lowered else "행복나눔 카페"
+            return "행복나눔 카페"
+        if "status" in lowered or lowered == "state":
+            return "active"
+        if lowered == "role":
+            return "staff"
         if "cursor" in lowered:
             return "eyJpZCI6IDQyfQ"
         if "token" in lowered:

@@ -55,7 +55,8 @@ def test_an_error_raised_two_calls_down_is_found_without_being_declared(new_erro
 def test_families_are_not_listed_as_codes():
     service = _module(
         "mileage.synthetic_families",
-        "def check():\n    try:\n        raise errors.WrongPin(remaining=1)\n    except errors.NotAllowed:\n        raise\n",
+        "def check():\n    try:\n        raise errors.WrongPin(remaining=1)\n"
+        "    except errors.NotAllowed:\n        raise\n",
         errors=errors,
     )
     try:
