@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import partial
 
 from flask import current_app, g, request
-from flask_smorest import Blueprint
 
 from merchant_api.schemas import (
     MerchantCaptureSchema,
@@ -30,8 +29,10 @@ from merchant_api.schemas import (
     MerchantTokenSchema,
 )
 from mileage.clock import seoul_today
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import bearer_principal, current_principal, requires, token_signer
+from mileage.http.cors import allow_cross_origin
 from mileage.http.idempotency import idempotent, request_idempotency_key
 from mileage.http.limits import limiter
 from mileage.http.schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
@@ -42,6 +43,12 @@ from mileage.shops import counter, holds, offers, redemptions, settlement, termi
 blueprint = Blueprint(
     "merchant", __name__, url_prefix="/merchant", description="Partner shops: scan, redeem, refund, settle"
 )
+
+# A browser-based POS on another origin may call the shop API, if the operator lists its origin.
+allow_cross_origin(blueprint)
+
+# The OpenAPI document's security for this blueprint: a bearer token, or the terminal's own credentials.
+blueprint.openapi_security = [{"bearerAuth": []}, {"terminalAuth": []}]
 
 TERMINAL_SCHEME = "terminal"
 # A cashier scans a few cards a minute; a script trying card numbers scans far more.
@@ -62,6 +69,7 @@ def _choose_terminal_authentication():
     Every check refuses revoked terminals and suspended shops. A terminal's secret is hashed, so
     checking it is slow: an idempotent request claims its key first, under the scope its key id names.
     """
+    g.authentication_schemes = ("Bearer", "Terminal")
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == TERMINAL_SCHEME:
         key_id, _, secret = credentials.strip().partition(":")

@@ -10,16 +10,18 @@ from flask import Flask
 from mileage.config import load_config
 from mileage.db import make_engine, make_session_factory
 from mileage.http.boundary import MileageFlask, init_request_boundary
+from mileage.http.docs import DOCS_SETTINGS, init_docs_headers
 from mileage.http.docs import blueprint as docs_blueprint
 from mileage.http.errors import ErrorEnvelopeSchema, register_error_handlers
 from mileage.http.health import blueprint as health_blueprint
 from mileage.http.limits import limiter
 from mileage.http.locale import init_locale
+from mileage.http.openapi import API_VERSION
 from mileage.people.tokens import TokenSigner
 
 API_SETTINGS = {
     "API_TITLE": "Volunteer Mileage API",
-    "API_VERSION": "1",
+    "API_VERSION": API_VERSION,
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/",
     "OPENAPI_JSON_PATH": "openapi.json",
@@ -45,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Create the app: configuration, database, error envelope, API blueprints."""
     app = MileageFlask("mileage", instance_relative_config=True)
     app.config.from_mapping(API_SETTINGS)
+    app.config.from_mapping(DOCS_SETTINGS)
     app.config.from_mapping(_environment_settings())
     app.config.from_mapping(load_config(app.instance_path, config))
     app.json.ensure_ascii = False
@@ -71,6 +74,8 @@ def _register_api(app: Flask) -> None:
     from admin import register_admin
     from merchant_api import register_merchant_api
     from mileage.auth_api.views import blueprint as auth_blueprint
+    from mileage.http.idempotency import add_retention_header
+    from mileage.http.openapi import OperationsPlugin, register_components, spec_settings
     from mileage.volunteer_api import register_volunteer_api
 
     class MileageApi(Api):
@@ -78,17 +83,15 @@ def _register_api(app: Flask) -> None:
         ERROR_SCHEMA = ErrorEnvelopeSchema
 
     limiter.init_app(app)
-    api = MileageApi(
-        app,
-        spec_kwargs={
-            "security": [{"bearerAuth": []}],
-            "info": {"description": "Volunteer hours become mileage points, spent at partner shops or donated."},
-        },
-    )
+    operations = OperationsPlugin()
+    operations.app = app
+    api = MileageApi(app, spec_kwargs=spec_settings(extra_plugins=[operations]))
     app.extensions["mileage.api"] = api
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    register_components(api.spec)
+    app.after_request(add_retention_header)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(docs_blueprint)
+    init_docs_headers(app)
     api.register_blueprint(auth_blueprint)
     register_volunteer_api(app, api)
     register_merchant_api(app, api)

@@ -20,6 +20,11 @@ POLICY_ENVIRONMENT = {
 }
 
 
+def parse_origins(text: str | None) -> tuple[str, ...]:
+    """Return the origins of a comma-separated setting, without blanks or trailing slashes."""
+    return tuple(origin.strip().rstrip("/") for origin in (text or "").split(",") if origin.strip())
+
+
 class ConfigurationError(RuntimeError):
     """The app cannot start with this configuration."""
 
@@ -41,6 +46,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             {field: int(environ[name]) for name, field in POLICY_ENVIRONMENT.items() if name in environ}
         ),
         "JSON_AS_ASCII": False,
+        # Origins of browser-based POS systems allowed to call /merchant/* (CORS); none by default.
+        "CORS_ORIGINS": parse_origins(environ.get("MILEAGE_CORS_ORIGINS")),
+        # PATCH without If-Match: allowed (v1 clients), or refused with 428 when set.
+        "REQUIRE_IF_MATCH": environ.get("MILEAGE_REQUIRE_IF_MATCH") == "1",
         # Points expire this many years after they were credited.
         "EXPIRY_YEARS": int(environ.get("MILEAGE_EXPIRY_YEARS", 5)),
         # Partner shops: how long a sale can be refunded, and how long a two-phase hold lives.

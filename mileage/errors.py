@@ -210,7 +210,9 @@ class PinNotSet(Conflict):
     text = N_("No PIN has been set for this card.")
 
 
-class WrongPin(NotAuthenticated):
+class WrongPin(NotAllowed):
+    """The card's PIN is wrong: the caller is signed in but may not use this card (403, never 401)."""
+
     code = "wrong_pin"
     text = N_("Wrong PIN (%(remaining)s attempts left).")
     keeps_changes = True
@@ -707,6 +709,22 @@ class ExpiryDateInFuture(RuleViolation):
 class InvalidReportPeriod(RuleViolation):
     code = "invalid_report_period"
     text = N_("The report period is not valid (start on or before end, at most %(max_months)s months).")
+
+
+# --- versions of a record (If-Match) --------------------------------------------------------
+
+class StaleVersion(Conflict):
+    """If-Match names a version of the record that is no longer current."""
+
+    code = "precondition_failed"
+    text = N_("Someone else changed this first. Load it again, then edit.")
+
+
+class VersionRequired(RuleViolation):
+    """This server requires If-Match on every change of a record."""
+
+    code = "precondition_required"
+    text = N_("This request needs an If-Match header: send the ETag you read.")
 
 
 # --- request bodies -------------------------------------------------------------------------

@@ -194,7 +194,7 @@ class CampaignSchema(Schema):
         dump_only=True,
     )
     points_per_volunteer = fields.Integer(attribute="campaign.points_per_volunteer", dump_only=True, allow_none=True)
-    selection = fields.Dict(attribute="campaign.selection", dump_only=True)
+    selection = fields.Nested(CampaignSelectionSchema, attribute="campaign.selection", dump_only=True)
     consent_method = fields.String(attribute="campaign.consent_method", dump_only=True)
     consent_note = fields.String(attribute="campaign.consent_note", dump_only=True)
     state = fields.String(attribute="campaign.state", dump_only=True,

@@ -4,7 +4,6 @@ Staff and admins change things; auditors read everything here and change nothing
 """
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from admin.donations.schemas import (
     CampaignCreateSchema,
@@ -30,10 +29,12 @@ from admin.donations.schemas import (
 from mileage.donations import campaigns, causes, disbursements, donate
 from mileage.donations.campaigns import CampaignSelection
 from mileage.donations.donate import Consent
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires
 from mileage.http.idempotency import idempotent, request_idempotency_key
-from mileage.models import CauseStatus, ConsentMethod, VolunteerStatus
+from mileage.http.preconditions import versioned
+from mileage.models import Cause, CauseStatus, ConsentMethod, VolunteerStatus
 from mileage.people.roles import STAFF, STAFF_READERS
 
 blueprint = Blueprint(
@@ -74,6 +75,7 @@ def create_cause(body):
 
 @blueprint.route("/causes/<int:cause_id>", methods=["GET"])
 @requires(*STAFF_READERS)
+@versioned(Cause, "cause_id")
 @blueprint.response(200, CauseSchema)
 def get_cause(cause_id):
     """Return a cause with its balance, donated and disbursed totals."""
@@ -83,6 +85,7 @@ def get_cause(cause_id):
 
 @blueprint.route("/causes/<int:cause_id>", methods=["PATCH"])
 @requires(*STAFF)
+@versioned(Cause, "cause_id")
 @blueprint.arguments(CauseEditSchema)
 @blueprint.response(200, CauseSchema)
 def edit_cause(body, cause_id):

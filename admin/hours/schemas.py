@@ -132,7 +132,7 @@ class StaffPostingSchema(Schema):
     memo = fields.Function(
         lambda posting: render_memo(posting.entry.kind, posting.entry.memo_params, select_language())
         if posting.entry.memo_params is not None else posting.entry.memo,
-        dump_only=True, metadata={"description": "What the entry is about, in the caller's language"},
+        dump_only=True, metadata={"type": "string", "description": "What the entry is about, in the caller's language"},
     )
     amount = fields.Integer(dump_only=True)
     balance_after = fields.Integer(dump_only=True)

@@ -5,7 +5,6 @@ submits, uploads and lists the claims of their own organisation only.
 """
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from admin.hours.schemas import (
     StaffBulkApproveResultSchema,
@@ -40,10 +39,12 @@ from mileage.cards import lifecycle, lookup, pins
 from mileage.claims import imports, queue, review, submission
 from mileage.claims.rules import ClaimPolicy
 from mileage.errors import NotOwner
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires
 from mileage.http.idempotency import idempotent
-from mileage.models import Role
+from mileage.http.preconditions import versioned
+from mileage.models import Role, Volunteer
 from mileage.people import organisations, volunteers
 from mileage.people.roles import CLAIM_READERS, CLAIM_SUBMITTERS, STAFF, STAFF_READERS
 
@@ -90,6 +91,7 @@ def search_volunteers(args):
 
 @blueprint.route("/volunteers/<int:volunteer_id>", methods=["GET"])
 @requires(*STAFF_READERS)
+@versioned(Volunteer, "volunteer_id")
 @blueprint.response(200, StaffVolunteerProfileSchema)
 def get_volunteer(volunteer_id):
     """Return a volunteer with every card, the current balance and the sign-in."""
@@ -98,6 +100,7 @@ def get_volunteer(volunteer_id):
 
 @blueprint.route("/volunteers/<int:volunteer_id>", methods=["PATCH"])
 @requires(*STAFF)
+@versioned(Volunteer, "volunteer_id")
 @blueprint.arguments(StaffVolunteerEditSchema)
 @blueprint.response(200, StaffVolunteerProfileSchema)
 def edit_volunteer(changes, volunteer_id):

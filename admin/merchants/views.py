@@ -4,8 +4,6 @@ issue, rotate and revoke terminal credentials, read settlement for every shop, a
 Staff and admins change things (each change is audited); auditors read everything here.
 """
 
-from flask_smorest import Blueprint
-
 from admin.merchants.schemas import (
     StaffMerchantArgsSchema,
     StaffMerchantCreateSchema,
@@ -22,11 +20,13 @@ from admin.merchants.schemas import (
     StaffTerminalListSchema,
     StaffTerminalSchema,
 )
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, requires
+from mileage.http.preconditions import versioned
 from mileage.http.schemas import SettlementSchema
 from mileage.http.settlement import CSV_SCHEMA, settlement_answer
-from mileage.models import MerchantStatus, PeriodKind
+from mileage.models import Merchant, MerchantStatus, PeriodKind
 from mileage.people.roles import STAFF, STAFF_READERS
 from mileage.shops import merchants, offers, settlement, terminals
 
@@ -63,6 +63,7 @@ def register_merchant(body):
 
 @blueprint.route("/merchants/<int:merchant_id>", methods=["GET"])
 @requires(*STAFF_READERS)
+@versioned(Merchant, "merchant_id")
 @blueprint.response(200, StaffMerchantDetailSchema)
 def get_merchant(merchant_id):
     """Return a partner shop with its offer in force."""
@@ -71,6 +72,7 @@ def get_merchant(merchant_id):
 
 @blueprint.route("/merchants/<int:merchant_id>", methods=["PATCH"])
 @requires(*STAFF)
+@versioned(Merchant, "merchant_id")
 @blueprint.arguments(StaffMerchantFieldsSchema)
 @blueprint.response(200, StaffMerchantDetailSchema)
 def edit_merchant(changes, merchant_id):

@@ -1,9 +1,8 @@
 """Oversight: the staff audit log and the ledger invariant check. Read-only."""
 
-from flask_smorest import Blueprint
-
 from admin.oversight.schemas import AuditArgsSchema, AuditPageSchema, InvariantReportSchema
 from mileage.audit import find_audit_events
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import requires
 from mileage.ledger import check_invariants

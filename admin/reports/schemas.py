@@ -28,7 +28,9 @@ class HoursReportArgsSchema(ReportPeriodArgsSchema):
     group_by = DelimitedList(
         fields.String(validate=validate.OneOf(HOURS_DIMENSIONS)),
         load_default=list(HOURS_DIMENSIONS),
-        metadata={"description": "comma-separated: month, organisation, category (default all three)"},
+        # The document's default is the list itself, not its comma-joined query form (an array schema).
+        metadata={"description": "comma-separated: month, organisation, category (default all three)",
+                  "default": list(HOURS_DIMENSIONS)},
     )
 
     @validates_schema

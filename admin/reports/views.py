@@ -1,7 +1,6 @@
 """Staff reports API: every report as JSON, or as CSV with ?format=csv. Read-only, auditors included."""
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from admin.reports.csv_tables import render_report_csv
 from admin.reports.schemas import (
@@ -18,6 +17,7 @@ from admin.reports.schemas import (
     VolunteerActivityReportSchema,
 )
 from mileage.clock import seoul_today
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import requires
 from mileage.http.locale import select_language

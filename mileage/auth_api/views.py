@@ -1,8 +1,7 @@
 """Sign-in views: exchange a password for tokens, rotate them, revoke them."""
 
-from flask_smorest import Blueprint
-
 from mileage.auth_api.schemas import PrincipalSchema, RefreshSchema, SignInSchema, TokenPairSchema
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import ANY_ROLE, current_principal, requires, token_signer
 from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter, login_username

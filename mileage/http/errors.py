@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from flask import Flask, jsonify
+from flask import Flask, g, has_request_context, jsonify
 from marshmallow import Schema
 from marshmallow import fields as schema_fields
 from sqlalchemy.exc import DataError, SQLAlchemyError
@@ -27,8 +27,12 @@ from mileage.i18n import N_
 
 log = logging.getLogger("mileage.errors")
 
+AUTH_REALM = "mileage"
+
 # The most specific family wins: a class is looked up along its MRO.
 STATUS_BY_FAMILY: dict[type[errors.DomainError], int] = {
+    errors.StaleVersion: 412,
+    errors.VersionRequired: 428,
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.RuleViolation: 422,
@@ -50,6 +54,7 @@ HTTP_MESSAGES = {
     413: N_("The request body is too large."),
     415: N_("Unsupported media type. Send JSON."),
     422: N_("Please check the input."),
+    412: N_("Someone else changed this first."),
     428: N_("This request needs an Idempotency-Key header."),
     429: N_("Too many requests. Try again later."),
     500: N_("Something went wrong. Try again shortly; if it keeps happening, report the request id."),
@@ -66,6 +71,7 @@ CODE_BY_STATUS = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
+    412: "precondition_failed",
     428: "idempotency_key_required",
     429: "too_many_requests",
     500: "internal_error",
@@ -108,9 +114,27 @@ class Failure:
     headers: dict = field(default_factory=dict)
 
 
+def www_authenticate(error: BaseException) -> str:
+    """Return the challenge of a 401: the schemes this route accepts, and why the token was refused.
+
+    A blueprint with a scheme of its own (the shops' `Terminal`) names it in `g.authentication_schemes`.
+    """
+    schemes = (g.get("authentication_schemes") if has_request_context() else None) or ("Bearer",)
+    reason = ""
+    if isinstance(error, errors.TokenExpired | errors.TokenInvalid | errors.TokenRevoked):
+        reason = ', error="invalid_token"'
+    return ", ".join(f'{scheme} realm="{AUTH_REALM}"' + (reason if scheme == "Bearer" else "") for scheme in schemes)
+
+
 def describe_failure(error: BaseException, language: str | None = None) -> Failure:
     """Classify any failure once: its status, code, sentence, field errors and headers (Retry-After, Allow)."""
-    language = language or select_language()
+    failure = _describe_failure(error, language or select_language())
+    if failure.status == 401:
+        failure.headers.setdefault("WWW-Authenticate", www_authenticate(error))
+    return failure
+
+
+def _describe_failure(error: BaseException, language: str) -> Failure:
     if isinstance(error, errors.DomainError):
         retry_after = error.params.get("retry_after")
         headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}

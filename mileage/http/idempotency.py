@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from functools import partial, wraps
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,14 @@ from mileage.http.errors import domain_error_response
 from mileage.models import IdempotentRequest
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Every idempotent answer says how long its key is kept (docs/idempotency.md): 30 days, in seconds.
+IDEMPOTENCY_RETENTION_HEADER = "Idempotency-Key-Retention"
+IDEMPOTENCY_RETENTION_DAYS = 30
+IDEMPOTENCY_RETENTION_SECONDS = IDEMPOTENCY_RETENTION_DAYS * 24 * 3600
 
-
-_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+IDEMPOTENCY_KEY_PATTERN = r"[A-Za-z0-9._:-]{1,200}"
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 def request_idempotency_key() -> str | None:
@@ -45,6 +50,13 @@ def request_idempotency_key() -> str | None:
     if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise IdempotencyKeyInvalid()
     return key
+
+
+def add_retention_header(response: Response) -> Response:
+    """Tell the caller of a request that used a key how long its answer is kept (an `after_request` hook)."""
+    if g.get("idempotency_key_used"):
+        response.headers[IDEMPOTENCY_RETENTION_HEADER] = str(IDEMPOTENCY_RETENTION_SECONDS)
+    return response
 
 
 def idempotent(*, required: bool = True) -> Callable:
@@ -71,6 +83,7 @@ def idempotent(*, required: bool = True) -> Callable:
                 if required:
                     raise IdempotencyKeyRequired()
                 return view(*args, **kwargs)
+            g.idempotency_key_used = True
             scoped_key = f"{caller_scope()}:{request.method}:{request.path}:{key}"
             fingerprint = hashlib.sha256(request.get_data()).hexdigest()
             session = get_session()
@@ -103,7 +116,9 @@ def idempotent(*, required: bool = True) -> Callable:
             _store_answer(session, scoped_key, response)
             return response
 
+        # Read by the OpenAPI document (mileage/http/openapi.py): the header is declared where it is enforced.
         wrapper.idempotent = True
+        wrapper.idempotency_required = required
         return wrapper
 
     return decorator
@@ -164,5 +179,5 @@ def _replay(session: Session, scoped_key: str, fingerprint: str) -> Response:
     if stored.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     response = Response(stored.response_body, status=stored.status_code, mimetype="application/json")
-    response.headers["Idempotent-Replayed"] = "true"
+    response.headers[REPLAYED_HEADER] = "true"
     return response

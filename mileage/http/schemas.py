@@ -44,7 +44,10 @@ def page_schema(item_schema: type[Schema], *, items_from: str = "items") -> type
     """Return the schema of one keyset page of items (`items`, `next_cursor`), named after its items."""
     return Schema.from_dict(
         {
-            "items": fields.List(fields.Nested(item_schema), attribute=items_from, dump_only=True),
+            "items": fields.List(
+                fields.Nested(item_schema), attribute=items_from, dump_only=True,
+                metadata={"description": "The items of this page, in the list's order"},
+            ),
             "next_cursor": fields.String(
                 dump_only=True, allow_none=True,
                 metadata={"description": "Pass as `cursor` for the next page; null on the last page"},
@@ -55,25 +58,34 @@ def page_schema(item_schema: type[Schema], *, items_from: str = "items") -> type
 
 
 class SettlementArgsSchema(Schema):
-    period = fields.String(load_default=str(PeriodKind.MONTH), validate=validate.OneOf(PERIODS))
+    period = fields.String(load_default=str(PeriodKind.MONTH), validate=validate.OneOf(PERIODS),
+                           metadata={"description": "One line per Seoul day or per month."})
     start = fields.Date(load_default=None, metadata={"description": "First day; the start of this month by default."})
     end = fields.Date(load_default=None, metadata={"description": "Last day; today by default."})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]),
+                           metadata={"description": "json, or csv for a download (UTF-8 with a byte-order mark)."})
 
 
 class SettlementLineSchema(Schema):
-    merchant_id = fields.Integer(dump_only=True)
-    merchant_name = fields.String(dump_only=True)
-    period = fields.String(dump_only=True)
-    period_start = fields.Date(dump_only=True)
-    period_end = fields.Date(dump_only=True)
-    redemption_count = fields.Integer(dump_only=True)
-    gross_discount = fields.Integer(dump_only=True)
-    refund_count = fields.Integer(dump_only=True)
-    refunds = fields.Integer(dump_only=True)
-    net = fields.Integer(dump_only=True, metadata={"description": "gross_discount - refunds"})
-    closed = fields.Boolean(dump_only=True)
+    """One shop's totals for one day or month, from its receipts and refunds."""
+
+    merchant_id = fields.Integer(dump_only=True, metadata={"description": "The shop's id.", "example": 7})
+    merchant_name = fields.String(
+        dump_only=True, metadata={"description": "The shop's name.", "example": "행복나눔 카페"}
+    )
+    period = fields.String(dump_only=True, metadata={"description": "day or month.", "example": "day"})
+    period_start = fields.Date(dump_only=True, metadata={"description": "First Seoul day of the period."})
+    period_end = fields.Date(dump_only=True, metadata={"description": "Last Seoul day of the period."})
+    redemption_count = fields.Integer(dump_only=True, metadata={"description": "Sales in the period.", "example": 12})
+    gross_discount = fields.Integer(dump_only=True, metadata={"description": "Points redeemed.", "example": 18000})
+    refund_count = fields.Integer(dump_only=True, metadata={"description": "Refunds in the period.", "example": 1})
+    refunds = fields.Integer(dump_only=True, metadata={"description": "Points refunded.", "example": 500})
+    net = fields.Integer(dump_only=True, metadata={"description": "gross_discount - refunds", "example": 17500})
+    closed = fields.Boolean(dump_only=True, metadata={"description": "True once staff closed the period."})
 
 
 class SettlementSchema(Schema):
-    items = fields.List(fields.Nested(SettlementLineSchema), dump_only=True)
+    """A settlement report: one line per shop and period."""
+
+    items = fields.List(fields.Nested(SettlementLineSchema), dump_only=True,
+                        metadata={"description": "The lines, by shop and period."})

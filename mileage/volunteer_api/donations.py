@@ -7,7 +7,6 @@ name another volunteer's receipts.
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from mileage import expiry
@@ -15,6 +14,7 @@ from mileage.clock import seoul_today
 from mileage.donations import causes
 from mileage.donations import donate as donations_donate
 from mileage.errors import VolunteerNotLinked
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import ANY_ROLE, current_principal, requires
 from mileage.http.idempotency import idempotent, request_idempotency_key

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
 from mileage.cards import own_card, pins, statements
 from mileage.cards.lookup import current_card
@@ -18,6 +17,7 @@ from mileage.claims import queue, submission
 from mileage.claims.submission import ClaimRequest
 from mileage.clock import seoul_today, utc_now
 from mileage.errors import VolunteerNotLinked
+from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires, token_signer
 from mileage.http.locale import select_language
@@ -47,6 +47,9 @@ blueprint = Blueprint(
 QR_REFRESH_MARGIN = timedelta(seconds=20)
 PNG = "image/png"
 SVG = "image/svg+xml"
+# How the document describes a file answer.
+BINARY = {"type": "string", "format": "binary"}
+CSV_TEXT = {"type": "string", "description": "UTF-8 CSV with a byte-order mark, for Excel"}
 
 
 @blueprint.after_request
@@ -145,7 +148,7 @@ def post_my_claim(body):
 @blueprint.route("/statement.csv", methods=["GET"])
 @requires("volunteer")
 @blueprint.arguments(StatementArgsSchema, location="query")
-@blueprint.response(200, content_type="text/csv", description="UTF-8 CSV with a BOM, for Excel.")
+@blueprint.response(200, CSV_TEXT, content_type="text/csv", description="UTF-8 CSV with a BOM, for Excel.")
 def get_my_statement(args):
     """Download my statement as CSV: date, organisation, hours, points and running balance."""
     statement = statements.my_statement(
@@ -184,7 +187,7 @@ def get_my_dynamic_qr():
 
 @blueprint.route("/card/qr.png", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=PNG, description="A fresh dynamic QR code.")
+@blueprint.response(200, BINARY, content_type=PNG, description="A fresh dynamic QR code.")
 def get_my_dynamic_qr_png():
     """Return a fresh dynamic QR code of my card as PNG."""
     issued, refresh_after = _issue_my_qr()
@@ -193,7 +196,7 @@ def get_my_dynamic_qr_png():
 
 @blueprint.route("/card/qr.svg", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=SVG, description="A fresh dynamic QR code.")
+@blueprint.response(200, {"type": "string"}, content_type=SVG, description="A fresh dynamic QR code.")
 def get_my_dynamic_qr_svg():
     """Return a fresh dynamic QR code of my card as SVG."""
     issued, refresh_after = _issue_my_qr()
@@ -202,7 +205,7 @@ def get_my_dynamic_qr_svg():
 
 @blueprint.route("/card/printed-qr.png", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=PNG, description="The card number as printed on the card.")
+@blueprint.response(200, BINARY, content_type=PNG, description="The card number as printed on the card.")
 def get_my_printed_qr_png():
     """Return the QR code printed on my card (its number; shops ask for the PIN) as PNG."""
     return _image(render_qr_png(current_card(get_session(), my_volunteer_id()).number), PNG)
@@ -210,7 +213,7 @@ def get_my_printed_qr_png():
 
 @blueprint.route("/card/printed-qr.svg", methods=["GET"])
 @requires("volunteer")
-@blueprint.response(200, content_type=SVG, description="The card number as printed on the card.")
+@blueprint.response(200, {"type": "string"}, content_type=SVG, description="The card number as printed on the card.")
 def get_my_printed_qr_svg():
     """Return the QR code printed on my card (its number; shops ask for the PIN) as SVG."""
     return _image(render_qr_svg(current_card(get_session(), my_volunteer_id()).number), SVG)

@@ -208,11 +208,11 @@ def test_a_wrong_pin_is_counted_once_and_is_its_keys_only_answer(client, session
 
     response = redeem(client, shop, card.number, key="printed-1", pin="1111")
 
-    refused(response, 401, "wrong_pin")
+    refused(response, 403, "wrong_pin")
     assert response.json["message"] == "PIN이 틀렸습니다. (남은 시도 4회)"
     # The till timed out and sends the same request again: the stored answer, and no second strike.
     retry = redeem(client, shop, card.number, key="printed-1", pin="1111")
-    assert (retry.status_code, retry.json, retry.headers["Idempotent-Replayed"]) == (401, response.json, "true")
+    assert (retry.status_code, retry.json, retry.headers["Idempotent-Replayed"]) == (403, response.json, "true")
     assert session.scalar(select(Card.pin_failed_attempts).where(Card.id == card.id)) == 1
     # The cashier retypes the PIN: that is a new request, with a new key.
     refused(redeem(client, shop, card.number, key="printed-1", pin="2468"), 409, "idempotency_key_reused")
