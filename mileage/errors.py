@@ -310,6 +310,61 @@ class WeakPassword(RuleViolation):
     en = 'A password must have at least {min_length} characters.'
 
 
+class InvalidUsername(RuleViolation):
+    code = "invalid_username"
+    ko = '아이디는 영문 소문자나 숫자로 시작하고, 영문 소문자·숫자·점(.)·밑줄(_)·하이픈(-)으로 3~32자여야 합니다.'
+    en = ('A username must have 3 to 32 characters: lowercase letters, digits, ".", "_" and "-", '
+          'starting with a letter or a digit.')
+
+
+class UserLinkRequired(RuleViolation):
+    code = "user_link_required"
+    ko = '{role} 사용자에게는 {link}(이)가 필요합니다.'
+    en = 'A {role} user needs {link}.'
+
+
+class UserLinkNotAllowed(RuleViolation):
+    code = "user_link_not_allowed"
+    ko = '{role} 사용자는 기관이나 봉사자에 연결할 수 없습니다.'
+    en = 'A {role} user cannot be linked to an organisation or a volunteer.'
+
+
+class VolunteerAlreadyHasLogin(Conflict):
+    code = "volunteer_already_has_login"
+    ko = '이 봉사자에게는 이미 로그인 계정이 있습니다.'
+    en = 'This volunteer already has a login.'
+
+
+class LastActiveAdmin(Conflict):
+    code = "last_active_admin"
+    ko = '마지막 관리자 계정은 비활성화하거나 역할을 바꿀 수 없습니다.'
+    en = 'The last active admin cannot be disabled or given another role.'
+
+
+class CannotChangeOwnAccount(NotAllowed):
+    code = "cannot_change_own_account"
+    ko = '자신의 계정은 비활성화하거나 역할을 바꿀 수 없습니다.'
+    en = 'You cannot disable your own account or change your own role.'
+
+
+class UserAlreadyDisabled(Conflict):
+    code = "user_already_disabled"
+    ko = '이미 비활성화된 사용자입니다.'
+    en = 'This user is already disabled.'
+
+
+class PasswordChangeRequired(NotAllowed):
+    code = "password_change_required"
+    ko = '비밀번호가 초기화되었습니다. 새 비밀번호로 바꾼 뒤 로그인하세요.'
+    en = 'Your password was reset. Choose a new password, then sign in.'
+
+
+class PasswordUnchanged(RuleViolation):
+    code = "password_unchanged"
+    ko = '새 비밀번호는 지금 비밀번호와 달라야 합니다.'
+    en = 'The new password must differ from the current one.'
+
+
 # --- sign-in and tokens ---------------------------------------------------------------------
 
 class InvalidCredentials(NotAuthenticated):
