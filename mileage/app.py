@@ -76,10 +76,11 @@ def check_limit_storage(config) -> None:
             ) from None
 
 
-def check_database_schema(engine) -> None:
+def check_database_schema(engine, *, require_database: bool = False) -> None:
     """Refuse to serve from a database that is not migrated to the schema this code needs.
 
-    A database that cannot be reached yet is only logged: /healthz reports it and requests answer 503.
+    A server may start before its database is reachable (only logged: /healthz reports it and
+    requests answer 503); a command (`require_database`) may not.
 
     :raises ConfigurationError:
     """
@@ -89,6 +90,10 @@ def check_database_schema(engine) -> None:
         with engine.connect() as connection:
             status = schema_status(connection)
     except SQLAlchemyError as error:
+        if require_database:
+            from mileage.db import describe_database_failure
+
+            raise ConfigurationError(describe_database_failure(error)) from None
         log.warning("database unreachable at start: %s", type(error).__name__)
         return
     if status.state == "current":
@@ -127,7 +132,7 @@ def create_app(config: dict | None = None) -> Flask:
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["mileage.engine"] = engine
     if app.config.get("CHECK_SCHEMA", True):
-        check_database_schema(engine)
+        check_database_schema(engine, require_database=app.config.get("CHECK_SCHEMA") == "strict")
     init_request_boundary(app, app.config.get("SESSION_FACTORY") or make_session_factory(engine))
     app.extensions["mileage.token_signer"] = TokenSigner(
         key=app.config["TOKEN_SIGNING_KEY"],

@@ -13,7 +13,7 @@ from importlib import metadata
 
 import click
 
-from mileage.db import run_in_transaction
+from mileage.db import describe_database_failure, run_in_transaction
 
 USER_ROLE_CHOICES = ["staff", "admin", "auditor", "coordinator", "volunteer"]
 # Exit statuses an operator's monitoring can tell apart.
@@ -35,23 +35,6 @@ class OperatorFailure(click.ClickException):
     def __init__(self, message: str, exit_code: int = EXIT_FAILURE):
         super().__init__(message)
         self.exit_code = exit_code
-
-
-def describe_database_failure(error: Exception) -> str:
-    """Say in one line what a database failure means to an operator, without its parameters (which may
-    hold a password hash or personal data)."""
-    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-
-    if isinstance(error, IntegrityError):
-        return "the change conflicts with data already in the database; nothing was changed"
-    if isinstance(error, OperationalError):
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
-        if "no such table" in reason or "does not exist" in reason:
-            return f"the database is not migrated ({reason}); run: mileage db upgrade"
-        return f"cannot use the database ({reason}); check DATABASE_URL and that the database server runs"
-    if isinstance(error, ProgrammingError):
-        return "the database schema does not match this code; run: mileage db upgrade"
-    return f"the database refused the operation ({type(error).__name__}); nothing was changed"
 
 
 class MileageGroup(click.Group):
@@ -80,7 +63,8 @@ def _app(*, check_schema: bool = True):
     """Create the app for one command; its database connections close when the command ends."""
     from mileage.app import create_app
 
-    app = create_app({"CHECK_SCHEMA": check_schema})
+    # A command needs its database now: unreachable is a failure, not a warning.
+    app = create_app({"CHECK_SCHEMA": "strict" if check_schema else False})
     click.get_current_context().call_on_close(app.extensions["mileage.engine"].dispose)
     return app
 

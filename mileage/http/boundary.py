@@ -210,6 +210,8 @@ def init_request_boundary(app: Flask, session_factory) -> None:
     @app.after_request
     def _add_request_id(response):
         response.headers[REQUEST_ID_HEADER] = request_id()
+        # Every answer is what it says it is: no browser may sniff a JSON body or a CSV into a page.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
     @app.after_request

@@ -1,8 +1,15 @@
 """GET /docs: a readable page of the OpenAPI document, served without any outside assets."""
 
-from flask import Blueprint, current_app, render_template_string
+from flask import Blueprint, current_app, make_response, render_template_string
 
 blueprint = Blueprint("api_docs", __name__)
+
+# The page is one document with an inline style sheet and no script: nothing else may load, and no
+# other site may frame it.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 DOCS_TEMPLATE = """<!doctype html>
 <html lang="ko"><head><meta charset="utf-8">
@@ -18,16 +25,19 @@ DOCS_TEMPLATE = """<!doctype html>
  details pre{background:#f6f8fa;padding:.5rem;overflow:auto;font-size:.8rem}
 </style></head><body>
 <header><h1>{{ spec.info.title }} <small style="color:#cfe">v{{ spec.info.version }}</small></h1>
-<p>{{ spec.info.description }} · 기계가 읽는 문서: <a style="color:#fff" href="/openapi.json">/openapi.json</a></p></header>
+<p>{{ spec.info.description }} · 기계가 읽는 문서:
+<a style="color:#fff" href="/openapi.json">/openapi.json</a></p></header>
 <main>
 <section><h2>공통 규칙 · Conventions</h2><ul>
 <li>인증: <code>Authorization: Bearer &lt;access_token&gt;</code> (<code>POST /auth/token</code>으로 발급)</li>
-<li>오류 형식: <code>{"code", "status", "message", "errors", "request_id"}</code> — message는 Accept-Language(ko 기본, en)</li>
+<li>오류 형식: <code>{"code", "status", "message", "errors", "request_id"}</code>
+— message는 Accept-Language(ko 기본, en)</li>
 <li>포인트를 움직이는 POST에는 <code>Idempotency-Key</code> 헤더: 키의 첫 최종 응답(성공이든 거절이든)이
 그 키의 유일한 응답입니다. 같은 키·같은 본문은 그 응답을 <code>Idempotent-Replayed: true</code>와 함께 돌려주고,
 다시 시도하려면 새 키를 씁니다. 처리되지 않았다는 응답(본문 형식 오류 422, 401, 429, 503)은 저장하지 않습니다.
 키는 30일 보관합니다.</li>
-<li>목록은 <code>cursor</code>/<code>limit</code> 키셋 페이지: 응답의 <code>next_cursor</code>로 다음 페이지를 요청합니다.</li>
+<li>목록은 <code>cursor</code>/<code>limit</code> 키셋 페이지:
+응답의 <code>next_cursor</code>로 다음 페이지를 요청합니다.</li>
 </ul></section>
 {% for tag, operations in groups %}
 <section><h2>{{ tag }}</h2>
@@ -37,7 +47,8 @@ DOCS_TEMPLATE = """<!doctype html>
  <details><summary><small>요청·응답 스키마</small></summary><pre>{{ op|tojson(indent=2) }}</pre></details></div>
 {% endfor %}</section>
 {% endfor %}
-<section><h2>Schemas</h2><details><summary>components</summary><pre>{{ spec.components|tojson(indent=2) }}</pre></details></section>
+<section><h2>Schemas</h2><details><summary>components</summary>
+<pre>{{ spec.components|tojson(indent=2) }}</pre></details></section>
 </main></body></html>"""
 
 
@@ -51,4 +62,8 @@ def api_docs():
             if method in ("get", "post", "put", "patch", "delete"):
                 tag = (operation.get("tags") or ["other"])[0]
                 groups.setdefault(tag, []).append((path, method, operation))
-    return render_template_string(DOCS_TEMPLATE, spec=spec, groups=sorted(groups.items()))
+    response = make_response(render_template_string(DOCS_TEMPLATE, spec=spec, groups=sorted(groups.items())))
+    response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
