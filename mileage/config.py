@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import secrets
+from collections import Counter
 from pathlib import Path
 
 from mileage.claims.rules import ClaimPolicy
 
 GENERATED_SECRETS_FILE = "dev-secrets.json"
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TOKEN_SIGNING_KEY", "DATABASE_URL")
+ENVIRONMENTS = ("development", "production")
+SECRET_KEYS = ("SECRET_KEY", "TOKEN_SIGNING_KEY")
+# A production secret must be long and random: 32 characters and an estimated 128 bits at least
+# (secrets.token_urlsafe(32) gives 43 characters of about 6 bits each).
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128
+GENERATE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 # Environment variables that tune the claim policy, and the policy field each one sets.
 POLICY_ENVIRONMENT = {
@@ -26,24 +37,102 @@ def parse_origins(text: str | None) -> tuple[str, ...]:
 
 
 class ConfigurationError(RuntimeError):
-    """The app cannot start with this configuration."""
+    """The app cannot start with this configuration; the message says what is wrong and what to do."""
+
+
+def environment_integer(environ, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """Return a whole-number setting from the environment, or its default.
+
+    :raises ConfigurationError: not a whole number, or out of range; the message names the variable.
+    """
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw[:40]!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigurationError(f"{name} must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def secret_strength_bits(secret: str) -> float:
+    """Estimate a secret's entropy in bits from its own character frequencies (Shannon, times its length).
+
+    Rough, but it tells a random key from "changeme", a repeated word or a short password.
+    """
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    length = len(secret)
+    per_character = -sum(count / length * math.log2(count / length) for count in counts.values())
+    return per_character * length
+
+
+def check_production_secret(name: str, secret: str) -> None:
+    """Refuse a production secret that is short or guessable.
+
+    :raises ConfigurationError:
+    """
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"{name} is too short for production ({len(secret)} characters, at least {MIN_SECRET_LENGTH}); "
+            f"generate one with: {GENERATE_A_SECRET}"
+        )
+    if secret_strength_bits(secret) < MIN_SECRET_BITS or len(set(secret)) < 12:
+        raise ConfigurationError(
+            f"{name} is not random enough for production; generate one with: {GENERATE_A_SECRET}"
+        )
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a database URL that SQLAlchemy cannot read or that names a database we do not support.
+
+    :raises ConfigurationError:
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            "DATABASE_URL is not a database URL; use e.g. postgresql+psycopg://user:password@host:5432/mileage "
+            "or sqlite:////var/lib/mileage/mileage.sqlite3"
+        ) from None
+    if parsed.get_backend_name() not in SUPPORTED_DATABASES:
+        raise ConfigurationError(
+            f"DATABASE_URL names {parsed.get_backend_name()!r}; only PostgreSQL (postgresql+psycopg://...) "
+            "and SQLite (sqlite:///path) are supported"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() not in ("psycopg", "postgresql"):
+        raise ConfigurationError(
+            f"DATABASE_URL uses the driver {parsed.get_driver_name()!r}; use postgresql+psycopg://..."
+        )
+    if parsed.get_backend_name() == "postgresql" and not parsed.database:
+        raise ConfigurationError("DATABASE_URL names no database; add it after the host, e.g. .../mileage")
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Return the app configuration: defaults, then the environment, then explicit overrides.
 
-    :raises ConfigurationError: production is missing a required secret.
+    :raises ConfigurationError: an unknown MILEAGE_ENV, a setting that is not a number, a malformed
+        DATABASE_URL, or production without strong secrets.
     """
     environ = os.environ
+    number = functools.partial(environment_integer, environ)
     config: dict = {
-        "MILEAGE_ENV": environ.get("MILEAGE_ENV", "development"),
+        "MILEAGE_ENV": environ.get("MILEAGE_ENV", "development").strip(),
         "DATABASE_URL": environ.get("DATABASE_URL"),
         "SECRET_KEY": environ.get("SECRET_KEY"),
         "TOKEN_SIGNING_KEY": environ.get("TOKEN_SIGNING_KEY"),
         # Request bodies above this size get a 413 before any parsing.
-        "MAX_CONTENT_LENGTH": int(environ.get("MILEAGE_MAX_BODY_BYTES", 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": number("MILEAGE_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
         "CLAIM_POLICY": ClaimPolicy.from_mapping(
-            {field: int(environ[name]) for name, field in POLICY_ENVIRONMENT.items() if name in environ}
+            {field: number(name, 0, minimum=1) for name, field in POLICY_ENVIRONMENT.items()
+             if environ.get(name, "").strip()}
         ),
         "JSON_AS_ASCII": False,
         # Origins of browser-based POS systems allowed to call /merchant/* (CORS); none by default.
@@ -51,23 +140,38 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # PATCH without If-Match: allowed (v1 clients), or refused with 428 when set.
         "REQUIRE_IF_MATCH": environ.get("MILEAGE_REQUIRE_IF_MATCH") == "1",
         # Points expire this many years after they were credited.
-        "EXPIRY_YEARS": int(environ.get("MILEAGE_EXPIRY_YEARS", 5)),
+        "EXPIRY_YEARS": number("MILEAGE_EXPIRY_YEARS", 5, minimum=1, maximum=100),
         # Partner shops: how long a sale can be refunded, and how long a two-phase hold lives.
-        "REFUND_WINDOW_DAYS": int(environ.get("MILEAGE_REFUND_WINDOW_DAYS", 7)),
-        "HOLD_MINUTES": int(environ.get("MILEAGE_HOLD_MINUTES", 10)),
+        "REFUND_WINDOW_DAYS": number("MILEAGE_REFUND_WINDOW_DAYS", 7, minimum=0, maximum=3650),
+        "HOLD_MINUTES": number("MILEAGE_HOLD_MINUTES", 10, minimum=1, maximum=24 * 60),
         # Staff console sign-ins: idle timeout, absolute lifetime, and a session cookie sent over HTTPS only
         # (the default in production; MILEAGE_SECURE_COOKIES=0 turns it off, =1 on).
-        "CONSOLE_IDLE_MINUTES": int(environ.get("MILEAGE_CONSOLE_IDLE_MINUTES", 30)),
-        "CONSOLE_MAX_HOURS": int(environ.get("MILEAGE_CONSOLE_MAX_HOURS", 12)),
+        "CONSOLE_IDLE_MINUTES": number("MILEAGE_CONSOLE_IDLE_MINUTES", 30, minimum=1),
+        "CONSOLE_MAX_HOURS": number("MILEAGE_CONSOLE_MAX_HOURS", 12, minimum=1),
         "SESSION_COOKIE_SECURE": environ.get(
             "MILEAGE_SECURE_COOKIES", "1" if environ.get("MILEAGE_ENV") == "production" else "0"
         ) == "1",
+        # Reverse proxies in front of the app whose X-Forwarded-For we believe (0: none, the client is direct).
+        "TRUSTED_PROXIES": number("MILEAGE_TRUSTED_PROXIES", 0, minimum=0, maximum=5),
+        # How many app processes serve requests (gunicorn sets WEB_CONCURRENCY); attempt limits kept in
+        # memory are per process, so production refuses them with more than one.
+        "WEB_WORKERS": number("WEB_CONCURRENCY", 1, minimum=1),
     }
     config.update(overrides or {})
+    if config["MILEAGE_ENV"] not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"MILEAGE_ENV={config['MILEAGE_ENV']!r} is unknown; use one of: {', '.join(ENVIRONMENTS)}"
+        )
+    if config["DATABASE_URL"]:
+        check_database_url(config["DATABASE_URL"])
     if config["MILEAGE_ENV"] == "production":
         missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key)]
         if missing:
-            raise ConfigurationError(f"MILEAGE_ENV=production requires {', '.join(missing)}")
+            raise ConfigurationError(
+                f"MILEAGE_ENV=production requires {', '.join(missing)}; set them in the service's environment file"
+            )
+        for key in SECRET_KEYS:
+            check_production_secret(key, config[key])
         return config
     # The embedded default: a SQLite file and generated secrets, both in the instance folder.
     if not config["DATABASE_URL"]:

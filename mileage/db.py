@@ -208,3 +208,20 @@ def run_in_transaction(session_factory: Callable[[], Session], work: Callable[[S
         finally:
             session.close()
     raise AssertionError("unreachable")
+
+
+def describe_database_failure(error: Exception) -> str:
+    """Say in one line what a database failure means to an operator, without its parameters (which may
+    hold a password hash or personal data)."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    if isinstance(error, IntegrityError):
+        return "the change conflicts with data already in the database; nothing was changed"
+    if isinstance(error, OperationalError):
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
+        if "no such table" in reason or "does not exist" in reason:
+            return f"the database is not migrated ({reason}); run: mileage db upgrade"
+        return f"cannot use the database ({reason}); check DATABASE_URL and that the database server runs"
+    if isinstance(error, ProgrammingError):
+        return "the database schema does not match this code; run: mileage db upgrade"
+    return f"the database refused the operation ({type(error).__name__}); nothing was changed"

@@ -307,6 +307,56 @@ class WeakPassword(RuleViolation):
     text = N_("A password must have at least %(min_length)s characters.")
 
 
+class InvalidUsername(RuleViolation):
+    code = "invalid_username"
+    text = N_(
+        "A username must have 3 to 32 characters: lowercase letters, digits, \".\", \"_\" and \"-\", "
+        "starting with a letter or a digit."
+    )
+
+
+class UserLinkRequired(RuleViolation):
+    code = "user_link_required"
+    text = N_("A %(role)s user needs %(link)s.")
+    labelled_params = {"role": "role", "link": "user_link"}
+
+
+class UserLinkNotAllowed(RuleViolation):
+    code = "user_link_not_allowed"
+    text = N_("A %(role)s user cannot be linked to an organisation or a volunteer.")
+    labelled_params = {"role": "role"}
+
+
+class VolunteerAlreadyHasLogin(Conflict):
+    code = "volunteer_already_has_login"
+    text = N_("This volunteer already has a login.")
+
+
+class LastActiveAdmin(Conflict):
+    code = "last_active_admin"
+    text = N_("The last active admin cannot be disabled or given another role.")
+
+
+class CannotChangeOwnAccount(NotAllowed):
+    code = "cannot_change_own_account"
+    text = N_("You cannot disable your own account or change your own role.")
+
+
+class UserAlreadyDisabled(Conflict):
+    code = "user_already_disabled"
+    text = N_("This user is already disabled.")
+
+
+class PasswordChangeRequired(NotAllowed):
+    code = "password_change_required"
+    text = N_("Your password was reset. Choose a new password, then sign in.")
+
+
+class PasswordUnchanged(RuleViolation):
+    code = "password_unchanged"
+    text = N_("The new password must differ from the current one.")
+
+
 # --- sign-in and tokens ---------------------------------------------------------------------
 
 class InvalidCredentials(NotAuthenticated):

@@ -247,14 +247,19 @@ def run_expiry(
     as_of: date,
     years: int = DEFAULT_EXPIRY_YEARS,
     today: date | None = None,
+    dry_run: bool = False,
+    on_volunteer: Callable[[int], None] | None = None,
 ) -> ExpiryRunSummary:
     """Expire every volunteer's points as of a day; running it again for the same day posts nothing.
 
     A batch job: each volunteer is one transaction (retried on conflicts), so a crash leaves the
-    volunteers already done committed and the rerun skips them by their ledger key.
+    volunteers already done committed and the rerun skips them by their ledger key. A dry run does
+    the same work and rolls every transaction back, so its summary is what a real run would post.
+    `on_volunteer` is called with each volunteer id once their turn is done (for a progress bar).
 
     :raises ExpiryDateInFuture:
     """
+    run = _run_rolled_back if dry_run else run_in_transaction
     if as_of > (today or seoul_today()):
         raise ExpiryDateInFuture(as_of=as_of.isoformat())
     summary = ExpiryRunSummary(as_of=as_of, years=years)
@@ -266,13 +271,15 @@ def run_expiry(
         if not volunteer_ids:
             return summary
         for volunteer_id in volunteer_ids:
-            outcome = run_in_transaction(
+            outcome = run(
                 session_factory,
                 lambda session, volunteer_id=volunteer_id: expire_volunteer_points(
                     session, volunteer_id, as_of=as_of, years=years
                 ),
             )
             summary.volunteers_checked += 1
+            if on_volunteer is not None:
+                on_volunteer(volunteer_id)
             if outcome is None:
                 continue
             summary.outcomes.append(outcome)
@@ -285,6 +292,25 @@ def run_expiry(
                 summary.volunteers_expired += 1
                 summary.points_expired += outcome.points
         after_id = volunteer_ids[-1]
+
+
+def _run_rolled_back(session_factory: Callable[[], Session], work: Callable[[Session], object]):
+    """Run work in a transaction that is always rolled back (a dry run)."""
+    session = session_factory()
+    try:
+        return work(session)
+    finally:
+        session.rollback()
+        session.close()
+
+
+def count_volunteers_with_points(session: Session) -> int:
+    """Return how many volunteers an expiry run will look at (for a progress bar)."""
+    return session.scalar(
+        select(func.count(func.distinct(Card.volunteer_id)))
+        .join(Account, Account.id == Card.account_id)
+        .where(Account.balance > 0)
+    ) or 0
 
 
 def _volunteers_with_points(session: Session, after_id: int) -> list[int]:

@@ -20,6 +20,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "system": NP_("role", "System"),
         "read_only": NP_("role", "Read-only"),
     },
+    "user_link": {
+        "organisation_id": NP_("user_link", "an organisation"),
+        "volunteer_id": NP_("user_link", "a volunteer"),
+    },
     "chart_series": {
         "issued": NP_("chart_series", "Issued"),
         "used": NP_("chart_series", "Used (shops + donations)"),

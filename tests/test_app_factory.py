@@ -8,7 +8,7 @@ from mileage.config import ConfigurationError
 
 def test_testing_config_is_applied(app):
     assert app.testing
-    assert create_app({"SECRET_KEY": "x", "TOKEN_SIGNING_KEY": "y"}).testing is False
+    assert create_app({"SECRET_KEY": "x", "TOKEN_SIGNING_KEY": "y", "CHECK_SCHEMA": False}).testing is False
 
 
 def test_healthz_reports_app_and_database(client):

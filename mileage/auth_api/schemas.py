@@ -8,6 +8,12 @@ class SignInSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
 
 
+class PasswordChangeSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+
+
 class RefreshSchema(Schema):
     refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
 

@@ -1,8 +1,16 @@
 """Sign-in views: exchange a password for tokens, rotate them, revoke them."""
 
-from mileage.auth_api.schemas import PrincipalSchema, RefreshSchema, SignInSchema, TokenPairSchema
+from flask import request
+
+from mileage.auth_api.schemas import (
+    PasswordChangeSchema,
+    PrincipalSchema,
+    RefreshSchema,
+    SignInSchema,
+    TokenPairSchema,
+)
 from mileage.http.blueprints import Blueprint
-from mileage.http.boundary import get_session
+from mileage.http.boundary import get_session, request_id
 from mileage.http.callers import ANY_ROLE, current_principal, requires, token_signer
 from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter, login_username
 from mileage.people import authentication
@@ -30,6 +38,20 @@ def sign_in(credentials):
     """Sign in with a username and password; get an access token and a refresh token."""
     pair = authentication.sign_in(get_session(), token_signer(), credentials["username"], credentials["password"])
     return _pair_body(pair)
+
+
+@blueprint.route("/password", methods=["POST"])
+@limiter.limit(LOGIN_LIMIT_PER_IP, deduct_when=failed_sign_in)
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, key_func=login_username, deduct_when=failed_sign_in)
+@blueprint.arguments(PasswordChangeSchema)
+@blueprint.response(204)
+@blueprint.doc(security=[])
+def change_password(body):
+    """Replace your password (required after an administrator's reset); then sign in with the new one."""
+    authentication.change_own_password(
+        get_session(), body["username"], body["current_password"], body["new_password"],
+        ip_address=request.remote_addr, request_id=request_id(),
+    )
 
 
 @blueprint.route("/refresh", methods=["POST"])

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, has_request_context, request
+from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
@@ -18,6 +21,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 log = logging.getLogger("mileage.request")
+access_log = logging.getLogger("mileage.access")
 
 
 class MileageFlask(Flask):
@@ -97,20 +101,40 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class JsonLogFormatter(logging.Formatter):
-    """Write one JSON object per log line, so logs can be searched by request id."""
+class JsonLogFormatter(JsonFormatter):
+    """One JSON object per log line (python-json-logger): ISO-8601 UTC time, level, logger, message,
+    request id, and every `extra` field the caller passed."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        payload = {
-            "time": self.formatTime(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "-"),
-        }
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
+    def __init__(self):
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            json_ensure_ascii=False,
+        )
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        moment = datetime.fromtimestamp(record.created, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def configure_json_logging() -> None:
+    """Send the app's log records to stderr as JSON lines, once per process."""
+    mileage_logger = logging.getLogger("mileage")
+    if any(getattr(handler, "mileage_json", False) for handler in mileage_logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLogFormatter())
+    handler.addFilter(RequestIdFilter())
+    handler.mileage_json = True
+    mileage_logger.addHandler(handler)
+    mileage_logger.setLevel(logging.INFO)
+
+
+def _caller_for_log() -> str:
+    principal = g.get("principal") or g.get("bearer_principal")
+    if principal is None:
+        return "-"
+    return f"{principal.role}:{principal.scope.split(':', 1)[1]}"
 
 
 # Points and ids stay far below this; bigger numbers are refused before they reach a column.
@@ -171,15 +195,33 @@ def init_request_boundary(app: Flask, session_factory) -> None:
         # Sessions opened outside a view (error handlers, CLI in an app context) end here.
         _finish_session(commit=False)
 
+    @app.before_request
+    def _start_clock():
+        g.request_started = time.perf_counter()
+
     @app.after_request
     def _add_request_id(response):
         response.headers[REQUEST_ID_HEADER] = request_id()
+        # Every answer is what it says it is: no browser may sniff a JSON body or a CSV into a page.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    if not app.testing and not any(isinstance(h, logging.StreamHandler) for h in logging.getLogger("mileage").handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonLogFormatter())
-        handler.addFilter(RequestIdFilter())
-        mileage_logger = logging.getLogger("mileage")
-        mileage_logger.addHandler(handler)
-        mileage_logger.setLevel(logging.INFO)
+    @app.after_request
+    def _log_request(response):
+        # One line per request: what monitoring and an operator searching by request id need.
+        started = g.get("request_started")
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                "caller": _caller_for_log(),
+                "remote_addr": request.remote_addr,
+            },
+        )
+        return response
+
+    if not app.testing:
+        configure_json_logging()

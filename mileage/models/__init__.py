@@ -28,10 +28,14 @@ from mileage.models.merchants import (
     SettlementClosure,
     Terminal,
 )
+from mileage.models.operations import JobRun, JobStatus, WorkerLease
 from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
 from mileage.models.qr import UsedQrToken
 
 __all__ = [
+    "JobRun",
+    "JobStatus",
+    "WorkerLease",
     "Campaign",
     "CampaignItem",
     "CampaignItemState",

@@ -109,3 +109,6 @@ class User(Base):
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Set by an administrator's password reset: the user must choose a new password before signing in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

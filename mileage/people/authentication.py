@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from functools import cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
-from mileage.errors import ConsoleNotAllowed, InvalidCredentials, RefreshTokenReused, TokenExpired, TokenRevoked
+from mileage.errors import (
+    ConsoleNotAllowed,
+    InvalidCredentials,
+    PasswordChangeRequired,
+    RefreshTokenReused,
+    TokenExpired,
+    TokenRevoked,
+)
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import RefreshToken, User
 from mileage.people.roles import STAFF_READERS
 from mileage.people.tokens import REFRESH, Principal, TokenSigner, issue_access_token
+from mileage.people.users import change_password
 
-# Checked against when the username is unknown, so a wrong username costs as long as a wrong password.
-_DUMMY_PASSWORD_HASH = hash_secret(secrets.token_hex(16))
+
+@cache
+def _dummy_password_hash() -> str:
+    """A hash checked when the username is unknown, so a wrong username costs as long as a wrong password.
+
+    Made on the first sign-in, not at import: every CLI call would otherwise pay for a slow hash.
+    """
+    return hash_secret(secrets.token_hex(16))
 
 
 @dataclass
@@ -30,18 +45,42 @@ class TokenPair:
     principal: Principal = field(repr=False)
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
+def authenticate(session: Session, username: str, password: str, *, allow_reset_password: bool = False) -> User:
     """Return the active user whose password matches.
 
     :raises InvalidCredentials: unknown user, wrong password or disabled account (indistinguishable).
+    :raises PasswordChangeRequired: the right temporary password, which must be changed first.
     """
     user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
     if user is None:
-        verify_secret(_DUMMY_PASSWORD_HASH, password or "")
+        verify_secret(_dummy_password_hash(), password or "")
         raise InvalidCredentials()
     if not verify_secret(user.password_hash, password or "") or not user.is_active:
         raise InvalidCredentials()
+    # Only after the password matched, so the answer tells a stranger nothing.
+    if user.must_change_password and not allow_reset_password:
+        raise PasswordChangeRequired()
     return user
+
+
+def change_own_password(
+    session: Session,
+    username: str,
+    current_password: str,
+    new_password: str,
+    *,
+    ip_address: str | None = None,
+    request_id: str | None = None,
+) -> User:
+    """Let a user replace their password (a temporary one after a reset, or their own); audited.
+
+    :raises InvalidCredentials:
+    :raises WeakPassword:
+    :raises PasswordUnchanged:
+    """
+    user = authenticate(session, username, current_password, allow_reset_password=True)
+    actor = Actor(user_id=user.id, role=user.role, ip_address=ip_address, request_id=request_id)
+    return change_password(session, user, new_password=new_password, actor=actor)
 
 
 def sign_in(session: Session, signer: TokenSigner, username: str, password: str) -> TokenPair:

@@ -15,3 +15,6 @@ CLAIM_SUBMITTERS = STAFF | {Role.COORDINATOR}
 CLAIM_READERS = CLAIM_SUBMITTERS | {Role.AUDITOR}
 # Read the ledger's own checks and every staff action.
 OVERSIGHT = frozenset({Role.ADMIN, Role.AUDITOR})
+# Manage the people who sign in; auditors see the list.
+USER_ADMINS = frozenset({Role.ADMIN})
+USER_READERS = USER_ADMINS | {Role.AUDITOR}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mileage.cards.lookup import lock_card_holding_points
 from mileage.clock import seoul_today, utc_now
+from mileage.db import run_in_transaction
 from mileage.errors import (
     CaptureExceedsHold,
     HoldExpired,
@@ -230,3 +232,21 @@ def sweep_expired_holds(session: Session, *, now: datetime | None = None, limit:
             continue  # captured or voided by someone else a moment ago
         released += 1
     return released
+
+
+def release_all_expired_holds(
+    session_factory: Callable[[], Session], *, batch: int = 100, now: datetime | None = None
+) -> int:
+    """Release every hold past its expiry, one transaction per batch; return how many were released.
+
+    A long backlog never holds locks for long, and a crash between batches loses nothing: the
+    holds not yet released are still past their expiry on the next run.
+    """
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    released = 0
+    while True:
+        count = run_in_transaction(session_factory, lambda session: sweep_expired_holds(session, now=now, limit=batch))
+        released += count
+        if count < batch:
+            return released

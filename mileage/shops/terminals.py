@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -27,8 +28,13 @@ from mileage.shops.merchants import ensure_merchant_may_trade, get_merchant
 TERMINAL_KEY_PREFIX = "trm_"
 
 
-# Checked against when a key id is unknown, so an unknown terminal costs as long as a wrong secret.
-_DUMMY_SECRET_HASH = hash_secret(secrets.token_hex(16))
+@cache
+def _dummy_secret_hash() -> str:
+    """A hash checked when a key id is unknown, so an unknown terminal costs as long as a wrong secret.
+
+    Made on first use, not at import, so that commands that never check a terminal do not pay for it.
+    """
+    return hash_secret(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ def authenticate_terminal(session: Session, key_id: str, secret: str) -> Termina
     """
     terminal = session.scalar(select(Terminal).where(Terminal.key_id == (key_id or "").strip()))
     if terminal is None:
-        verify_secret(_DUMMY_SECRET_HASH, secret or "")
+        verify_secret(_dummy_secret_hash(), secret or "")
         raise InvalidTerminalCredentials()
     if not verify_secret(terminal.secret_hash, secret or ""):
         raise InvalidTerminalCredentials()

@@ -69,7 +69,8 @@ def test_wrong_password_is_refused_in_korean_with_401(console, staff):
     assert redirect_of(console.get("/console/")) == SIGNED_OUT
 
 
-@pytest.mark.parametrize("role", ["volunteer", "coordinator", "merchant"])
+# Merchants sign in with terminal credentials; a user account can never have the merchant role.
+@pytest.mark.parametrize("role", ["volunteer", "coordinator"])
 def test_other_roles_cannot_use_the_console_even_with_the_right_password(console, make, role):
     user = make.user(role=role)
     response = console.login(user)
@@ -170,7 +171,11 @@ def test_timeouts_and_the_secure_cookie_come_from_the_environment(monkeypatch, t
     assert (config["CONSOLE_IDLE_MINUTES"], config["CONSOLE_MAX_HOURS"]) == (10, 8)
     assert config["SESSION_COOKIE_SECURE"] is False
     monkeypatch.setenv("MILEAGE_ENV", "production")
-    production = {"SECRET_KEY": "s", "TOKEN_SIGNING_KEY": "k", "DATABASE_URL": "sqlite://"}
+    production = {
+        "SECRET_KEY": "Qm3v9-Xr7TzLp2Wd8Yk4Hs6Nc1Bf5Gj0Ua",
+        "TOKEN_SIGNING_KEY": "Zt8Kq2Lm5Vx9Rp3Wn7Yc1Hd4Gs6Fb0Ju",
+        "DATABASE_URL": "sqlite://",
+    }
     assert load_config(str(tmp_path), production)["SESSION_COOKIE_SECURE"] is True
     monkeypatch.setenv("MILEAGE_SECURE_COOKIES", "0")
     assert load_config(str(tmp_path), production)["SESSION_COOKIE_SECURE"] is False

@@ -6,5 +6,6 @@ ROWS = {
     ("POST", "/auth/token"): PUBLIC,
     ("POST", "/auth/refresh"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,
+    ("POST", "/auth/password"): PUBLIC,
     ("GET", "/auth/me"): EVERY_ROLE,
 }

@@ -71,7 +71,7 @@ def test_coordinators_belong_to_one_existing_organisation(session, make):
     coordinator = organisations.create_coordinator(
         session, place.id, actor=DESK, username="Coord.Park", password="long-enough-password", display_name="박 팀장"
     )
-    make.user(role="staff", organisation_id=place.id)  # not a coordinator: not listed
+    make.user(role="staff")  # not a coordinator: not listed
     assert coordinator.role == "coordinator" and coordinator.organisation_id == place.id
     assert [user.id for user in organisations.list_coordinators(session, place.id).items] == [coordinator.id]
     with pytest.raises(OrganisationNotFound):

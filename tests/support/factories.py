@@ -111,6 +111,11 @@ class Factories:
     def user(self, *, role: str = "staff", password: str = "correct-horse-battery", **overrides) -> User:
         values = {"username": f"{role}{next(_sequence)}", "password": password, "role": role}
         values.update(overrides)
+        # Each role's required link, unless the test names one: a volunteer's login needs a volunteer.
+        if role == "volunteer" and "volunteer_id" not in overrides:
+            values["volunteer_id"] = self.card().volunteer_id
+        if role == "coordinator" and "organisation_id" not in overrides:
+            values["organisation_id"] = self.organisation().id
         return users.create_user(self.session, actor=SYSTEM_ACTOR, **values)
 
     def cause(self, **overrides):

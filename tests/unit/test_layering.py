@@ -12,7 +12,7 @@ import mileage
 
 REPOSITORY = Path(mileage.__file__).resolve().parents[1]
 # Everything under mileage/ but the web edge (http/) and the blueprints that live in mileage.
-WEB_EDGE = {"mileage.http", "mileage.auth_api", "mileage.volunteer_api", "mileage.app", "mileage.cli",
+WEB_EDGE = {"mileage.http", "mileage.auth_api", "mileage.volunteer_api", "mileage.app", "mileage.cli", "mileage.wsgi",
             "mileage.migrations"}
 
 

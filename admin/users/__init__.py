@@ -1,0 +1,1 @@
+"""Staff API: the people who sign in (list, create, disable, enable, reset passwords, change roles)."""

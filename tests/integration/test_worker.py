@@ -1,0 +1,152 @@
+"""The background worker's pieces on a real, committed database: its lease, job runs, alerts, pruning."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from mileage.clock import utc_now
+from mileage.db import make_engine, make_session_factory, run_in_transaction
+from mileage.migrations_runner import upgrade_database
+from mileage.models import Account, IdempotentRequest, JobRun, WorkerLease
+from mileage.retention import prune_expired_records
+from mileage.worker import (
+    JOBS,
+    WorkerLeaseHolder,
+    WorkerSettings,
+    execute_job,
+    jobs_health,
+    run_job_once,
+)
+from tests.support.databases import configured_server_url, scratch_database
+from tests.support.factories import Factories
+
+SETTINGS = WorkerSettings(lease_seconds=30, renew_seconds=5)
+
+
+@pytest.fixture
+def committed():
+    """An engine and session factory on a freshly migrated scratch database whose commits are real."""
+    with scratch_database(configured_server_url()) as url:
+        upgrade_database(url)
+        engine = make_engine(url)
+        try:
+            yield engine, make_session_factory(engine)
+        finally:
+            engine.dispose()
+
+
+def _lease(factory):
+    return run_in_transaction(factory, lambda session: session.get(WorkerLease, "worker"))
+
+
+def test_only_one_worker_holds_the_lease_until_it_lets_go(committed):
+    engine, factory = committed
+    first, second = WorkerLeaseHolder(engine, factory, SETTINGS), WorkerLeaseHolder(engine, factory, SETTINGS)
+    assert first.try_acquire() is True
+    assert second.try_acquire() is False
+    assert _lease(factory).holder == first.holder
+    assert first.renew() is True
+    first.release()
+    assert second.try_acquire() is True
+    assert _lease(factory).holder == second.holder
+    # The first worker's lease is gone: renewing tells it to stop.
+    assert first.renew() is False
+    second.release()
+
+
+def test_a_lease_whose_process_died_is_taken_over_at_once(committed):
+    engine, factory = committed
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    holder = WorkerLeaseHolder(engine, factory, SETTINGS)
+
+    def plant(session):
+        now = utc_now()
+        session.add(WorkerLease(name="worker", holder=f"{holder.host}:{dead_pid}:gone", host=holder.host,
+                                pid=dead_pid, acquired_at=now, renewed_at=now, expires_at=now + timedelta(hours=1)))
+
+    run_in_transaction(factory, plant)
+    run_in_transaction(factory, lambda s: s.add(JobRun(job="run-campaigns", status="running", worker="gone")))
+    assert holder.try_acquire() is True
+    # The run the dead worker left "running" is recorded as interrupted.
+    statuses = run_in_transaction(factory, lambda s: list(s.scalars(select(JobRun.status))))
+    assert statuses == ["failed"]
+    holder.release()
+
+
+def test_a_live_unexpired_lease_of_another_host_is_respected(committed):
+    engine, factory = committed
+    if engine.dialect.name == "postgresql":
+        pytest.skip("on PostgreSQL the advisory lock decides, not the row")
+
+    def plant(session):
+        now = utc_now()
+        session.add(WorkerLease(name="worker", holder="elsewhere:1:x", host="elsewhere", pid=1,
+                                acquired_at=now, renewed_at=now, expires_at=now + timedelta(seconds=30)))
+
+    run_in_transaction(factory, plant)
+    holder = WorkerLeaseHolder(engine, factory, SETTINGS)
+    assert holder.try_acquire() is False
+    run_in_transaction(factory, lambda s: s.execute(update(WorkerLease).values(expires_at=utc_now())))
+    assert holder.try_acquire() is True
+    holder.release()
+
+
+def test_a_broken_invariant_is_an_alert_that_monitoring_sees(committed):
+    engine, factory = committed
+
+    def set_up(session):
+        card = Factories(session).card(balance=500)
+        # Corrupt the stored balance behind the ledger's back.
+        session.execute(update(Account).where(Account.id == card.account_id).values(balance=Account.balance + 1))
+
+    run_in_transaction(factory, set_up)
+    assert run_job_once(engine, factory, {}, "invariant-check") == 3
+    runs = run_in_transaction(factory, lambda s: list(s.scalars(select(JobRun))))
+    assert [(run.job, run.status) for run in runs] == [("invariant-check", "alert")]
+    assert runs[0].detail["balance_mismatches"]
+    health = run_in_transaction(factory, jobs_health)
+    assert not health.healthy
+    assert "invariant-check: last run alert" in health.problems
+
+
+def test_a_healthy_ledger_check_is_ok_and_a_failing_job_is_recorded(committed):
+    engine, factory = committed
+    assert run_job_once(engine, factory, {}, "invariant-check") == 0
+
+    def explode(*_args):
+        raise RuntimeError("disk full")
+
+    job = JOBS["prune"].__class__("prune", explode, "cron", {})
+    run = execute_job(factory, job, SETTINGS, worker="test")
+    assert run.status == "failed" and run.detail == {"error": "RuntimeError", "message": "disk full"}
+
+
+def test_pruning_keeps_what_is_inside_the_retention_period(committed):
+    _engine, factory = committed
+    now = utc_now()
+
+    def seed(session):
+        for key, age in (("old", 31), ("recent", 29)):
+            session.add(IdempotentRequest(scoped_key=key, request_fingerprint="f", status_code=200,
+                                          response_body="{}", created_at=now - timedelta(days=age)))
+
+    run_in_transaction(factory, seed)
+    summary = prune_expired_records(factory, now=now)
+    assert summary.idempotent_requests == 1
+    left = run_in_transaction(factory, lambda s: list(s.scalars(select(IdempotentRequest.scoped_key))))
+    assert left == ["recent"]
+    assert prune_expired_records(factory, now=now).idempotent_requests == 0
+
+
+def test_health_without_any_worker_says_to_start_one(committed):
+    _engine, factory = committed
+    health = run_in_transaction(factory, jobs_health)
+    assert health.problems == ["no worker has ever run: start `mileage worker`"]
+    with _engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM job_runs")) == 0
