@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request
 from admin.console import forms
 from admin.console.i18n import N_, NP_
 from mileage.audit import find_audit_events
+from mileage.labels import LABELS
 from mileage.errors import UserNotFound
 from mileage.http.boundary import get_session
 from mileage.people import users
@@ -45,5 +46,6 @@ def index():
         except UserNotFound:
             continue
     return render_template(
-        "console/audit/index.html", page=page, filters=filters, actors=actors, change_text=change_text
+        "console/audit/index.html", page=page, filters=filters, actors=actors, change_text=change_text,
+        action_codes=list(LABELS["action"]), target_types=list(LABELS["target_type"]),
     )
