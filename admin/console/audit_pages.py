@@ -9,9 +9,9 @@ from flask import Blueprint, render_template, request
 from admin.console import forms
 from admin.console.i18n import N_, NP_
 from mileage.audit import find_audit_events
-from mileage.labels import LABELS
 from mileage.errors import UserNotFound
 from mileage.http.boundary import get_session
+from mileage.labels import LABELS
 from mileage.people import users
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
