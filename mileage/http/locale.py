@@ -45,7 +45,7 @@ def select_language() -> str:
     language = (
         explicit_language()
         or _offered(request.cookies.get(LANGUAGE_COOKIE))
-        or _offered(session.get(CONSOLE_SESSION_KEY) if request.cookies else None)
+        or _offered(session.get(CONSOLE_SESSION_KEY))
         or request.accept_languages.best_match(i18n.available_languages())
         or i18n.DEFAULT_LANGUAGE
     )
