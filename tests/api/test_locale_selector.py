@@ -35,8 +35,9 @@ def test_the_order_of_the_choices(app, query, cookie, session_choice, accept, ex
 
 def test_the_api_follows_the_same_choice(client):
     assert client.get("/nowhere").json["message"] == "요청한 주소를 찾을 수 없습니다."
-    assert client.get("/nowhere", headers={"Accept-Language": "en"}).json["message"] == "The requested URL was not found."
-    assert client.get("/nowhere?lang=en").json["message"] == "The requested URL was not found."
+    english = "The requested URL was not found."
+    assert client.get("/nowhere", headers={"Accept-Language": "en"}).json["message"] == english
+    assert client.get("/nowhere?lang=en").json["message"] == english
 
 
 def test_a_page_remembers_an_explicit_choice_and_the_api_then_follows_it(client):

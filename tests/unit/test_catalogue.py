@@ -171,7 +171,8 @@ def test_every_audited_action_has_a_name_for_the_audit_log():
 def _string_ends(joined) -> list[str]:
     import ast
 
-    return [node.value for node in ast.walk(joined) if isinstance(node, ast.Constant) and node.value != joined.values[0].value]
+    prefix = joined.values[0].value
+    return [node.value for node in ast.walk(joined) if isinstance(node, ast.Constant) and node.value != prefix]
 
 
 def test_every_schema_message_is_in_the_catalogue():
