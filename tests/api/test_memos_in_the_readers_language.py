@@ -25,10 +25,13 @@ def test_a_donation_and_a_reissue_read_in_korean_and_english(client, session, ma
     assert memos["card_reissue"] == f"카드 ****{card.number[-4:]} → 새 카드 ****{new_card.number[-4:]} 재발급"
     assert {item["kind"]: item["memo"] for item in english}["donation"] == "Donation to 노원 푸드뱅크"
 
-    rows = list(csv.reader(io.StringIO(client.get("/me/statement.csv?lang=en", headers=headers)
-                                       .get_data().decode("utf-8-sig"))))
+    def statement(query: str = "") -> list[list[str]]:
+        body = client.get("/me/statement.csv" + query, headers=headers).get_data().decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(body)))
+
+    rows = statement("?lang=en")
     assert rows[0][-1] == "memo" and [rows[-1][1], rows[-1][-1]] == ["donation", "Donation to 노원 푸드뱅크"]
-    rows = list(csv.reader(io.StringIO(client.get("/me/statement.csv", headers=headers).get_data().decode("utf-8-sig"))))
+    rows = statement()
     assert rows[0][-1] == "내용" and [rows[-1][1], rows[-1][-1]] == ["기부", "노원 푸드뱅크에 기부"]
 
     _, staff = login_as("staff")
