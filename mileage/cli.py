@@ -347,7 +347,9 @@ def demo_command() -> None:
 
     app = _app(check_schema=False)
     upgrade_database(app.config["DATABASE_URL"])
-    summary = run_in_transaction(_session_factory(app), load_demo_data)
+    summary = run_in_transaction(
+        _session_factory(app), lambda session: load_demo_data(session, i18n.environment_language())
+    )
     click.echo(summary)
 
 

@@ -169,6 +169,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "disbursement.record": NP_("action", "Disbursement recorded"),
         "campaign.create": NP_("action", "Campaign created"),
         "campaign.run": NP_("action", "Campaign run"),
+        "campaign.run_requested": NP_("action", "Campaign run requested"),
+        "card.pin_change": NP_("action", "PIN changed"),
+        "claims.import": NP_("action", "Claims file imported"),
+        "user.create": NP_("action", "User account created"),
     },
     "entry_kind": {
         "claim_approval": NP_("entry_kind", "hours credited"),
@@ -209,6 +213,21 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "nested": NP_("json_problem", "it is nested too deeply"),
         "encoding": NP_("json_problem", "it is not UTF-8 text"),
         "syntax": NP_("json_problem", "it is not valid JSON (check the brackets, quotes and numbers)"),
+    },
+    "target_type": {
+        "campaign": NP_("target_type", "campaign"),
+        "card": NP_("target_type", "card"),
+        "cause": NP_("target_type", "cause"),
+        "claim": NP_("target_type", "hours claim"),
+        "claim_import": NP_("target_type", "claims file"),
+        "donation": NP_("target_type", "donation"),
+        "merchant": NP_("target_type", "partner shop"),
+        "organisation": NP_("target_type", "organisation"),
+        "terminal": NP_("target_type", "shop terminal"),
+        "user": NP_("target_type", "user"),
+        "volunteer": NP_("target_type", "volunteer"),
+        "settlement": NP_("target_type", "settlement"),
+        "offer": NP_("target_type", "offer"),
     },
 }
 

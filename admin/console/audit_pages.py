@@ -11,6 +11,7 @@ from admin.console.i18n import N_, NP_
 from mileage.audit import find_audit_events
 from mileage.errors import UserNotFound
 from mileage.http.boundary import get_session
+from mileage.labels import LABELS
 from mileage.people import users
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
@@ -45,5 +46,6 @@ def index():
         except UserNotFound:
             continue
     return render_template(
-        "console/audit/index.html", page=page, filters=filters, actors=actors, change_text=change_text
+        "console/audit/index.html", page=page, filters=filters, actors=actors, change_text=change_text,
+        action_codes=list(LABELS["action"]), target_types=list(LABELS["target_type"]),
     )

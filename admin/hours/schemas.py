@@ -8,7 +8,7 @@ from mileage.errors import DomainError
 from mileage.http.errors import status_for
 from mileage.http.locale import select_language
 from mileage.http.schemas import ClockTime, page_schema
-from mileage.ledger.memos import render_memo
+from mileage.ledger.memos import entry_memo
 from mileage.models import ClaimState, VolunteerStatus
 from mileage.pagination import MAX_PAGE_SIZE
 
@@ -130,8 +130,7 @@ class StaffPostingSchema(Schema):
     entry_id = fields.Integer(dump_only=True)
     kind = fields.String(attribute="entry.kind", dump_only=True)
     memo = fields.Function(
-        lambda posting: render_memo(posting.entry.kind, posting.entry.memo_params, select_language())
-        if posting.entry.memo_params is not None else posting.entry.memo,
+        lambda posting: entry_memo(posting.entry, select_language()),
         dump_only=True, metadata={"type": "string", "description": "What the entry is about, in the caller's language"},
     )
     amount = fields.Integer(dump_only=True)

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from mileage.clock import SEOUL, seoul_day_start
-from mileage.ledger.memos import params_from_legacy_memo, render_memo
+from mileage.ledger.memos import entry_params, render_memo
 from mileage.models import Card, Claim, JournalEntry, Organisation, Posting
 from mileage.pagination import Page, clamp_page_size, decode_cursor, page_of
 from mileage.people.volunteers import get_volunteer
@@ -117,7 +117,7 @@ def _movement(row, card_numbers: dict[int, str], language: str | None) -> Moveme
         kind=row.kind,
         # Rendered from the entry's parameters in the reader's language; the volunteer's screens and files
         # show card numbers by their last four digits only, like the card itself.
-        memo=render_memo(row.kind, _params(row), language, mask_cards=True),
+        memo=render_memo(row.kind, entry_params(row.kind, row.memo_params, row.memo), language, mask_cards=True),
         amount=row.amount,
         balance_after=row.balance_after,
         created_at=row.created_at,
@@ -127,13 +127,6 @@ def _movement(row, card_numbers: dict[int, str], language: str | None) -> Moveme
         claim_category=row.category,
         claim_minutes=minutes,
     )
-
-
-def _params(row) -> dict:
-    """Return an entry's memo parameters (an entry the migration could not read keeps its words as a note)."""
-    if row.memo_params is not None:
-        return row.memo_params
-    return params_from_legacy_memo(row.kind, row.memo)
 
 
 def my_history(

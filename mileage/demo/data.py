@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mileage import i18n
 from mileage.audit import SYSTEM_ACTOR, Actor
 from mileage.cards import lifecycle, lookup, pins
 from mileage.claims import review, rules, submission
@@ -15,6 +16,7 @@ from mileage.clock import seoul_today
 from mileage.demo.shops import load_demo_merchants
 from mileage.donations import causes as donations_causes
 from mileage.donations import donate
+from mileage.i18n import N_
 from mileage.models import Card, Merchant, Organisation, Terminal
 from mileage.people import organisations as people_organisations
 from mileage.people import users
@@ -44,10 +46,10 @@ VOLUNTEERS = [
 CATEGORIES = ["노인돌봄", "아동교육", "환경정화", "행정지원", "문화행사"]
 
 
-def load_demo_data(session: Session) -> str:
-    """Load the demo data once; return a summary with the demo sign-ins."""
+def load_demo_data(session: Session, language: str | None = None) -> str:
+    """Load the demo data once; return a summary with the demo sign-ins, in a language (Korean by default)."""
     if session.scalar(select(Organisation.id).where(Organisation.name == ORGANISATIONS[0][0])):
-        return "demo data already loaded"
+        return i18n.translate(language, N_("The demo data is already loaded."))
     rng = random.Random(2011)  # the year Nowon-gu's card was recognised; any fixed seed keeps demos alike
     organisations = [
         people_organisations.create_organisation(session, name=name, address=address, actor=SYSTEM_ACTOR)
@@ -100,13 +102,13 @@ def load_demo_data(session: Session) -> str:
             elif roll < 0.76:
                 review.approve_claim(session, claim.id, actor=reviewer)
                 review.reverse_claim(session, claim.id, actor=reviewer, reason="중복 신청 확인")
-    shops_summary = load_demo_merchants(session)
+    shops_summary = load_demo_merchants(session, language)
     _load_demo_spending(session, volunteers, staff.id)
-    return (
-        f"{shops_summary}\n"
-        f"demo data loaded: {len(organisations)} organisations, {len(volunteers)} volunteers with cards "
-        f"(PIN {DEMO_PIN}); sign in as admin / staff / auditor / coordinator / volunteer "
-        f"with password {DEMO_PASSWORD}"
+    return shops_summary + "\n" + i18n.translate(
+        language,
+        N_("Demo data loaded: %(organisations)s organisations, %(volunteers)s volunteers with cards (PIN %(pin)s); "
+           "sign in as admin / staff / auditor / coordinator / volunteer with the password %(password)s"),
+        organisations=len(organisations), volunteers=len(volunteers), pin=DEMO_PIN, password=DEMO_PASSWORD,
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mileage import i18n
 from mileage.audit import SYSTEM_ACTOR
+from mileage.i18n import N_
 from mileage.models import Merchant, MerchantStatus
 from mileage.shops import merchants, offers, terminals
 
@@ -30,11 +32,11 @@ def _business_number(first_nine: str) -> str:
     return first_nine + str(merchants.business_number_check_digit(first_nine))
 
 
-def load_demo_merchants(session: Session) -> str:
+def load_demo_merchants(session: Session, language: str | None = None) -> str:
     """Load the demo shops once (active, with offers) and a terminal for the first; return a summary."""
     first_number = _business_number(SHOPS[0][1])
     if session.scalar(select(Merchant.id).where(Merchant.business_number == first_number)) is not None:
-        return "demo merchants already loaded"
+        return i18n.translate(language, N_("The demo shops are already loaded."))
     shops = []
     for name, first_nine, address, category, offer in SHOPS:
         shop = merchants.register_merchant(
@@ -46,7 +48,7 @@ def load_demo_merchants(session: Session) -> str:
         shops.append(shop)
     # A known secret, like the demo passwords, so the counter page can be tried straight away.
     terminals.add_terminal_with_secret(session, shops[0], "1번 계산대", DEMO_TERMINAL_KEY_ID, DEMO_TERMINAL_SECRET)
-    return (
-        f"{len(shops)} demo shops; counter page /counter: terminal {DEMO_TERMINAL_KEY_ID} "
-        f"/ {DEMO_TERMINAL_SECRET} ({shops[0].name})"
+    return i18n.translate(
+        language, N_("%(count)s demo shops; counter page /counter: terminal %(key)s / %(secret)s (%(shop)s)"),
+        count=len(shops), key=DEMO_TERMINAL_KEY_ID, secret=DEMO_TERMINAL_SECRET, shop=shops[0].name,
     )

@@ -8,7 +8,8 @@ templates (`_()`), views (`gettext`) and the domain's messages (`mileage.i18n`) 
 from __future__ import annotations
 
 from flask import Flask, Response, g, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, Domain
+from werkzeug.utils import cached_property
 
 from mileage import i18n
 
@@ -44,7 +45,7 @@ def select_language() -> str:
     language = (
         explicit_language()
         or _offered(request.cookies.get(LANGUAGE_COOKIE))
-        or _offered(session.get(CONSOLE_SESSION_KEY) if request.cookies else None)
+        or _offered(session.get(CONSOLE_SESSION_KEY))
         or request.accept_languages.best_match(i18n.available_languages())
         or i18n.DEFAULT_LANGUAGE
     )
@@ -70,6 +71,21 @@ def remember_language(response: Response, language: str | None = None) -> Respon
     return response
 
 
+class CatalogueDomain(Domain):
+    """Flask-Babel's messages domain, read through `mileage.i18n`: one loader for templates, views and domain."""
+
+    def get_translations(self):
+        return i18n.translations(select_language())
+
+
+class CatalogueBabel(Babel):
+    """Flask-Babel whose templates and `gettext` read the same catalogues as the domain's messages."""
+
+    @cached_property
+    def domain_instance(self):
+        return CatalogueDomain(domain=self.domain)
+
+
 def init_locale(app: Flask) -> None:
     """Give the app Flask-Babel, reading our catalogues (plus any in I18N_EXTRA_DIRECTORIES) with our selector."""
     for directory in app.config.get("I18N_EXTRA_DIRECTORIES", ()):
@@ -77,7 +93,7 @@ def init_locale(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = i18n.DEFAULT_LANGUAGE
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Seoul"
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in i18n.translation_directories())
-    Babel(app, locale_selector=select_language, timezone_selector=lambda: "Asia/Seoul")
+    CatalogueBabel(app, locale_selector=select_language, timezone_selector=lambda: "Asia/Seoul")
     app.jinja_env.globals.update(
         points=lambda value: i18n.format_points(value, select_language()),
         number=lambda value: i18n.format_number(value, select_language()),

@@ -80,8 +80,10 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     for template, message in MARSHMALLOW_MESSAGES.items():
         parts = re.split(r"\{(\w+)\}", template)
         regex = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
-        patterns.append((re.compile(f"^{regex}$", re.S), message))
-    return patterns
+        patterns.append((re.compile(f"^{regex}$", re.S), message, len("".join(parts[::2]))))
+    # The template with the most fixed text first: "Must be greater than 1 and less than 200." is the
+    # two-bound message, not the one-bound one with "1 and less than 200" as its bound.
+    return [(pattern, message) for pattern, message, _ in sorted(patterns, key=lambda item: -item[2])]
 
 
 def translate_field_message(message: str, language: str | None) -> str:

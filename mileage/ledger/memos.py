@@ -74,6 +74,17 @@ def render_memo(kind: str, params: dict | None, language: str | None, *, mask_ca
     return sentence or note
 
 
+def entry_params(kind: str, memo_params: dict | None, memo: str | None) -> dict:
+    """Return an entry's parameters; an entry without them (never migrated) is read from its old memo."""
+    return memo_params if memo_params is not None else params_from_legacy_memo(kind, memo)
+
+
+def entry_memo(entry, language: str | None, *, mask_cards: bool = False) -> str:
+    """Return what a journal entry says, in a language."""
+    return render_memo(entry.kind, entry_params(entry.kind, entry.memo_params, entry.memo), language,
+                       mask_cards=mask_cards)
+
+
 # --- the memos entries carried before 0010, and their parameters ------------------------------
 
 # Each kind's old English f-string, as a pattern whose groups are the parameters.

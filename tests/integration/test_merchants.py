@@ -172,4 +172,5 @@ def test_demo_shops_load_once_with_offers_and_a_terminal_that_signs_in(session):
     assert all(offers.find_current_offer(session, shop.id) for shop in shops[-4:])
     terminal = terminals.authenticate_terminal(session, DEMO_TERMINAL_KEY_ID, DEMO_TERMINAL_SECRET)
     assert terminal.merchant.name == "상계 행복베이커리"
-    assert load_demo_merchants(session) == "demo merchants already loaded"
+    assert load_demo_merchants(session) == "데모 가맹점이 이미 등록되어 있습니다."
+    assert load_demo_merchants(session, "en") == "The demo shops are already loaded."
