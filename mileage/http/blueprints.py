@@ -2,12 +2,14 @@
 
 webargs ignores a query parameter no schema names; a client that misspells one (or asks for
 `?format=csv` where there is no CSV) would silently get an answer to another question. Refused
-with 422 `validation_failed` instead, naming the parameter.
+with 422 `validation_failed` instead, naming the parameter: by the query schema where the view has
+one, and before the view where it reads no query at all.
 """
 
 from __future__ import annotations
 
 import flask_smorest
+from flask import current_app, request
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
@@ -18,7 +20,25 @@ class StrictQueryParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
 
 
+def _reads_query(view) -> bool:
+    arguments = (getattr(view, "_apidoc", None) or {}).get("arguments", {})
+    return any(parameter.get("in") == "query" for parameter in arguments.get("parameters", []))
+
+
+def refuse_query_nobody_reads():
+    """Refuse a query string sent to a view that reads none (a `before_request` hook of every API blueprint)."""
+    if not request.args or request.method == "OPTIONS":
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and not _reads_query(view):
+        flask_smorest.abort(422, messages={"query": {name: ["Unknown field."] for name in request.args}})
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """A flask-smorest blueprint whose query schemas refuse parameters they do not name."""
+    """A flask-smorest blueprint whose views refuse query parameters they do not read."""
 
     ARGUMENTS_PARSER = StrictQueryParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.before_request(refuse_query_nobody_reads)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
+from mileage.config import parse_origins
+
 # The headers a POS sends, and the ones it must be able to read back.
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "Accept-Language", "X-Request-ID", "If-Match")
 EXPOSED_HEADERS = (
@@ -19,7 +21,9 @@ PREFLIGHT_MAX_AGE_SECONDS = 600
 
 def _allowed_origin() -> str | None:
     origin = request.headers.get("Origin")
-    allowed = current_app.config.get("CORS_ORIGINS") or ()
+    allowed = current_app.config.get("CORS_ORIGINS") or current_app.config.get("MILEAGE_CORS_ORIGINS") or ()
+    if isinstance(allowed, str):
+        allowed = parse_origins(allowed)  # set as one comma-separated string: compare whole origins, not substrings
     if origin and (origin in allowed or "*" in allowed):
         return origin
     return None

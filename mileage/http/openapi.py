@@ -16,6 +16,7 @@ the rest of the code enforces, read from the same objects that enforce it:
 
 from __future__ import annotations
 
+import copy
 import dis
 import functools
 import inspect
@@ -398,8 +399,9 @@ class OperationsPlugin(BasePlugin):
         if not _marker(view, "idempotent", False):
             return
         required = bool(_marker(view, "idempotency_required", True))
-        # A component name; apispec turns it into a $ref.
-        operation.setdefault("parameters", []).append("IdempotencyKey" if required else "IdempotencyKeyOptional")
+        operation.setdefault("parameters", []).append(
+            header_parameter("IdempotencyKey" if required else "IdempotencyKeyOptional")
+        )
         operation["x-idempotent"] = {"required": required, "retention_seconds": IDEMPOTENCY_RETENTION_SECONDS}
         for status, response in operation.get("responses", {}).items():
             if str(status).startswith("2") and isinstance(response, dict):
@@ -412,7 +414,7 @@ class OperationsPlugin(BasePlugin):
     def _document_preconditions(self, view, method: str, operation: dict) -> None:
         if _marker(view, "etag_resource", False):
             if method == "patch":
-                operation.setdefault("parameters", []).append("IfMatch")
+                operation.setdefault("parameters", []).append(header_parameter("IfMatch"))
             for status, response in operation.get("responses", {}).items():
                 if str(status).startswith("2") and isinstance(response, dict):
                     response.setdefault("headers", {})["ETag"] = {"$ref": "#/components/headers/ETag"}
@@ -431,9 +433,8 @@ class OperationsPlugin(BasePlugin):
             if public and issubclass(cls, errors.RoleNotAllowed):
                 continue
             add(status_for(cls()), cls.code, _error_message(cls, "ko"), _error_message(cls, "en"))
-        has_input = bool(operation.get("parameters") or operation.get("requestBody"))
-        if has_input or rule.arguments:
-            add(*VALIDATION_FAILED)
+        # Every operation refuses a query parameter it does not read (mileage/http/blueprints.py).
+        add(*VALIDATION_FAILED)
         if rule.arguments:
             add(*ROUTE_NOT_FOUND)
         if operation.get("requestBody"):
@@ -476,7 +477,7 @@ class OperationsPlugin(BasePlugin):
             if status in (429, 503):
                 response["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
             responses[str(status)] = response
-        responses.pop("default", None)
+        # `default` (flask-smorest's, the same envelope) stays: any other failure has the same shape.
 
 
 def _sentence_from_name(name: str) -> str:
@@ -488,8 +489,9 @@ def _sentence_from_name(name: str) -> str:
     return "".join(words).capitalize() + "."
 
 
-def register_components(spec) -> None:
-    """Register the parameters and headers the plugin's operations refer to."""
+@functools.cache
+def header_parameters() -> dict[str, dict]:
+    """Return the header parameters the plugin declares, by name: the idempotency key and If-Match."""
     from mileage.http.idempotency import (
         IDEMPOTENCY_HEADER,
         IDEMPOTENCY_KEY_PATTERN,
@@ -506,24 +508,39 @@ def register_components(spec) -> None:
         "a malformed one too (422 `idempotency_key_invalid`)."
     )
     key_schema = {"type": "string", "pattern": f'^"?{IDEMPOTENCY_KEY_PATTERN}"?$', "maxLength": 202}
-    spec.components.parameter("IdempotencyKey", "header", {
-        "name": IDEMPOTENCY_HEADER, "required": True, "description": key_description,
-        "schema": key_schema, "example": "sale-20261202-0001",
-    })
-    spec.components.parameter("IdempotencyKeyOptional", "header", {
-        "name": IDEMPOTENCY_HEADER, "required": False,
-        "description": "Optional here; when sent, the same rules apply. " + key_description,
-        "schema": key_schema, "example": "approve-20261202-0001",
-    })
-    spec.components.parameter("IfMatch", "header", {
-        "name": "If-Match", "required": False,
-        "description": (
-            "The `ETag` of the version you read. A stale one is refused with 412 `precondition_failed` and "
-            "nothing changes. Optional unless the operator sets `MILEAGE_REQUIRE_IF_MATCH=1`, which refuses a "
-            "PATCH without it (428 `precondition_required`)."
-        ),
-        "schema": {"type": "string"}, "example": '"3b1f0c9a2e7d4c55"',
-    })
+    return {
+        "IdempotencyKey": {
+            "in": "header", "name": IDEMPOTENCY_HEADER, "required": True, "description": key_description,
+            "schema": key_schema, "example": "sale-20261202-0001",
+        },
+        "IdempotencyKeyOptional": {
+            "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+            "description": "Optional here; when sent, the same rules apply. " + key_description,
+            "schema": key_schema, "example": "approve-20261202-0001",
+        },
+        "IfMatch": {
+            "in": "header", "name": "If-Match", "required": False,
+            "description": (
+                "The `ETag` of the version you read. A stale one is refused with 412 `precondition_failed` and "
+                "nothing changes. Optional unless the operator sets `MILEAGE_REQUIRE_IF_MATCH=1`, which refuses a "
+                "PATCH without it (428 `precondition_required`)."
+            ),
+            "schema": {"type": "string"}, "example": '"3b1f0c9a2e7d4c55"',
+        },
+    }
+
+
+def header_parameter(name: str) -> dict:
+    """Return a copy of one of `header_parameters`, to put inline in an operation (tools read it directly)."""
+    return copy.deepcopy(header_parameters()[name])
+
+
+def register_components(spec) -> None:
+    """Register the parameters and headers the plugin's operations use."""
+    from mileage.http.idempotency import IDEMPOTENCY_RETENTION_SECONDS
+
+    for name, parameter in header_parameters().items():
+        spec.components.parameter(name, parameter["in"], {k: v for k, v in parameter.items() if k != "in"})
     spec.components.header("IdempotentReplayed", {
         "description": "`true` when this answer is the stored answer of an earlier request with the same key.",
         "schema": {"type": "string", "enum": ["true"]},

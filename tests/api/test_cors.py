@@ -60,3 +60,10 @@ def test_the_operator_sets_the_origins_in_the_environment(monkeypatch, tmp_path)
     assert load_config(str(tmp_path))["CORS_ORIGINS"] == ("https://a.example", "https://b.example")
     monkeypatch.delenv("MILEAGE_CORS_ORIGINS")
     assert load_config(str(tmp_path))["CORS_ORIGINS"] == ()
+
+
+def test_origins_given_as_one_string_are_compared_whole(app, client):
+    app.config["CORS_ORIGINS"] = "https://pos.example.com.evil.net,https://till.example"
+    assert "Access-Control-Allow-Origin" not in client.get("/merchant/me", headers={"Origin": POS}).headers
+    answer = client.get("/merchant/me", headers={"Origin": "https://till.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://till.example"

@@ -30,6 +30,13 @@ def test_unknown_query_parameters_are_refused_where_a_schema_reads_the_query(cli
     assert misspelt.status_code == 422 and "stat" in misspelt.json["errors"]
 
 
+def test_a_query_string_is_refused_where_the_view_reads_none(client, login_as):
+    _, headers = login_as("volunteer")
+    refused = client.get("/me/card?volunteer_id=7", headers=headers)
+    assert refused.status_code == 422 and refused.json["errors"] == {"volunteer_id": ["Unknown field."]}
+    assert client.get("/me/card", headers=headers).status_code == 200
+
+
 def test_the_retention_of_keys_is_in_the_answer(client, login_as, make, session):
     _, headers = login_as("staff")
     claim = make.claim()

@@ -69,7 +69,7 @@ def test_the_document_declares_etag_and_if_match(shared_app):
         paths = client.get("/openapi.json").json["paths"]
     for path in ("/admin/volunteers/{volunteer_id}", "/admin/merchants/{merchant_id}", "/admin/causes/{cause_id}"):
         patch = paths[path]["patch"]
-        assert {"$ref": "#/components/parameters/IfMatch"} in patch["parameters"]
+        assert any((p["in"], p["name"]) == ("header", "If-Match") for p in patch["parameters"])
         assert patch["responses"]["412"]["x-error-codes"] == ["precondition_failed"]
         assert patch["responses"]["428"]["x-error-codes"] == ["precondition_required"]
         assert "ETag" in patch["responses"]["200"]["headers"]
