@@ -173,6 +173,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "card.pin_change": NP_("action", "PIN changed"),
         "claims.import": NP_("action", "Claims file imported"),
         "user.create": NP_("action", "User account created"),
+        "user.disable": NP_("action", "User account disabled"),
+        "user.enable": NP_("action", "User account enabled"),
+        "user.reset_password": NP_("action", "Password reset"),
+        "user.change_password": NP_("action", "Password changed"),
+        "user.set_role": NP_("action", "Role changed"),
     },
     "entry_kind": {
         "claim_approval": NP_("entry_kind", "hours credited"),

@@ -16,7 +16,7 @@ ALLOWED = frozenset({
     "English", "Idempotency", "Key", "true", "false", "kg", "KB", "MB", "No",
     "head",  # the migration revision name the CLI prints
     # Headers, encodings and formats an integrator or a spreadsheet needs by their exact names.
-    "Idempotency-Key", "Authorization", "Bearer", "UTF-8", "CP949", "EUC-KR", "YYYY-MM-DD", "HH:MM",
+    "Idempotency-Key", "If-Match", "ETag", "Authorization", "Bearer", "UTF-8", "CP949", "EUC-KR", "YYYY-MM-DD", "HH:MM",
 })
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*")
 _SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
