@@ -64,6 +64,7 @@ class SettlementArgsSchema(Schema):
 class SettlementLineSchema(Schema):
     merchant_id = fields.Integer(dump_only=True)
     merchant_name = fields.String(dump_only=True)
+    business_number = fields.String(dump_only=True, metadata={"description": "사업자등록번호, ten digits"})
     period = fields.String(dump_only=True)
     period_start = fields.Date(dump_only=True)
     period_end = fields.Date(dump_only=True)

@@ -33,6 +33,8 @@ class SettlementLine:
 
     merchant_id: int
     merchant_name: str
+    # 사업자등록번호, ten digits: the number the shop's accountant files under.
+    business_number: str
     period: str
     period_start: date
     period_end: date
@@ -150,7 +152,12 @@ def settlement_report(
     }
     if include_empty and merchant_id is not None:
         keys |= {(merchant_id, start_day) for start_day in _period_starts(period, first, last)}
-    names = dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_({k[0] for k in keys}))).all())
+    shops = {
+        shop_id: (name, number)
+        for shop_id, name, number in session.execute(
+            select(Merchant.id, Merchant.name, Merchant.business_number).where(Merchant.id.in_({k[0] for k in keys}))
+        )
+    }
 
     lines = []
     for shop_id, period_start in sorted(keys):
@@ -160,7 +167,8 @@ def settlement_report(
         lines.append(
             SettlementLine(
                 merchant_id=shop_id,
-                merchant_name=names.get(shop_id, ""),
+                merchant_name=shops.get(shop_id, ("", ""))[0],
+                business_number=shops.get(shop_id, ("", ""))[1],
                 period=str(period),
                 period_start=period_start,
                 period_end=period_end,
@@ -194,19 +202,51 @@ def till_total(session: Session, merchant_id: int, day: date) -> SettlementLine:
     return line
 
 
-CSV_COLUMNS = tuple(field.name for field in fields(SettlementLine))
+# The file a shop's accountant receives: Korean headers, in this order.
+CSV_HEADERS = {
+    "merchant_id": "가맹점 번호",
+    "merchant_name": "가맹점명",
+    "business_number": "사업자등록번호",
+    "period": "정산 단위",
+    "period_start": "시작일",
+    "period_end": "종료일",
+    "redemption_count": "사용 건수",
+    "gross_discount": "할인 합계(포인트)",
+    "refund_count": "환불 건수",
+    "refunds": "환불 합계(포인트)",
+    "net": "정산액(포인트)",
+    "closed": "마감",
+}
+CSV_COLUMNS = tuple(CSV_HEADERS)
+PERIOD_LABELS = {"day": "일", "month": "월"}
+# A cell starting with one of these runs as a formula in a spreadsheet (=HYPERLINK(...) in a shop name).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _spreadsheet_text(value: str) -> str:
+    """Return text that a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+def format_business_number(number: str) -> str:
+    """Write a 사업자등록번호 the way it is printed: 123-45-67890."""
+    return f"{number[:3]}-{number[3:5]}-{number[5:]}" if len(number) == 10 and number.isdigit() else number
 
 
 def settlement_csv(lines: list[SettlementLine]) -> str:
-    """Render settlement lines as CSV (UTF-8 with a byte-order mark, so spreadsheet apps read Korean)."""
+    """Render settlement lines as CSV for a shop's accountant: UTF-8 with a byte-order mark (so spreadsheet
+    apps read Korean), Korean headers, the business registration number, and no cell that runs as a formula."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS.values())
     for line in lines:
         row = asdict(line)
+        row["merchant_name"] = _spreadsheet_text(line.merchant_name)
+        row["business_number"] = format_business_number(line.business_number)
+        row["period"] = PERIOD_LABELS.get(line.period, line.period)
         row["closed"] = "Y" if line.closed else "N"
-        writer.writerow(row)
+        writer.writerow(row[column] for column in CSV_COLUMNS)
     return buffer.getvalue()
 
 

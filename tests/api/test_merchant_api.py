@@ -401,6 +401,7 @@ def test_settlement_downloads_as_csv(client, make, shop, signer):
 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [(row["merchant_id"], row["redemption_count"], row["net"]) for row in rows] == [
+    assert [(row["가맹점 번호"], row["사용 건수"], row["정산액(포인트)"]) for row in rows] == [
         (str(shop.merchant.id), "1", "2000")
     ]
+    assert rows[0]["사업자등록번호"].count("-") == 2
