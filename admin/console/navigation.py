@@ -18,7 +18,7 @@ def safe_console_path(candidate: str | None) -> str | None:
     """
     if not candidate:
         return None
-    if len(candidate) > 2000 or any(ord(character) <= 0x20 or 0x7F <= ord(character) <= 0x9F for character in candidate):
+    if len(candidate) > 2000 or any(ord(char) <= 0x20 or 0x7F <= ord(char) <= 0x9F for char in candidate):
         return None
     parts = urlsplit(candidate)
     if parts.scheme or parts.netloc or candidate.startswith("//") or "\\" in candidate:
