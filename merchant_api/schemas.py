@@ -92,6 +92,10 @@ class MerchantQuoteSchema(Schema):
     discount = fields.Integer(dump_only=True)
     amount_to_pay = fields.Integer(dump_only=True)
     offer_version_id = fields.Integer(dump_only=True, attribute="offer.id")
+    balance_applied = fields.Boolean(dump_only=True, metadata={
+        "description": "false for a printed card: the discount is the offer's and may be less once the PIN "
+                       "is given and the balance applied",
+    })
 
 
 class MerchantRefundSchema(Schema):

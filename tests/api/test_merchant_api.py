@@ -129,7 +129,7 @@ def test_a_quote_shows_the_masked_name_and_discount_and_moves_nothing(client, se
     assert body == {
         "holder_name": card.volunteer.masked_name, "card_number": card.masked_number, "needs_pin": False,
         "is_dynamic": True, "purchase_amount": 20_000, "discount": 2_000, "amount_to_pay": 18_000,
-        "offer_version_id": offers.current_offer(session, shop.merchant.id).id,
+        "offer_version_id": offers.current_offer(session, shop.merchant.id).id, "balance_applied": True,
     }
     assert balance(session, card) == 10_000
     assert redeem(client, shop, token).status_code == 201  # the quote did not use the token up
