@@ -44,7 +44,6 @@ from mileage.shops.offers import current_offer, ensure_offer_applies
 from mileage.shops.settlement import settlement_date_for
 from mileage.shops.terminals import ensure_terminal_may_trade
 
-
 # Stands in for a balance a quote may not look at: larger than any discount cap.
 UNKNOWN_BALANCE = 2**62
 
