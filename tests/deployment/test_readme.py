@@ -124,7 +124,8 @@ def test_the_curl_examples_work_in_order_against_the_demo(demo_server, tmp_path)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     # `mileage` in the examples is this checkout's command, run against the demo's database.
-    (bin_dir / "mileage").write_text(f"#!/bin/sh\nexec {sys.executable} -c 'from mileage.cli import main; main()' \"$@\"\n")
+    command = f"exec {sys.executable} -c 'from mileage.cli import main; main()' \"$@\""
+    (bin_dir / "mileage").write_text(f"#!/bin/sh\n{command}\n")
     (bin_dir / "mileage").chmod(0o755)
     environment = {**environment, "CURL_LOG": str(log), "PATH": f"{bin_dir}:{environment['PATH']}"}
     result = subprocess.run(
@@ -154,7 +155,8 @@ def test_the_curl_examples_work_in_order_against_the_demo(demo_server, tmp_path)
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as session:
-            imported = session.scalar(select(func.count()).select_from(Claim).where(Claim.note == "하천 정화 야간 순찰"))
+            sample = select(func.count()).select_from(Claim).where(Claim.note == "하천 정화 야간 순찰")
+            imported = session.scalar(sample)
             assert imported == 3
             assert session.scalar(select(func.count()).select_from(Refund)) >= 1
             assert session.scalar(select(func.count()).select_from(Redemption)) >= 1
