@@ -416,3 +416,14 @@ def test_a_control_character_in_next_is_ignored_not_a_500(console, staff):
     signed_in = console.post("/console/login", {"username": staff.username, "password": "correct-horse-battery",
                                                 "next": "/console/claims/\r\n"})
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/console/"
+
+
+def test_a_reset_password_sends_the_user_to_change_it_instead_of_signing_in(console, staff, session):
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.people.users import reset_password
+
+    reset_password(session, staff.id, actor=SYSTEM_ACTOR, temporary_password="temporary-pass-1")
+    response = console.login(staff, password="temporary-pass-1")
+    assert response.status_code == 403
+    assert "비밀번호가 초기화되었습니다" in text_of(response)
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT
