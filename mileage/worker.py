@@ -99,14 +99,25 @@ def release_holds_job(session_factory, settings: WorkerSettings) -> JobOutcome:
 
 
 def run_campaigns_job(session_factory, settings: WorkerSettings) -> JobOutcome:
-    """Run or resume every campaign that staff asked to run."""
-    from mileage.donations.campaigns import run_requested_campaigns
+    """Run or resume every campaign that staff asked to run, oldest request first.
 
-    ran = run_requested_campaigns(session_factory, actor=SYSTEM_ACTOR)
-    return JobOutcome({"campaigns": [
-        {"campaign_id": progress.campaign.id, "state": str(progress.campaign.state), **progress.counts}
-        for progress in ran
-    ]})
+    A campaign the rules refuse (its cause was closed meanwhile) is reported and skipped, so that it
+    never holds up the campaigns behind it; it stays requested until staff act on it.
+    """
+    from mileage.donations.campaigns import requested_campaign_ids, run_campaign
+    from mileage.errors import DomainError
+
+    results = []
+    for campaign_id in run_in_transaction(session_factory, requested_campaign_ids):
+        try:
+            progress = run_campaign(session_factory, campaign_id, actor=SYSTEM_ACTOR)
+        except DomainError as error:
+            log.warning("campaign refused", extra={"campaign_id": campaign_id, "code": error.code})
+            results.append({"campaign_id": campaign_id, "refused": error.code})
+            continue
+        results.append({"campaign_id": progress.campaign.id, "state": str(progress.campaign.state),
+                        **progress.counts})
+    return JobOutcome({"campaigns": results})
 
 
 def expire_points_job(session_factory, settings: WorkerSettings) -> JobOutcome:
