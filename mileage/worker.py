@@ -388,8 +388,9 @@ def run_worker(engine: Engine, session_factory, config, *, stop: threading.Event
 
     scheduler.add_job(renew, "interval", id="renew-lease", seconds=settings.renew_seconds)
     scheduler.start()
-    # The frequent jobs run at once too, not a minute or a poll after start.
-    for name in ("release-holds", "run-campaigns"):
+    # The frequent jobs run at once too, not a minute or a poll after start; so does a daily job that
+    # has not succeeded for a day (the worker was down at its hour), rather than wait for tomorrow.
+    for name in ("release-holds", "run-campaigns", *overdue_daily_jobs(session_factory)):
         scheduler.modify_job(name, next_run_time=utc_now())
     try:
         stop.wait()
@@ -399,6 +400,19 @@ def run_worker(engine: Engine, session_factory, config, *, stop: threading.Event
             lease.release()
     log.info("worker stopped", extra={"worker": lease.holder})
     return 1 if lost.is_set() else 0
+
+
+def overdue_daily_jobs(session_factory, *, hours: int = 24) -> list[str]:
+    """Return the daily jobs without a successful run in the last `hours` hours."""
+    since = utc_now() - timedelta(hours=hours)
+
+    def overdue(session: Session) -> list[str]:
+        recent = set(session.scalars(
+            select(JobRun.job).where(JobRun.status == str(JobStatus.OK), JobRun.started_at >= since)
+        ))
+        return [name for name in DAILY_JOBS if name not in recent]
+
+    return run_in_transaction(session_factory, overdue)
 
 
 # --- what monitoring reads --------------------------------------------------------------------

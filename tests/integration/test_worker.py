@@ -183,3 +183,12 @@ def test_a_refused_campaign_never_holds_up_the_ones_behind_it(committed):
     assert run.detail["campaigns"][0] == {"campaign_id": first, "refused": "cause_closed"}
     states = run_in_transaction(factory, lambda s: {c.id: c.state for c in s.scalars(select(Campaign))})
     assert states[second] == "completed" and states[first] != "completed"
+
+
+def test_daily_jobs_are_overdue_until_they_succeed(committed):
+    from mileage.worker import overdue_daily_jobs
+
+    engine, factory = committed
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "invariant-check"]
+    assert run_job_once(engine, factory, {}, "invariant-check") == 0
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune"]
