@@ -190,6 +190,11 @@ class MerchantQuoteSchema(Schema):
         attribute="offer.id",
         metadata={"description": "The offer version the discount was computed under.", "example": 12},
     )
+    balance_applied = fields.Boolean(dump_only=True, metadata={
+        "description": "false for a printed card: the discount is the offer's and may be less once the PIN "
+                       "is given and the balance applied",
+        "example": True,
+    })
 
 
 class MerchantRefundSchema(Schema):

@@ -131,7 +131,8 @@ def create_app(config: dict | None = None) -> Flask:
     if trusted:
         # The limits, the audit log and the logs see the client's address, taken from the last
         # `trusted` hops of X-Forwarded-For; a client cannot forge hops in front of the proxy.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+        # X-Forwarded-Host is not believed: nginx passes a client's one through, and Host is set by the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["mileage.engine"] = engine

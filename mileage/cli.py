@@ -353,6 +353,21 @@ def demo_command() -> None:
     click.echo(summary)
 
 
+@main.command("demo-hours")
+def demo_hours_command() -> None:
+    """Print a sample hours file (CSV) for the demo's volunteers, dated yesterday: mileage demo-hours > hours.csv"""
+    from mileage.demo.data import sample_hours_csv
+
+    session = _session_factory(_app())()
+    try:
+        text = sample_hours_csv(session)
+    except LookupError as error:
+        raise OperatorFailure(str(error)) from None
+    finally:
+        session.close()
+    click.echo(text, nl=False)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))

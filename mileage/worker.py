@@ -99,14 +99,25 @@ def release_holds_job(session_factory, settings: WorkerSettings) -> JobOutcome:
 
 
 def run_campaigns_job(session_factory, settings: WorkerSettings) -> JobOutcome:
-    """Run or resume every campaign that staff asked to run."""
-    from mileage.donations.campaigns import run_requested_campaigns
+    """Run or resume every campaign that staff asked to run, oldest request first.
 
-    ran = run_requested_campaigns(session_factory, actor=SYSTEM_ACTOR)
-    return JobOutcome({"campaigns": [
-        {"campaign_id": progress.campaign.id, "state": str(progress.campaign.state), **progress.counts}
-        for progress in ran
-    ]})
+    A campaign the rules refuse (its cause was closed meanwhile) is reported and skipped, so that it
+    never holds up the campaigns behind it; it stays requested until staff act on it.
+    """
+    from mileage.donations.campaigns import requested_campaign_ids, run_campaign
+    from mileage.errors import DomainError
+
+    results = []
+    for campaign_id in run_in_transaction(session_factory, requested_campaign_ids):
+        try:
+            progress = run_campaign(session_factory, campaign_id, actor=SYSTEM_ACTOR)
+        except DomainError as error:
+            log.warning("campaign refused", extra={"campaign_id": campaign_id, "code": error.code})
+            results.append({"campaign_id": campaign_id, "refused": error.code})
+            continue
+        results.append({"campaign_id": progress.campaign.id, "state": str(progress.campaign.state),
+                        **progress.counts})
+    return JobOutcome({"campaigns": results})
 
 
 def expire_points_job(session_factory, settings: WorkerSettings) -> JobOutcome:
@@ -377,8 +388,9 @@ def run_worker(engine: Engine, session_factory, config, *, stop: threading.Event
 
     scheduler.add_job(renew, "interval", id="renew-lease", seconds=settings.renew_seconds)
     scheduler.start()
-    # The frequent jobs run at once too, not a minute or a poll after start.
-    for name in ("release-holds", "run-campaigns"):
+    # The frequent jobs run at once too, not a minute or a poll after start; so does a daily job that
+    # has not succeeded for a day (the worker was down at its hour), rather than wait for tomorrow.
+    for name in ("release-holds", "run-campaigns", *overdue_daily_jobs(session_factory)):
         scheduler.modify_job(name, next_run_time=utc_now())
     try:
         stop.wait()
@@ -388,6 +400,19 @@ def run_worker(engine: Engine, session_factory, config, *, stop: threading.Event
             lease.release()
     log.info("worker stopped", extra={"worker": lease.holder})
     return 1 if lost.is_set() else 0
+
+
+def overdue_daily_jobs(session_factory, *, hours: int = 24) -> list[str]:
+    """Return the daily jobs without a successful run in the last `hours` hours."""
+    since = utc_now() - timedelta(hours=hours)
+
+    def overdue(session: Session) -> list[str]:
+        recent = set(session.scalars(
+            select(JobRun.job).where(JobRun.status == str(JobStatus.OK), JobRun.started_at >= since)
+        ))
+        return [name for name in DAILY_JOBS if name not in recent]
+
+    return run_in_transaction(session_factory, overdue)
 
 
 # --- what monitoring reads --------------------------------------------------------------------

@@ -11,8 +11,14 @@ BACK_FIELD = "_back"
 
 
 def safe_console_path(candidate: str | None) -> str | None:
-    """Return a path inside the console, or None for anything that could lead elsewhere."""
+    """Return a path inside the console, or None for anything that could lead elsewhere.
+
+    Control characters and spaces are refused outright: a CR/LF would split the Location header, and
+    a tab or NUL confuses browsers; a real console path has none (a query is percent-encoded).
+    """
     if not candidate:
+        return None
+    if len(candidate) > 2000 or any(ord(char) <= 0x20 or 0x7F <= ord(char) <= 0x9F for char in candidate):
         return None
     parts = urlsplit(candidate)
     if parts.scheme or parts.netloc or candidate.startswith("//") or "\\" in candidate:

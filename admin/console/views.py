@@ -50,7 +50,7 @@ from admin.console.security import (
 )
 from mileage import i18n
 from mileage.audit import record_audit
-from mileage.errors import ConsoleNotAllowed, DomainError, InvalidCredentials
+from mileage.errors import ConsoleNotAllowed, DomainError, InvalidCredentials, PasswordChangeRequired
 from mileage.http.boundary import get_session, request_id
 from mileage.http.callers import current_actor
 from mileage.http.errors import describe_failure, status_for
@@ -265,7 +265,8 @@ def login():
             get_session(), username, request.form.get("password", ""),
             ip_address=request.remote_addr, request_id=request_id(),
         )
-    except (InvalidCredentials, ConsoleNotAllowed) as error:
+    except (InvalidCredentials, ConsoleNotAllowed, PasswordChangeRequired) as error:
+        # A reset password must be changed first (POST /auth/password); the form says so.
         return render_template(
             "console/login.html", next_page=next_page, username=username, error=error.message(console_language())
         ), status_for(error)

@@ -7,11 +7,9 @@ import io
 
 from mileage.i18n import NP_, translate_in_context
 from mileage.reports.periods import Report
+from mileage.spreadsheet_cells import CSV_ENCODING, spreadsheet_text
 
-# Excel only reads a CSV file as UTF-8 when it starts with a byte order mark.
-ENCODING = "utf-8-sig"
-# A cell starting with one of these runs as a formula in a spreadsheet.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ENCODING = CSV_ENCODING
 TOTAL_LABEL = NP_("report row", "total")
 
 # Per report: (row attribute, heading as a catalogue msgid with its context).
@@ -80,8 +78,7 @@ def _cell(value) -> str | int:
         return ""
     if isinstance(value, int):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+    return spreadsheet_text(str(value))
 
 
 def render_report_csv(report: Report, name: str, language: str = "ko", *, leave_out: tuple[str, ...] = ()) -> bytes:

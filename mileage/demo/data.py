@@ -145,3 +145,23 @@ def _load_demo_spending(session: Session, volunteers: list, staff_user_id: int) 
                 session, volunteer_id=volunteer.id, cause_id=causes[index % 2].id, points=500,
                 idempotency_key=f"demo-donation-{volunteer.id}",
             )
+
+
+def sample_hours_csv(session: Session, *, rows: int = 3) -> str:
+    """Return a sample hours file for the demo's volunteers, dated yesterday (Seoul), ready to import.
+
+    Written on demand rather than shipped as a fixed file, so its dates are always inside the claim
+    window. Korean headers, as a coordinator's spreadsheet has them.
+    """
+    place = session.scalar(select(Organisation).where(Organisation.name == ORGANISATIONS[0][0]))
+    if place is None:
+        raise LookupError("the demo data is not loaded: run `mileage demo` first")
+    cards = list(session.scalars(select(Card).order_by(Card.id).limit(rows)))
+    day = seoul_today() - timedelta(days=1)
+    lines = ["카드번호,이름,기관ID,날짜,시작,종료,분야,비고"]
+    for card in cards:
+        # Late in the evening: the demo's own claims for that day are all over by then.
+        lines.append(
+            f"{card.number},{card.volunteer.name},{place.id},{day.isoformat()},21:00,22:30,환경,하천 정화 야간 순찰"
+        )
+    return "\r\n".join(lines) + "\r\n"

@@ -282,17 +282,19 @@ def run_requested_campaigns(session_factory: Callable[[], Session], *, actor: Ac
 
     A batch job like `run_campaign`: safe to run from two workers at once, and after a crash.
     """
-    requested = run_in_transaction(
-        session_factory,
-        lambda session: list(
-            session.scalars(
-                select(Campaign.id)
-                .where(Campaign.run_requested_at.is_not(None), Campaign.state != str(CampaignState.COMPLETED))
-                .order_by(Campaign.run_requested_at, Campaign.id)
-            )
-        ),
-    )
+    requested = run_in_transaction(session_factory, requested_campaign_ids)
     return [run_campaign(session_factory, campaign_id, actor=actor) for campaign_id in requested]
+
+
+def requested_campaign_ids(session: Session) -> list[int]:
+    """Return the campaigns whose run was requested and is not complete, oldest request first."""
+    return list(
+        session.scalars(
+            select(Campaign.id)
+            .where(Campaign.run_requested_at.is_not(None), Campaign.state != str(CampaignState.COMPLETED))
+            .order_by(Campaign.run_requested_at, Campaign.id)
+        )
+    )
 
 
 def run_campaign(

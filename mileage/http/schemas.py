@@ -73,6 +73,9 @@ class SettlementLineSchema(Schema):
     merchant_name = fields.String(
         dump_only=True, metadata={"description": "The shop's name.", "example": "행복나눔 카페"}
     )
+    business_number = fields.String(
+        dump_only=True, metadata={"description": "사업자등록번호, as printed.", "example": "123-45-67890"}
+    )
     period = fields.String(dump_only=True, metadata={"description": "day or month.", "example": "day"})
     period_start = fields.Date(dump_only=True, metadata={"description": "First Seoul day of the period."})
     period_end = fields.Date(dump_only=True, metadata={"description": "Last Seoul day of the period."})

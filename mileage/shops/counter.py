@@ -80,6 +80,8 @@ class Quote:
     offer: OfferVersion
     purchase_amount: int
     discount: int
+    # False for a printed card's quote: the discount ignores the balance, which redeeming applies.
+    balance_applied: bool = True
 
     @property
     def holder_name(self) -> str:

@@ -44,6 +44,9 @@ from mileage.shops.offers import current_offer, ensure_offer_applies
 from mileage.shops.settlement import settlement_date_for
 from mileage.shops.terminals import ensure_terminal_may_trade
 
+# Stands in for a balance a quote may not look at: larger than any discount cap.
+UNKNOWN_BALANCE = 2**62
+
 
 def quote(
     session: Session,
@@ -56,6 +59,9 @@ def quote(
     now: datetime | None = None,
 ) -> Quote:
     """Tell what discount a purchase would get with a scanned card; moves nothing, uses up nothing.
+
+    For a printed card (which needs a PIN to redeem) the discount is the offer's alone, not limited
+    by the balance, so that a card number read off someone's card reveals nothing about their points.
 
     :raises QrTokenInvalid: (and the other scan errors of `read_scan`)
     :raises CardNotActive:
@@ -70,14 +76,23 @@ def quote(
     ensure_purchase_qualifies(offer, purchase_amount)
     scan = read_scan(session, signer, scanned)
     ensure_card_usable(scan.card)
-    balance = session.scalar(select(Account.balance).where(Account.id == scan.card.account_id))
+    if scan.needs_pin:
+        # A printed card's number is on the card for anyone to read, and a quote takes no PIN: it
+        # says only what the offer gives, never anything that depends on the balance (the exact
+        # balance, or that the card is empty). Redeeming with the PIN applies the balance.
+        discount = compute_discount(offer, purchase_amount, UNKNOWN_BALANCE, requested_discount)
+    else:
+        # The phone's signed, single-use token proves the holder is at the counter.
+        balance = session.scalar(select(Account.balance).where(Account.id == scan.card.account_id))
+        discount = compute_discount(offer, purchase_amount, balance, requested_discount)
     return Quote(
         card=scan.card,
         needs_pin=scan.needs_pin,
         is_dynamic=scan.is_dynamic,
         offer=offer,
         purchase_amount=purchase_amount,
-        discount=compute_discount(offer, purchase_amount, balance, requested_discount),
+        discount=discount,
+        balance_applied=not scan.needs_pin,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from mileage.errors import InvalidSettlementRange, SettlementPeriodAlreadyClosed
 from mileage.i18n import NP_, translate_in_context
 from mileage.models import Merchant, PeriodKind, Redemption, Refund, SettlementClosure
 from mileage.shops.merchants import get_merchant
+from mileage.spreadsheet_cells import spreadsheet_text
 
 # The longest range one report may cover, in days, per period kind.
 MAX_REPORT_DAYS = {PeriodKind.DAY: 366, PeriodKind.MONTH: 3 * 366}
@@ -34,6 +35,8 @@ class SettlementLine:
 
     merchant_id: int
     merchant_name: str
+    # 사업자등록번호, ten digits: the number the shop's accountant files under.
+    business_number: str
     period: str
     period_start: date
     period_end: date
@@ -151,7 +154,12 @@ def settlement_report(
     }
     if include_empty and merchant_id is not None:
         keys |= {(merchant_id, start_day) for start_day in _period_starts(period, first, last)}
-    names = dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_({k[0] for k in keys}))).all())
+    shops = {
+        shop_id: (name, number)
+        for shop_id, name, number in session.execute(
+            select(Merchant.id, Merchant.name, Merchant.business_number).where(Merchant.id.in_({k[0] for k in keys}))
+        )
+    }
 
     lines = []
     for shop_id, period_start in sorted(keys):
@@ -161,7 +169,8 @@ def settlement_report(
         lines.append(
             SettlementLine(
                 merchant_id=shop_id,
-                merchant_name=names.get(shop_id, ""),
+                merchant_name=shops.get(shop_id, ("", ""))[0],
+                business_number=shops.get(shop_id, ("", ""))[1],
                 period=str(period),
                 period_start=period_start,
                 period_end=period_end,
@@ -195,46 +204,54 @@ def till_total(session: Session, merchant_id: int, day: date) -> SettlementLine:
     return line
 
 
-CSV_COLUMNS = tuple(field.name for field in fields(SettlementLine))
-
-_YES, _NO = NP_("yes or no", "yes"), NP_("yes or no", "no")
-
-# The columns people read (the console's table and its file), headed in the reader's language.
-READABLE_COLUMNS = (
-    ("merchant_name", NP_("settlement report column", "shop")),
-    ("period_start", NP_("settlement report column", "from")),
-    ("period_end", NP_("settlement report column", "to")),
-    ("redemption_count", NP_("settlement report column", "redemptions")),
-    ("gross_discount", NP_("settlement report column", "discounts")),
-    ("refund_count", NP_("settlement report column", "refunds")),
-    ("refunds", NP_("settlement report column", "refunded")),
-    ("net", NP_("settlement report column", "net")),
-    ("closed", NP_("settlement report column", "closed")),
+# The file a shop's accountant receives and the console's table: every column, headed in the reader's language.
+CSV_HEADINGS = {
+    "merchant_id": NP_("settlement report column", "shop number"),
+    "merchant_name": NP_("settlement report column", "shop"),
+    "business_number": NP_("settlement report column", "business registration number"),
+    "period": NP_("settlement report column", "period"),
+    "period_start": NP_("settlement report column", "from"),
+    "period_end": NP_("settlement report column", "to"),
+    "redemption_count": NP_("settlement report column", "redemptions"),
+    "gross_discount": NP_("settlement report column", "discounts"),
+    "refund_count": NP_("settlement report column", "refunds"),
+    "refunds": NP_("settlement report column", "refunded"),
+    "net": NP_("settlement report column", "net"),
+    "closed": NP_("settlement report column", "closed"),
+}
+CSV_COLUMNS = tuple(CSV_HEADINGS)
+# The columns the console's table shows.
+READABLE_COLUMNS = tuple(
+    (column, CSV_HEADINGS[column])
+    for column in ("merchant_name", "period_start", "period_end", "redemption_count", "gross_discount",
+                   "refund_count", "refunds", "net", "closed")
 )
+PERIOD_NAMES = {"day": NP_("settlement period", "day"), "month": NP_("settlement period", "month")}
+
+
+def format_business_number(number: str) -> str:
+    """Write a 사업자등록번호 the way it is printed: 123-45-67890."""
+    return f"{number[:3]}-{number[3:5]}-{number[5:]}" if len(number) == 10 and number.isdigit() else number
 
 
 def settlement_csv(lines: list[SettlementLine], language: str | None = None) -> str:
-    """Render settlement lines as CSV (UTF-8 with a byte-order mark, so spreadsheet apps read Korean).
+    """Render settlement lines as the CSV a shop's accountant opens (Korean unless another language is asked).
 
-    Without a language it is the data file POS systems read (stable column names, Y/N); with one, the file
-    a person opens, headed and worded in that language.
+    UTF-8 with a byte-order mark (so spreadsheet apps read Korean), the business registration number as
+    printed, Y/N for closed periods, and no cell that runs as a formula.
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    if language is None:
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        for line in lines:
-            row = asdict(line)
-            row["closed"] = "Y" if line.closed else "N"
-            writer.writerow(row)
-        return buffer.getvalue()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([translate_in_context(language, *heading) for _, heading in READABLE_COLUMNS])
+    writer.writerow(translate_in_context(language, *heading) for heading in CSV_HEADINGS.values())
     for line in lines:
         row = asdict(line)
-        row["closed"] = translate_in_context(language, *(_YES if line.closed else _NO))
-        writer.writerow([row[attribute] for attribute, _ in READABLE_COLUMNS])
+        row["merchant_name"] = spreadsheet_text(line.merchant_name)
+        row["business_number"] = format_business_number(line.business_number)
+        row["period"] = translate_in_context(language, *PERIOD_NAMES[str(line.period)]) \
+            if str(line.period) in PERIOD_NAMES else line.period
+        row["closed"] = "Y" if line.closed else "N"
+        writer.writerow(row[column] for column in CSV_COLUMNS)
     return buffer.getvalue()
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from mileage.cards.statements import Statement
 from mileage.i18n import NP_, translate_in_context
 from mileage.labels import label
+from mileage.spreadsheet_cells import spreadsheet_text
 
 # Excel only reads a CSV file as UTF-8 when it starts with a byte order mark.
 ENCODING = "utf-8-sig"
@@ -26,14 +27,6 @@ HEADERS = (
 
 OPENING_BALANCE = NP_("statement row", "opening balance")
 
-# A cell starting with one of these runs as a formula in a spreadsheet.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str | None) -> str:
-    """Return text safe to open in a spreadsheet: never a formula."""
-    value = value or ""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
 
 
 def _hours(minutes: int | None) -> str:
@@ -58,12 +51,12 @@ def render_statement_csv(statement: Statement, language: str = "ko") -> bytes:
             [
                 line.day.isoformat(),
                 label("entry_kind", line.kind, language),
-                _text(line.organisation_name),
+                spreadsheet_text(line.organisation_name),
                 _hours(line.minutes),
                 "" if line.minutes is None else line.minutes,
                 line.points,
                 line.balance,
-                _text(line.memo),
+                spreadsheet_text(line.memo),
             ]
         )
     return buffer.getvalue().encode(ENCODING)

@@ -88,7 +88,10 @@ def test_pages_send_a_signed_out_user_to_the_login_page_and_back(console, staff)
     assert signed_in.headers["Location"] == "/console/claims/?state=submitted"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/console/", "/auth/token", "/console\\@x"])
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/console/", "/auth/token", "/console\\@x",
+    "/console/\r\nSet-Cookie: a=b", "/console/\nLocation: https://evil.example/", "/console/\x00", "/console/\t//evil",
+])
 def test_login_never_redirects_outside_the_console(console, staff, target):
     response = console.post("/console/login", {"username": staff.username, "password": "correct-horse-battery",
                                                "next": target})
@@ -405,3 +408,22 @@ def test_an_unexpected_failure_renders_the_friendly_page(console, staff, monkeyp
     assert response.status_code == 500
     assert response.mimetype == "text/html"
     assert "일시적인 오류가 발생했습니다." in text_of(response) and "boom" not in text_of(response)
+
+
+def test_a_control_character_in_next_is_ignored_not_a_500(console, staff):
+    page = console.get("/console/login?next=/console/%0d%0aSet-Cookie:%20a=b")
+    assert page.status_code == 200
+    signed_in = console.post("/console/login", {"username": staff.username, "password": "correct-horse-battery",
+                                                "next": "/console/claims/\r\n"})
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/console/"
+
+
+def test_a_reset_password_sends_the_user_to_change_it_instead_of_signing_in(console, staff, session):
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.people.users import reset_password
+
+    reset_password(session, staff.id, actor=SYSTEM_ACTOR, temporary_password="temporary-pass-1")
+    response = console.login(staff, password="temporary-pass-1")
+    assert response.status_code == 403
+    assert "비밀번호가 초기화되었습니다" in text_of(response)
+    assert redirect_of(console.get("/console/")) == SIGNED_OUT

@@ -33,7 +33,8 @@ def test_unknown_query_parameters_are_refused_where_a_schema_reads_the_query(cli
 def test_a_query_string_is_refused_where_the_view_reads_none(client, login_as):
     _, headers = login_as("volunteer")
     refused = client.get("/me/card?volunteer_id=7", headers=headers)
-    assert refused.status_code == 422 and refused.json["errors"] == {"volunteer_id": ["여기에 쓰지 않는 항목입니다. 빼고 보내세요."]}
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"volunteer_id": ["여기에 쓰지 않는 항목입니다. 빼고 보내세요."]}
     assert client.get("/me/card", headers=headers).status_code == 200
 
 

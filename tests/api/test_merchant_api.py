@@ -129,7 +129,7 @@ def test_a_quote_shows_the_masked_name_and_discount_and_moves_nothing(client, se
     assert body == {
         "holder_name": card.volunteer.masked_name, "card_number": card.masked_number, "needs_pin": False,
         "is_dynamic": True, "purchase_amount": 20_000, "discount": 2_000, "amount_to_pay": 18_000,
-        "offer_version_id": offers.current_offer(session, shop.merchant.id).id,
+        "offer_version_id": offers.current_offer(session, shop.merchant.id).id, "balance_applied": True,
     }
     assert balance(session, card) == 10_000
     assert redeem(client, shop, token).status_code == 201  # the quote did not use the token up
@@ -401,6 +401,7 @@ def test_settlement_downloads_as_csv(client, make, shop, signer):
 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [(row["merchant_id"], row["redemption_count"], row["net"]) for row in rows] == [
+    assert [(row["가맹점 번호"], row["사용 건수"], row["정산액(포인트)"]) for row in rows] == [
         (str(shop.merchant.id), "1", "2000")
     ]
+    assert rows[0]["사업자등록번호"].count("-") == 2

@@ -146,6 +146,22 @@ def test_a_printed_card_needs_its_pin(session, make, shop):
     assert receipt.discount == 2_000 and balance(session, card) == 8_000
 
 
+@pytest.mark.parametrize("points", [0, 1, 777])
+def test_a_printed_card_quote_reveals_nothing_about_the_balance(session, make, shop, points):
+    card = make.card(balance=points, pin="4321") if points else make.card(pin="4321")
+    rich = make.card(balance=1_000_000, pin="4321")
+
+    def offered(number):
+        quote = redemptions.quote(session, SIGNER, shop.till, scanned=number, purchase_amount=10_000_000)
+        return quote.discount, quote.balance_applied
+
+    # A huge purchase: the answer is the offer's cap for an empty, a poor and a rich card alike.
+    assert offered(card.number) == offered(rich.number) == (OFFER["max_discount"], False)
+    # With the phone's token the balance applies, as the holder is at the counter.
+    dynamic = redemptions.quote(session, SIGNER, shop.till, scanned=qr(rich), purchase_amount=10_000_000)
+    assert dynamic.balance_applied is True
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 def test_no_points_is_refused_as_insufficient_balance(session, make, shop):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import random
 from datetime import date, datetime, time, timedelta
@@ -197,6 +198,21 @@ def test_the_csv_has_a_bom_a_header_and_one_row_per_line(session, make, clock, t
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:])))
     assert len(rows) == 1
-    assert rows[0]["period_start"] == "2026-10-05" and rows[0]["gross_discount"] == "1234"
-    assert rows[0]["net"] == "1234" and rows[0]["closed"] == "N"
+    assert rows[0]["시작일"] == "2026-10-05" and rows[0]["할인 합계(포인트)"] == "1234"
+    assert rows[0]["정산액(포인트)"] == "1234" and rows[0]["마감"] == "N" and rows[0]["정산 단위"] == "일"
+    number = session.get(Merchant, till.merchant_id).business_number
+    assert rows[0]["사업자등록번호"] == f"{number[:3]}-{number[3:5]}-{number[5:]}"
+    assert set(settlement.CSV_COLUMNS) == {field.name for field in dataclasses.fields(settlement.SettlementLine)}
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("https://evil.example","click")', "+1+1", "-2", "@SUM(A1)", "\t=1"])
+def test_a_shop_name_never_runs_as_a_formula_in_the_csv(session, make, clock, till, name):
+    session.get(Merchant, till.merchant_id).name = name
+    session.flush()
+    sell(session, clock, till, make.card(balance=10_000), 12_345, seoul(date(2026, 10, 5), 9))
+    lines = settlement.settlement_report(
+        session, period=PeriodKind.DAY, start=OCTOBER, end=date(2026, 10, 31), merchant_id=till.merchant_id
+    )
+    (row,) = list(csv.DictReader(io.StringIO(settlement.settlement_csv(lines)[1:])))
+    assert row["가맹점명"] == "'" + name
 

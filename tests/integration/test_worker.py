@@ -150,3 +150,45 @@ def test_health_without_any_worker_says_to_start_one(committed):
     assert health.problems == ["no worker has ever run: start `mileage worker`"]
     with _engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM job_runs")) == 0
+
+
+def test_a_refused_campaign_never_holds_up_the_ones_behind_it(committed):
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.donations import campaigns, causes
+    from mileage.donations.campaigns import CampaignSelection
+    from mileage.models import Campaign, CauseStatus, ConsentMethod
+
+    _engine, factory = committed
+
+    def set_up(session):
+        make = Factories(session)
+        ids = []
+        for _ in range(2):
+            cause = make.cause()
+            card = make.card(balance=1000)
+            campaign = campaigns.create_campaign(
+                session, name="연말 캠페인", cause_id=cause.id,
+                selection=CampaignSelection(volunteer_ids=(card.volunteer_id,)), points_per_volunteer=None,
+                consent_method=ConsentMethod.WRITTEN, consent_note="서면 동의서", actor=SYSTEM_ACTOR,
+            )
+            campaigns.request_campaign_run(session, campaign.id, actor=SYSTEM_ACTOR)
+            ids.append((campaign.id, cause.id))
+        # The first one's cause closes after staff asked for the run.
+        causes.set_cause_status(session, ids[0][1], CauseStatus.CLOSED, actor=SYSTEM_ACTOR)
+        return [campaign_id for campaign_id, _ in ids]
+
+    first, second = run_in_transaction(factory, set_up)
+    run = execute_job(factory, JOBS["run-campaigns"], SETTINGS, worker="test")
+    assert run.status == "ok"
+    assert run.detail["campaigns"][0] == {"campaign_id": first, "refused": "cause_closed"}
+    states = run_in_transaction(factory, lambda s: {c.id: c.state for c in s.scalars(select(Campaign))})
+    assert states[second] == "completed" and states[first] != "completed"
+
+
+def test_daily_jobs_are_overdue_until_they_succeed(committed):
+    from mileage.worker import overdue_daily_jobs
+
+    engine, factory = committed
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "invariant-check"]
+    assert run_job_once(engine, factory, {}, "invariant-check") == 0
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune"]

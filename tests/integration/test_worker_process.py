@@ -180,6 +180,10 @@ def test_a_second_worker_stands_by_and_takes_over_when_the_first_stops(committed
     second = None
     try:
         _wait_for(lambda: holder_pid() == first.pid, what="the first worker to take the lease")
+        # A new worker runs the daily jobs that have not succeeded today at once.
+        _wait_for(lambda: "invariant-check" in run_in_transaction(
+            factory, lambda s: set(s.scalars(select(JobRun.job).where(JobRun.status == "ok")))
+        ), what="the overdue invariant check")
         second = _start(url, WORKER, log=second_log)
         _wait_for(lambda: "standing by" in second_log.read_text(), what="the second worker to stand by")
         time.sleep(2)
