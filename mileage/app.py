@@ -34,6 +34,9 @@ def _environment_settings() -> dict:
     settings = {}
     if os.environ.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+    # Several deployments (or test runs) may share one Redis; each counts under its own prefix.
+    if os.environ.get("RATELIMIT_KEY_PREFIX"):
+        settings["RATELIMIT_KEY_PREFIX"] = os.environ["RATELIMIT_KEY_PREFIX"]
     # Load and fault tests drive one account from many clients on purpose; never set in production.
     if os.environ.get("MILEAGE_DISABLE_RATE_LIMITS") == "1":
         settings["RATELIMIT_ENABLED"] = False
@@ -48,7 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path, config))
     app.json.ensure_ascii = False
 
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    engine = app.config.get("ENGINE") or make_engine(
+        app.config["DATABASE_URL"], pooler=app.config.get("DATABASE_POOLER")
+    )
     app.extensions["mileage.engine"] = engine
     init_request_boundary(app, app.config.get("SESSION_FACTORY") or make_session_factory(engine))
     app.extensions["mileage.token_signer"] = TokenSigner(
