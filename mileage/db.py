@@ -85,7 +85,8 @@ def make_engine(url: str, *, pooler: str | None = None, **options) -> Engine:
     """Create an engine tuned for the dialect behind the URL, and for the pooler in front of PostgreSQL.
 
     `pooler` (or the URL option `?pooler=pgbouncer`) says the server is reached through a
-    transaction-mode pooler: psycopg then prepares no statements.
+    transaction-mode pooler: psycopg then prepares no statements. `pool_pre_ping=True` may be
+    passed where connections sit idle long enough for a firewall to cut them.
 
     :raises UnknownPooler:
     """
@@ -96,7 +97,10 @@ def make_engine(url: str, *, pooler: str | None = None, **options) -> Engine:
     url, pooler = pooler_of(url, pooler)
     if pooler is not None:
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
-    options.setdefault("pool_pre_ping", True)
+    # No ping before every checkout: it is a round trip on every request. A connection the server
+    # dropped fails its first statement instead (a 503 that invites a retry, nothing applied), and
+    # SQLAlchemy then discards every pooled connection older than that failure at once.
+    options.setdefault("pool_pre_ping", False)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 10)
     return create_engine(url, **options)
