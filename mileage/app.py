@@ -55,6 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"], pooler=app.config.get("DATABASE_POOLER")
     )
     app.extensions["mileage.engine"] = engine
+    if app.config.get("DATABASE_REPLICA_URL"):
+        # A hot standby for reports and exports (`http.boundary.get_report_session`), never the money paths.
+        replica = make_engine(app.config["DATABASE_REPLICA_URL"], pooler=app.config.get("DATABASE_POOLER"))
+        app.extensions["mileage.replica_engine"] = replica
+        app.extensions["mileage.replica_session_factory"] = make_session_factory(replica)
     init_request_boundary(app, app.config.get("SESSION_FACTORY") or make_session_factory(engine))
     app.extensions["mileage.token_signer"] = TokenSigner(
         key=app.config["TOKEN_SIGNING_KEY"],
