@@ -5,7 +5,18 @@ Run from the checkout or the install's working directory:
 
 Every setting can be overridden from the environment (the systemd unit's EnvironmentFile):
 WEB_CONCURRENCY (worker processes), MILEAGE_WEB_THREADS, MILEAGE_BIND, MILEAGE_WEB_TIMEOUT,
-GUNICORN_ACCESS_LOG=1 (gunicorn's own access line; the app already writes one JSON line per request).
+GUNICORN_ACCESS_LOG=1 (gunicorn's own access line; the app already writes one JSON line per request),
+MILEAGE_KEEPALIVE_CLIENTS (see below).
+
+Balanced workers. gthread workers share one listening socket and whichever is awake accepts; with
+keep-alive, a busy worker ended up holding almost every connection (32/0 across two workers was usual),
+so "2 workers" ran on one GIL. Each worker is therefore allowed only its share of the kept-alive
+connections: `worker_connections` = threads + the kept-alive clients divided among the workers. A worker
+at its cap stops accepting, so new connections go to the others; a connection beyond a worker's
+keep-alive share is answered with `Connection: close` and simply reconnects: never refused, never starved.
+MILEAGE_KEEPALIVE_CLIENTS is how many connections clients keep open at once (the tills, or the reverse
+proxy's upstream keep-alive pool); by default 4 per thread of every worker. An explicit
+--worker-connections wins.
 """
 
 import os
@@ -19,7 +30,19 @@ bind = os.environ.get("MILEAGE_BIND", "127.0.0.1:8000")
 # A request that takes longer than this is stuck (the slowest, a bulk approval, takes seconds).
 timeout = int(os.environ.get("MILEAGE_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+# Seconds an idle kept-alive connection stays open: enough for a till between two scans.
+keepalive = int(os.environ.get("MILEAGE_KEEPALIVE_SECONDS", "5"))
+KEEPALIVE_PER_THREAD = 4
+
+
+def balanced_worker_connections(worker_count: int, thread_count: int) -> int:
+    """Return a worker's connection cap: its threads plus its share of the kept-alive clients."""
+    clients = int(os.environ.get("MILEAGE_KEEPALIVE_CLIENTS") or worker_count * thread_count * KEEPALIVE_PER_THREAD)
+    return thread_count + -(-clients // max(1, worker_count))
+
+
+worker_connections = balanced_worker_connections(workers, threads)
+
 # Recycle workers now and then, so that a slow leak can never take the service down.
 max_requests = 5000
 max_requests_jitter = 500
@@ -45,3 +68,13 @@ access_log_format = (
 def on_starting(server):
     """Tell the app how many processes serve it: production refuses per-process limits with several."""
     os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+
+
+def when_ready(server):
+    """Recompute the connection cap from the final settings (the command line may change workers or threads)."""
+    cfg = server.cfg
+    if cfg.worker_connections != worker_connections:
+        return  # set explicitly on the command line
+    cfg.set("worker_connections", balanced_worker_connections(cfg.workers, cfg.threads))
+    server.log.info("worker_connections=%s (keep-alive clients spread over %s workers)",
+                    cfg.worker_connections, cfg.workers)

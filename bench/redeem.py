@@ -1,6 +1,6 @@
 """Redemptions per second over HTTP against the PostgreSQL ceiling (pgbench) of the same machine.
 
-    python -m bench.redeem [--seconds 30] [--clients 32] [--workers 2] [--threads 4]
+    python -m bench.redeem [--seconds 30] [--clients 32] [--workers 2] [--threads 4] [--rate R]
 
 Creates a scratch PostgreSQL database, seeds 10,000 cards with points (fast SQL, one credit entry
 per card) and 100 active shops with offers and a terminal each (through the services), and starts
@@ -13,16 +13,29 @@ database with the same client count and duration, run as two halves just before 
 the load, so that both see the same background on a shared machine. Afterwards it checks every
 ledger invariant and that the database holds exactly the redemptions that were acknowledged.
 
+With `--rate R` the load is an open loop instead: requests arrive at R per second on a fixed
+schedule whatever the server does, sent over `--clients` keep-alive connections, and each
+latency is measured from the moment its request was due, so a slow server's queue shows in the
+figures (no coordinated omission). That is what a cashier feels; a closed loop of 32 clients only
+measures throughput (its mean latency is 32 / throughput by Little's law). `late_starts` counts
+requests that left more than 10 ms after they were due because every connection was busy.
+
 Prints one JSON line: redeem_per_s, p50_ms, p99_ms (latency of successful redemptions),
 pgbench_tps, ratio (redeem_per_s / pgbench_tps), errors (failures other than a card without
 enough points, which are counted as refused), invariants_ok, worker_rss_mb (the largest worker
-after the run), and the settings. Targets on the 2-core machine: ratio >= 0.25, p99 <= 50 ms at
-32 clients, errors = 0, invariants_ok, worker RSS <= 150 MB.
+after the run), `app_cpu_ms`, `db_cpu_ms`, `client_cpu_ms` (CPU per successful redemption),
+`client_cpu_share` (the load client's share of the machine's CPUs: above 0.15 the client is too
+dear and would distort the figures), and the settings. Targets (issue 17): at 32 clients ratio >= 0.35, errors = 0,
+invariants_ok, recorded = acknowledged, worker RSS <= 150 MB; open loop at half the measured capacity p99 <= 50 ms;
+at 1 client p99 <= 20 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
+import queue
 import random
 import secrets
 import threading
@@ -203,6 +216,86 @@ def run_load(
     return tallies, {group: after[group] - before[group] for group in after}
 
 
+def run_open_loop(
+    base_url: str,
+    tills: list[Till],
+    cards_by_rank: list[SeededCard],
+    cumulative: list[float],
+    signer: TokenSigner,
+    *,
+    rate: float,
+    connections: int,
+    warmup: float,
+    seconds: float,
+    cpu_probe: Callable[[], dict[str, float]],
+) -> tuple[list[Tally], dict[str, float], int]:
+    """Send redemptions at a fixed arrival rate over `connections` keep-alive connections.
+
+    Each request is due at start + n / rate. Latency runs from that moment, so time spent waiting
+    for a free connection counts, as it would for the cashier. Returns the tallies, the CPU used
+    in the measured window, and how many requests started more than 10 ms late.
+    """
+    due_queue: queue.Queue[float | None] = queue.Queue()
+    tallies = [Tally() for _ in range(connections)]
+    window: dict[str, float] = {}
+    late = [0] * connections
+
+    def connection_thread(index: int) -> None:
+        rng = random.Random(index)
+        client = JsonClient(base_url)
+        tally = tallies[index]
+        while (due := due_queue.get()) is not None:
+            started = time.monotonic()
+            if started - due > 0.010:
+                late[index] += 1
+            card = rng.choices(cards_by_rank, cum_weights=cumulative)[0]
+            till = tills[rng.randrange(len(tills))]
+            body = {"scanned": issue_qr_token(signer, card).token, "purchase_amount": rng.randrange(5_000, 50_001, 100)}
+            headers = {"Authorization": f"Bearer {till.access_token}", "Idempotency-Key": uuid.uuid4().hex}
+            try:
+                reply = client.request("POST", "/merchant/redemptions", body, headers)
+                outcome = reply.status, reply.code
+            except OSError as exc:
+                client.close()
+                outcome = 0, type(exc).__name__
+            finished = time.monotonic()
+            if outcome[0] == 201:
+                tally.acknowledged += 1
+            if due < window["measure"]:
+                continue
+            if outcome[0] == 201:
+                tally.latencies_ms.append((finished - due) * 1000)
+            elif outcome[1] in REFUSAL_CODES:
+                tally.refused += 1
+            else:
+                tally.errors[f"{outcome[0]}:{outcome[1]}"] += 1
+        client.close()
+
+    threads = [threading.Thread(target=connection_thread, args=(i,), daemon=True) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    start = time.monotonic() + 0.1
+    window.update(measure=start + warmup, end=start + warmup + seconds)
+    before = None
+    for n in itertools.count():
+        due = start + n / rate
+        if due >= window["end"]:
+            break
+        if before is None and due >= window["measure"]:
+            before = cpu_probe()
+        pause = due - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        due_queue.put(due)
+    for _ in threads:
+        due_queue.put(None)
+    for thread in threads:
+        thread.join()
+    after = cpu_probe()
+    before = before or after
+    return tallies, {group: after[group] - before[group] for group in after}, sum(late)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30, help=f"measured load duration (at most {MAX_SECONDS})")
@@ -216,9 +309,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
     parser.add_argument("--pgbench-scale", type=int, default=1)
     parser.add_argument("--no-pgbench", action="store_true", help="skip the ceiling (for quick tuning runs)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loop: redemptions per second on a fixed schedule, over --clients connections")
     options = parser.parse_args()
     seconds = max(1, min(options.seconds, MAX_SECONDS))
 
+    figures: dict = {}
     with scratch_database(server_url()) as url, ExitStack() as ceiling:
         progress(f"migrating scratch database {url.rsplit('/', 1)[-1]}")
         upgrade_database(url)
@@ -241,12 +337,22 @@ def main() -> None:
             tills = sign_in_tills(server.base_url, terminals, secret)
 
             def load():
-                progress(f"load: {options.clients} clients, {options.warmup:g} s warm-up + {seconds} s measured")
-                tallies, cpu = run_load(
-                    server.base_url, tills, cards_by_rank, cumulative, TokenSigner(key=SIGNING_KEY),
-                    clients=options.clients, warmup=options.warmup, seconds=seconds,
-                    cpu_probe=cpu_probe_for(server, engine),
-                )
+                signer = TokenSigner(key=SIGNING_KEY)
+                probe = cpu_probe_for(server, engine)
+                if options.rate:
+                    progress(f"open loop: {options.rate:g}/s over {options.clients} connections, "
+                             f"{options.warmup:g} s warm-up + {seconds} s measured")
+                    tallies, cpu, late = run_open_loop(
+                        server.base_url, tills, cards_by_rank, cumulative, signer, rate=options.rate,
+                        connections=options.clients, warmup=options.warmup, seconds=seconds, cpu_probe=probe,
+                    )
+                    figures["late_starts"] = late
+                else:
+                    progress(f"load: {options.clients} clients, {options.warmup:g} s warm-up + {seconds} s measured")
+                    tallies, cpu = run_load(
+                        server.base_url, tills, cards_by_rank, cumulative, signer,
+                        clients=options.clients, warmup=options.warmup, seconds=seconds, cpu_probe=probe,
+                    )
                 return tallies, cpu, max(server.worker_rss_mb(), default=0.0)
 
             if run_pgbench is None:
@@ -285,6 +391,9 @@ def main() -> None:
             # CPU milliseconds per successful redemption, by who spent them: robust to a busy machine.
             **{f"{group}_cpu_ms": round(1000 * used / len(latencies), 2) if latencies else None
                for group, used in cpu.items()},
+            "client_cpu_share": round(cpu["client"] / (seconds * (os.cpu_count() or 1)), 3),
+            **figures,
+            "mode": f"open loop at {options.rate:g}/s" if options.rate else "closed loop",
             "clients": options.clients,
             "seconds": seconds,
             "workers": options.workers,

@@ -134,10 +134,17 @@ def create_app(config: dict | None = None) -> Flask:
         # X-Forwarded-Host is not believed: nginx passes a client's one through, and Host is set by the proxy.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    engine = app.config.get("ENGINE") or make_engine(
+        app.config["DATABASE_URL"], pooler=app.config.get("DATABASE_POOLER")
+    )
     app.extensions["mileage.engine"] = engine
     if app.config.get("CHECK_SCHEMA", True):
         check_database_schema(engine, require_database=app.config.get("CHECK_SCHEMA") == "strict")
+    if app.config.get("DATABASE_REPLICA_URL"):
+        # A hot standby for reports and exports (`http.boundary.get_report_session`), never the money paths.
+        replica = make_engine(app.config["DATABASE_REPLICA_URL"], pooler=app.config.get("DATABASE_POOLER"))
+        app.extensions["mileage.replica_engine"] = replica
+        app.extensions["mileage.replica_session_factory"] = make_session_factory(replica)
     init_request_boundary(app, app.config.get("SESSION_FACTORY") or make_session_factory(engine))
     init_locale(app)
     app.extensions["mileage.token_signer"] = TokenSigner(

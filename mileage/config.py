@@ -126,6 +126,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config: dict = {
         "MILEAGE_ENV": environ.get("MILEAGE_ENV", "development").strip(),
         "DATABASE_URL": environ.get("DATABASE_URL"),
+        # A transaction-mode connection pooler between the app and PostgreSQL ("pgbouncer"), if any;
+        # `?pooler=pgbouncer` on DATABASE_URL says the same.
+        "DATABASE_POOLER": environ.get("MILEAGE_DB_POOLER") or None,
+        # A read replica (hot standby) that reports and exports may read from; never the money paths.
+        "DATABASE_REPLICA_URL": environ.get("DATABASE_REPLICA_URL") or None,
         "SECRET_KEY": environ.get("SECRET_KEY"),
         "TOKEN_SIGNING_KEY": environ.get("TOKEN_SIGNING_KEY"),
         # Request bodies above this size get a 413 before any parsing.

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -52,13 +52,55 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, **options) -> Engine:
-    """Create an engine tuned for the dialect behind the URL."""
+# Connection poolers the app knows how to sit behind. In transaction mode (pgbouncer's usual mode)
+# consecutive transactions of one client connection may run on different server connections, so
+# nothing may outlive a transaction on the server: psycopg's prepared statements would (a later
+# transaction finds "prepared statement _pg3_N does not exist"), so they are turned off.
+POOLERS = frozenset({"pgbouncer"})
+# The URL query option that names the pooler; taken out of the URL before it reaches the driver.
+POOLER_URL_OPTION = "pooler"
+
+
+class UnknownPooler(ValueError):
+    """The configuration names a connection pooler the app does not know."""
+
+
+def pooler_of(url: str, configured: str | None = None) -> tuple[str, str | None]:
+    """Return the URL without its pooler option, and the pooler: the configured one, else the URL's.
+
+    :raises UnknownPooler:
+    """
+    parsed = make_url(url)
+    from_url = parsed.query.get(POOLER_URL_OPTION)
+    if from_url is not None:
+        parsed = parsed.difference_update_query([POOLER_URL_OPTION])
+        url = parsed.render_as_string(hide_password=False)
+    pooler = (configured or from_url or "").strip().lower() or None
+    if pooler is not None and pooler not in POOLERS:
+        raise UnknownPooler(f"unknown connection pooler {pooler!r}; known: {', '.join(sorted(POOLERS))}")
+    return url, pooler
+
+
+def make_engine(url: str, *, pooler: str | None = None, **options) -> Engine:
+    """Create an engine tuned for the dialect behind the URL, and for the pooler in front of PostgreSQL.
+
+    `pooler` (or the URL option `?pooler=pgbouncer`) says the server is reached through a
+    transaction-mode pooler: psycopg then prepares no statements. `pool_pre_ping=True` may be
+    passed where connections sit idle long enough for a firewall to cut them.
+
+    :raises UnknownPooler:
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         _configure_sqlite(engine)
         return engine
-    options.setdefault("pool_pre_ping", True)
+    url, pooler = pooler_of(url, pooler)
+    if pooler is not None:
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+    # No ping before every checkout: it is a round trip on every request. A connection the server
+    # dropped fails its first statement instead (a 503 that invites a retry, nothing applied), and
+    # SQLAlchemy then discards every pooled connection older than that failure at once.
+    options.setdefault("pool_pre_ping", False)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 10)
     return create_engine(url, **options)

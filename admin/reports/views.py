@@ -1,4 +1,7 @@
-"""Staff reports API: every report as JSON, or as CSV with ?format=csv. Read-only, auditors included."""
+"""Staff reports API: every report as JSON, or as CSV with ?format=csv. Read-only, auditors included.
+
+Every report reads through `get_report_session`: from the read replica when DATABASE_REPLICA_URL is set.
+"""
 
 from flask import Response
 
@@ -18,7 +21,7 @@ from admin.reports.schemas import (
 )
 from mileage.clock import seoul_today
 from mileage.http.blueprints import Blueprint
-from mileage.http.boundary import get_session
+from mileage.http.boundary import get_report_session
 from mileage.http.callers import requires
 from mileage.http.locale import select_language
 from mileage.people.roles import STAFF_READERS
@@ -57,7 +60,7 @@ def _answer(report: periods.Report, name: str, args, **csv_options):
 def hours_report(args):
     """Return hours and points per month, organisation and category (group_by picks which)."""
     group_by = tuple(args["group_by"])
-    report = hours.hours_report(get_session(), _period(args), group_by=group_by)
+    report = hours.hours_report(get_report_session(), _period(args), group_by=group_by)
     dimensions = {"month": "month", "organisation": "organisation_name", "category": "category"}
     return _answer(report, "hours", args,
                    leave_out=tuple(column for name, column in dimensions.items() if name not in group_by))
@@ -70,7 +73,7 @@ def hours_report(args):
 @CSV_ALTERNATIVE
 def movements_report(args):
     """Return points issued, redeemed, refunded, donated, expired and disbursed per month, with the liability."""
-    return _answer(points.movements_report(get_session(), _period(args)), "movements", args)
+    return _answer(points.movements_report(get_report_session(), _period(args)), "movements", args)
 
 
 @blueprint.route("/liability", methods=["GET"])
@@ -80,7 +83,7 @@ def movements_report(args):
 def liability(args):
     """Return the outstanding liability (all card balances) at the end of a Seoul day."""
     as_of = args.get("as_of") or seoul_today()
-    return {"as_of": as_of, "liability": points.liability_on(get_session(), as_of)}
+    return {"as_of": as_of, "liability": points.liability_on(get_report_session(), as_of)}
 
 
 @blueprint.route("/volunteers", methods=["GET"])
@@ -90,7 +93,7 @@ def liability(args):
 @CSV_ALTERNATIVE
 def volunteer_activity_report(args):
     """Return active volunteers (hours recognised) and new volunteers per month."""
-    return _answer(volunteers.volunteer_activity_report(get_session(), _period(args)), "volunteers", args)
+    return _answer(volunteers.volunteer_activity_report(get_report_session(), _period(args)), "volunteers", args)
 
 
 @blueprint.route("/top-volunteers", methods=["GET"])
@@ -100,7 +103,7 @@ def volunteer_activity_report(args):
 @CSV_ALTERNATIVE
 def top_volunteers_report(args):
     """Return the volunteers with the most recognised hours in the period."""
-    report = volunteers.top_volunteers_report(get_session(), _period(args), limit=args["limit"])
+    report = volunteers.top_volunteers_report(get_report_session(), _period(args), limit=args["limit"])
     return _answer(report, "top_volunteers", args)
 
 
@@ -111,7 +114,7 @@ def top_volunteers_report(args):
 @CSV_ALTERNATIVE
 def shop_accounts_report(args):
     """Return per shop account and month the points redeemed and refunded, from the ledger."""
-    return _answer(shops.shop_accounts_report(get_session(), _period(args)), "shop_accounts", args)
+    return _answer(shops.shop_accounts_report(get_report_session(), _period(args)), "shop_accounts", args)
 
 
 @blueprint.route("/donations", methods=["GET"])
@@ -121,4 +124,4 @@ def shop_accounts_report(args):
 @CSV_ALTERNATIVE
 def donations_report(args):
     """Return per cause and month the points donated and disbursed, from the ledger."""
-    return _answer(donations.donations_report(get_session(), _period(args)), "donations", args)
+    return _answer(donations.donations_report(get_report_session(), _period(args)), "donations", args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mileage import ledger
 from mileage.cards.numbers import normalise_card_number
@@ -19,25 +19,38 @@ from mileage.ledger import get_balance
 from mileage.models import Card, CardStatus, JournalEntry
 
 
-def get_card(session: Session, card_id: int) -> Card:
-    """Return a card.
+def _locked_with_volunteer(statement):
+    """Lock the card row (not its volunteer's) and read both in one statement, reread even if already loaded."""
+    return (
+        statement.options(joinedload(Card.volunteer))
+        .with_for_update(of=Card)
+        .execution_options(populate_existing=True)
+    )
+
+
+def get_card(session: Session, card_id: int, *, lock: bool = False) -> Card:
+    """Return a card; with `lock`, locked for this transaction and with its volunteer loaded.
 
     :raises CardNotFound:
     """
-    card = session.get(Card, card_id)
+    if lock:
+        card = session.scalar(_locked_with_volunteer(select(Card).where(Card.id == card_id)))
+    else:
+        card = session.get(Card, card_id)
     if card is None:
         raise CardNotFound(card_id=card_id)
     return card
 
 
-def find_card_by_number(session: Session, raw_number: str) -> Card:
-    """Return the card with a printed or typed number.
+def find_card_by_number(session: Session, raw_number: str, *, lock: bool = False) -> Card:
+    """Return the card with a printed or typed number; with `lock`, locked and with its volunteer loaded.
 
     :raises InvalidCardNumber:
     :raises CardNotFound:
     """
     number = normalise_card_number(raw_number)
-    card = session.scalar(select(Card).where(Card.number == number))
+    statement = select(Card).where(Card.number == number)
+    card = session.scalar(_locked_with_volunteer(statement) if lock else statement)
     if card is None:
         raise CardNotFound()
     return card

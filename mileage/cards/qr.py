@@ -69,8 +69,14 @@ def issue_qr_token(signer: TokenSigner, card: Card, *, now: datetime | None = No
     return IssuedQrToken(token=token, expires_at=now + QR_TOKEN_TTL)
 
 
-def read_scan(session: Session, signer: TokenSigner, scanned_text: str) -> ScannedCard:
+def read_scan(
+    session: Session, signer: TokenSigner, scanned_text: str, *, for_sale: bool = False
+) -> ScannedCard:
     """Identify the card behind scanned text, without using the token up.
+
+    A sale (`for_sale`) locks the card row in the same read and brings its volunteer along for the
+    receipt. It also skips the look-up of a used token: the sale uses the token up with an insert
+    that refuses a replay by itself, so looking first would only repeat the question.
 
     :raises QrTokenInvalid: neither a card number nor a token of ours (forged, tampered, other type).
     :raises QrTokenExpired:
@@ -81,7 +87,7 @@ def read_scan(session: Session, signer: TokenSigner, scanned_text: str) -> Scann
     if not text or len(text) > MAX_SCANNED_LENGTH:
         raise QrTokenInvalid()
     if _PRINTED_NUMBER.fullmatch(text):
-        return ScannedCard(card=find_card_by_number(session, text), is_dynamic=False)
+        return ScannedCard(card=find_card_by_number(session, text, lock=for_sale), is_dynamic=False)
     try:
         claims = signer.verify(text, token_type=QR_TOKEN_TYPE)
     except TokenExpired as exc:
@@ -92,12 +98,12 @@ def read_scan(session: Session, signer: TokenSigner, scanned_text: str) -> Scann
     if not subject.startswith("card:") or not subject[5:].isdigit():
         raise QrTokenInvalid()
     try:
-        card = get_card(session, int(subject[5:]))
+        card = get_card(session, int(subject[5:]), lock=for_sale)
     except CardNotFound as exc:
         raise QrTokenInvalid() from exc
     if claims.get("cn") != card.number[-4:]:
         raise QrTokenCardMismatch()
-    if session.scalar(select(UsedQrToken.jti).where(UsedQrToken.jti == claims["jti"])) is not None:
+    if not for_sale and session.scalar(select(UsedQrToken.jti).where(UsedQrToken.jti == claims["jti"])) is not None:
         raise QrTokenReplayed()
     return ScannedCard(
         card=card,

@@ -58,8 +58,32 @@ def get_session() -> Session:
     return g.db_session
 
 
+def get_report_session() -> Session:
+    """Return a session to read a report or an export from: the read replica's, else this request's.
+
+    Only for reads that may lag the primary by a moment (DATABASE_REPLICA_URL is a hot standby):
+    reports and exports, never the money paths, whose checks must see the latest balance. The
+    replica session is outside the unit of work; it is closed (rolled back) when the request ends.
+    """
+    factory = current_app.extensions.get("mileage.replica_session_factory")
+    if factory is None:
+        return get_session()
+    if "report_session" not in g:
+        g.report_session = factory()
+    return g.report_session
+
+
+def _close_report_session() -> None:
+    session = g.pop("report_session", None)
+    if session is not None:
+        session.close()
+
+
 def _end_failed_session(error: BaseException) -> None:
     """End this request's session after its view raised (see `db.end_failed_unit`)."""
+    # A standby may cancel a report's query (a conflict with recovery, SQLSTATE 40001): the rerun
+    # starts on a fresh replica session.
+    _close_report_session()
     session = g.pop("db_session", None)
     if session is None:
         return
@@ -193,6 +217,7 @@ def init_request_boundary(app: Flask, session_factory) -> None:
     @app.teardown_appcontext
     def _close_leftover_session(_exc):
         # Sessions opened outside a view (error handlers, CLI in an app context) end here.
+        _close_report_session()
         _finish_session(commit=False)
 
     @app.before_request

@@ -12,12 +12,13 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from mileage.clock import utc_now
 from mileage.db import insert_unless_taken, keep_through_rollback
@@ -126,11 +127,20 @@ def post_entry(
     memo_params: dict | None = None,
     reverses_entry_id: int | None = None,
     actor_user_id: int | None = None,
+    replay_checked: bool = False,
+    atomic: bool = True,
+    locked: Mapping[int, tuple[int, bool]] | None = None,
 ) -> JournalEntry:
     """Post one balanced journal entry, or replay the one its idempotency key already posted.
 
     A key whose entry was refused for want of points keeps that refusal (`db.keep_through_rollback`):
     asking again with it is refused again, even once the points are there.
+
+    Two options spare the counter's hot path statements it does not need: `replay_checked` says the
+    caller has just looked the key up and found nothing (a racing duplicate still fails on the
+    unique key and reruns the unit); `atomic=False` posts without a savepoint, for callers whose
+    unit of work is rolled back as a whole on any failure, so the savepoint would protect nothing.
+    `locked` is what `lock_accounts` returned in this transaction for every account the entry touches.
 
     :raises InvalidAmount: an amount is not a non-zero integer.
     :raises UnbalancedEntry: the legs do not sum to zero, or there are fewer than two.
@@ -144,11 +154,12 @@ def post_entry(
         actor_user_id=actor_user_id,
         reverses_entry_id=reverses_entry_id, fingerprint=fingerprint,
     )
-    replay = find_replay(session, idempotency_key, entry.request_fingerprint())
-    if replay is not None:
-        return replay
+    if not replay_checked:
+        replay = find_replay(session, idempotency_key, entry.request_fingerprint())
+        if replay is not None:
+            return replay
     try:
-        [posted] = _post(session, [entry])
+        [posted] = _post(session, [entry], atomic=atomic, already_locked=locked)
     except InsufficientBalance as refusal:
         if idempotency_key is not None:
             keep_through_rollback(
@@ -178,8 +189,16 @@ def post_entries(session: Session, entries: list[NewEntry]) -> list[JournalEntry
     return _post(session, entries) if entries else []
 
 
-def _post(session: Session, entries: list[NewEntry]) -> list[JournalEntry]:
-    """Write entries, their postings and the new stored balances, all or nothing (a savepoint).
+# Postings go in one multi-row INSERT up to this many rows (a sale writes two); bigger batches are
+# sent as an executemany, below every database's limit on bound parameters.
+MULTI_ROW_POSTINGS = 200
+
+
+def _post(
+    session: Session, entries: list[NewEntry], *, atomic: bool = True,
+    already_locked: Mapping[int, tuple[int, bool]] | None = None,
+) -> list[JournalEntry]:
+    """Write entries, their postings and the new stored balances, all or nothing (a savepoint unless told not to).
 
     The order is what keeps concurrent postings safe: the entries first, so that a racing duplicate
     key (or a double reversal) waits and fails before any balance moves; then every touched account
@@ -202,14 +221,21 @@ def _post(session: Session, entries: list[NewEntry]) -> list[JournalEntry]:
         }
         for entry in entries
     ]
-    with session.begin_nested():
+    with session.begin_nested() if atomic else nullcontext():
         try:
-            posted = list(
-                session.scalars(insert(JournalEntry).returning(JournalEntry, sort_by_parameter_order=True), rows)
-            )
+            # The entries' postings are written below: loading them now would only find none.
+            posted = list(session.scalars(
+                insert(JournalEntry)
+                .returning(JournalEntry, sort_by_parameter_order=True)
+                .options(lazyload(JournalEntry.postings)),
+                rows,
+            ))
         except IntegrityError as exc:
             raise TransactionConflict(idempotency_key=entries[0].idempotency_key) from exc
-        locked = _lock_accounts(session, touched)
+        locked = (
+            already_locked if already_locked is not None and set(touched) <= set(already_locked)
+            else lock_accounts(session, touched)
+        )
         balances = {account_id: balance for account_id, (balance, _) in locked.items()}
         # Stamped while every touched account is locked: a posting that waited for another's lock
         # must not look older than it, or the balance as of a moment is wrong.
@@ -226,7 +252,10 @@ def _post(session: Session, entries: list[NewEntry]) -> list[JournalEntry]:
                     {"entry_id": entry.id, "account_id": account_id, "amount": delta,
                      "balance_after": balances[account_id], "created_at": posted_at}
                 )
-        session.execute(insert(Posting), postings)
+        if len(postings) <= MULTI_ROW_POSTINGS:
+            session.execute(insert(Posting).values(postings))
+        else:
+            session.execute(insert(Posting), postings)
         _store_balances(session, {account_id: balances[account_id] - locked[account_id][0] for account_id in touched},
                         balances)
     for entry in posted:
@@ -234,11 +263,15 @@ def _post(session: Session, entries: list[NewEntry]) -> list[JournalEntry]:
     return posted
 
 
-def _lock_accounts(session: Session, account_ids: list[int]) -> dict[int, tuple[int, bool]]:
+def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, tuple[int, bool]]:
     """Lock accounts in id order and return each one's balance and whether it may go negative.
+
+    A caller that must see a balance before it knows what to post (the counter's discount) locks
+    here and hands the result to `post_entry(locked=...)`, which then does not lock them again.
 
     :raises AccountNotFound:
     """
+    account_ids = sorted(set(account_ids))
     locked = {
         account.id: (account.balance, account.kind in MAY_GO_NEGATIVE)
         for account in session.execute(

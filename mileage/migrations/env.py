@@ -1,5 +1,6 @@
 """Alembic environment: migrate the database the app would use, or the connection handed in."""
 
+import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -35,7 +36,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(_database_url())
+    # Behind a transaction-mode pooler too (MILEAGE_DB_POOLER, or ?pooler= on the URL).
+    engine = make_engine(_database_url(), pooler=os.environ.get("MILEAGE_DB_POOLER") or None)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

@@ -13,35 +13,40 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from mileage.cards.lookup import ensure_card_usable
 from mileage.cards.pins import verify_pin
 from mileage.cards.qr import ScannedCard, read_scan, use_qr_token
+from mileage.clock import seoul_today
 from mileage.errors import (
     BelowMinimumPurchase,
     IdempotencyKeyReused,
     InsufficientBalance,
     InvalidAmount,
+    MerchantHasNoOffer,
+    MerchantNotFound,
     NoDiscountForPurchase,
     PinRequired,
 )
-from mileage.ledger import system_account, transfer
+from mileage.ledger import lock_accounts, system_account, transfer
 from mileage.models import (
-    Account,
     AccountKind,
     Card,
     EntryKind,
     JournalEntry,
     Merchant,
     OfferVersion,
+    PeriodKind,
+    SettlementClosure,
 )
 from mileage.people.tokens import TokenSigner
-from mileage.shops.merchants import lock_merchant_for_trade
+from mileage.shops.merchants import ensure_merchant_may_trade, lock_merchant_for_trade
 from mileage.shops.offers import current_offer, ensure_offer_applies
+from mileage.shops.settlement import month_start, settlement_date_for
 from mileage.shops.terminals import ensure_terminal_may_trade
 
 BASIS_POINTS = 10_000
@@ -140,10 +145,48 @@ def open_till(session: Session, till: Till):
     return merchant, current_offer(session, merchant.id)
 
 
-def _lock_card(session: Session, card: Card) -> None:
-    """Lock the card row and reread it, then refuse it if it cannot be used."""
-    session.refresh(card, with_for_update=True)
-    ensure_card_usable(card)
+def _lock_shop_for_sale(session: Session, merchant_id: int, day: date) -> tuple[Merchant, OfferVersion, date]:
+    """Share-lock the shop as `lock_merchant_for_trade` does; return it, its offer in force, and the settlement day.
+
+    One statement reads the shop, its newest offer version and whether the day (or its month) is
+    already closed: it almost never is, and then no other query is needed; otherwise
+    `settlement_date_for` finds the next open day. All are read under the share lock, so a closure
+    cannot commit in between.
+
+    :raises MerchantNotFound:
+    :raises MerchantSuspended:
+    :raises MerchantNotActive:
+    :raises MerchantHasNoOffer:
+    """
+    day_closed = exists().where(
+        SettlementClosure.merchant_id == merchant_id,
+        or_(
+            and_(SettlementClosure.period_kind == str(PeriodKind.DAY), SettlementClosure.period_start == day),
+            and_(SettlementClosure.period_kind == str(PeriodKind.MONTH),
+                 SettlementClosure.period_start == month_start(day)),
+        ),
+    )
+    newest_offer = (
+        select(OfferVersion.id)
+        .where(OfferVersion.merchant_id == merchant_id)
+        .order_by(OfferVersion.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(Merchant, OfferVersion, day_closed.label("day_closed"))
+        .outerjoin(OfferVersion, OfferVersion.id == newest_offer)
+        .where(Merchant.id == merchant_id)
+        .with_for_update(read=True, of=Merchant)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise MerchantNotFound(merchant_id=merchant_id)
+    merchant, offer, closed = row
+    ensure_merchant_may_trade(merchant)
+    if offer is None:
+        raise MerchantHasNoOffer(merchant_id=merchant_id)
+    return merchant, offer, settlement_date_for(session, merchant.id, day) if closed else day
 
 
 def _check_pin(session: Session, scan: ScannedCard, pin: str | None) -> None:
@@ -158,19 +201,6 @@ def _check_pin(session: Session, scan: ScannedCard, pin: str | None) -> None:
     if not pin:
         raise PinRequired()
     verify_pin(session, scan.card, pin)
-
-
-def _lock_balances(session: Session, card_account_id: int, other_account_id: int) -> int:
-    """Lock both accounts in id order, as the ledger will, and return the card's balance."""
-    balances = dict(
-        session.execute(
-            select(Account.id, Account.balance)
-            .where(Account.id.in_((card_account_id, other_account_id)))
-            .order_by(Account.id)
-            .with_for_update()
-        ).all()
-    )
-    return balances[card_account_id]
 
 
 def find_replayed(session: Session, model, key: str | None, **expected):
@@ -207,6 +237,8 @@ class CounterDebit:
     card: Card
     amount: int
     entry: JournalEntry
+    # The day a sale made now settles on: today, or the next open day if today is closed.
+    settlement_date: date
 
 
 def debit_scanned_card(
@@ -221,23 +253,28 @@ def debit_scanned_card(
     key: str | None,
     into_holds: bool,
     now: datetime,
+    replay_checked: bool = False,
 ) -> CounterDebit:
     """Run every counter check, then move the discount off the scanned card: to the shop, or into holds.
 
-    The order is the one both sales and holds rely on: shop and offer first, then the card row lock
-    and its PIN, then both balances locked in account-id order, and the token used up last, in the
-    same transaction as the entry.
+    The order is the one both sales and holds rely on: shop and offer first, then the card row lock,
+    the token used up (in the same transaction as the entry) and the PIN, then both balances locked
+    in account-id order. `replay_checked` says the caller found no entry under `key` a moment ago.
     """
-    merchant, offer = open_till(session, till)
+    ensure_terminal_may_trade(session, till.merchant_id, till.terminal_id)
+    merchant, offer, settles_on = _lock_shop_for_sale(session, till.merchant_id, seoul_today(now))
     ensure_offer_applies(offer, now)
     ensure_purchase_qualifies(offer, purchase_amount)
-    scan = read_scan(session, signer, scanned)
-    _lock_card(session, scan.card)
+    # The card is locked as it is read (it comes with its volunteer, for the receipt), and a phone's
+    # token is used up at once: the insert that marks it used is what refuses a replay.
+    scan = read_scan(session, signer, scanned, for_sale=True)
+    use_qr_token(session, scan)
+    ensure_card_usable(scan.card)
     _check_pin(session, scan, pin)
     destination = system_account(session, AccountKind.HOLDS).id if into_holds else merchant.account_id
-    balance = _lock_balances(session, scan.card.account_id, destination)
-    amount = compute_discount(offer, purchase_amount, balance, requested_discount)
-    use_qr_token(session, scan)
+    # Locked in account-id order, as the ledger locks; the ledger then posts against these locks.
+    locked = lock_accounts(session, (scan.card.account_id, destination))
+    amount = compute_discount(offer, purchase_amount, locked[scan.card.account_id][0], requested_discount)
     entry = transfer(
         session,
         kind=EntryKind.HOLD if into_holds else "redemption",
@@ -246,5 +283,11 @@ def debit_scanned_card(
         amount=amount,
         idempotency_key=key,
         memo_params={"shop": merchant.name},
+        replay_checked=replay_checked,
+        locked=locked,
+        # Every failure here fails the whole request, which is rolled back: no savepoint needed.
+        atomic=False,
     )
-    return CounterDebit(merchant=merchant, offer=offer, card=scan.card, amount=amount, entry=entry)
+    return CounterDebit(
+        merchant=merchant, offer=offer, card=scan.card, amount=amount, entry=entry, settlement_date=settles_on
+    )

@@ -22,6 +22,7 @@ from mileage.models import (
     Account,
     Card,
     EntryKind,
+    JournalEntry,
     Redemption,
     Refund,
 )
@@ -126,12 +127,19 @@ def redeem(
     """
     now = now or utc_now()
     key = ledger_key("redeem", till, idempotency_key)
-    replay = find_replayed(session, Redemption, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
-    if replay is not None:
-        return replay
+    # One look-up answers both questions a key asks: did it already buy something (the receipt is
+    # replayed), and was it refused for good (the ledger replays that refusal when it posts)?
+    posted_kind = None if key is None else session.scalar(
+        select(JournalEntry.kind).where(JournalEntry.idempotency_key == key)
+    )
+    if posted_kind is not None and posted_kind != EntryKind.REFUSAL:
+        replay = find_replayed(session, Redemption, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
+        if replay is not None:
+            return replay
     debit = debit_scanned_card(
         session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
         requested_discount=requested_discount, pin=pin, key=key, into_holds=False, now=now,
+        replay_checked=posted_kind is None,
     )
     redemption = Redemption(
         merchant_id=debit.merchant.id,
@@ -143,7 +151,7 @@ def redeem(
         refunded_amount=0,
         idempotency_key=key,
         entry_id=debit.entry.id,
-        settlement_date=settlement_date_for(session, debit.merchant.id, seoul_today(now)),
+        settlement_date=debit.settlement_date,
         created_at=now,
     )
     session.add(redemption)

@@ -98,7 +98,8 @@ class BankFixture:
 def _serving_a_bank(server_url: str, cluster: PrivateCluster | None = None) -> Iterator[BankFixture]:
     with scratch_database(server_url) as url:
         upgrade_database(url)
-        engine = make_engine(url, pool_size=2)
+        # The checker reads after the test may have restarted the server: ping stale connections.
+        engine = make_engine(url, pool_size=2, pool_pre_ping=True)
         server = GunicornServer(url, workers=4, extra_environment=SERVER_ENVIRONMENT)
         try:
             world = seed_world(engine)
