@@ -66,8 +66,23 @@ access_log_format = (
 
 
 def on_starting(server):
-    """Tell the app how many processes serve it: production refuses per-process limits with several."""
+    """Tell the app how many processes serve it, and refuse a bad configuration once, before any worker starts.
+
+    Production refuses per-process limits with several workers. Checked here in the master, a refusal is one
+    line and exit status 4; left to the workers, two of them failing at once made gunicorn print a traceback.
+    """
     os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+    import sys
+
+    from mileage.app import create_app
+    from mileage.config import ConfigurationError
+
+    try:
+        app = create_app()
+    except ConfigurationError as error:
+        print(f"mileage: cannot start: {error}", file=sys.stderr, flush=True)
+        sys.exit(4)
+    app.extensions["mileage.engine"].dispose()  # the workers open their own connections after the fork
 
 
 def when_ready(server):

@@ -38,16 +38,16 @@ class UserCreateSchema(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
     role = fields.String(required=True, validate=validate.OneOf(ROLE_NAMES))
     display_name = fields.String(load_default="", validate=validate.Length(max=100))
-    organisation_id = fields.Integer(load_default=None, allow_none=True,
+    organisation_id = fields.Integer(strict=True, load_default=None, allow_none=True,
                                      metadata={"description": "required for a coordinator"})
-    volunteer_id = fields.Integer(load_default=None, allow_none=True,
+    volunteer_id = fields.Integer(strict=True, load_default=None, allow_none=True,
                                   metadata={"description": "required for a volunteer's login"})
 
 
 class UserRoleSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLE_NAMES))
-    organisation_id = fields.Integer(load_default=None, allow_none=True)
-    volunteer_id = fields.Integer(load_default=None, allow_none=True)
+    organisation_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    volunteer_id = fields.Integer(strict=True, load_default=None, allow_none=True)
 
 
 class PasswordResetSchema(Schema):
