@@ -517,6 +517,60 @@ class ImportValueInvalid(RuleViolation):
     en = "The '{column}' value cannot be read: {value}"
 
 
+class ImportFileTooLarge(RuleViolation):
+    code = "import_file_too_large"
+    ko = "파일이 너무 큽니다. {max_megabytes}MB까지 올릴 수 있습니다."
+    en = "The file is too large. Files up to {max_megabytes} MB can be uploaded."
+
+
+class ImportWorkbookUnreadable(RuleViolation):
+    code = "import_workbook_unreadable"
+    ko = "엑셀 파일을 읽을 수 없습니다. .xlsx 형식으로 저장한 파일이나 CSV 파일을 올려 주세요."
+    en = "The Excel file cannot be read. Upload a file saved as .xlsx, or a CSV file."
+
+
+class ImportVolunteerUnidentified(RuleViolation):
+    code = "import_volunteer_unidentified"
+    ko = "봉사자를 알 수 없습니다. 카드번호, 1365 ID 또는 이름과 연락처를 입력하세요."
+    en = "The volunteer is not identified. Give a card number, a 1365 id, or a name and a phone number."
+
+
+class Portal1365IdUnknown(NotFound):
+    code = "portal_1365_id_unknown"
+    ko = "1365 ID '{portal_1365_id}'(으)로 등록된 봉사자가 없습니다."
+    en = "No volunteer is registered with the 1365 id '{portal_1365_id}'."
+
+
+class VolunteerByNamePhoneUnknown(NotFound):
+    code = "volunteer_name_phone_unknown"
+    ko = "이름과 연락처가 일치하는 봉사자가 없습니다."
+    en = "No volunteer has this name and phone number."
+
+
+class VolunteerByNamePhoneAmbiguous(Conflict):
+    code = "volunteer_name_phone_ambiguous"
+    ko = "이름과 연락처가 같은 봉사자가 여러 명입니다. 카드번호나 1365 ID로 구분해 주세요."
+    en = "Several volunteers have this name and phone number. Use the card number or the 1365 id."
+
+
+class CardNumberCellLostDigits(RuleViolation):
+    code = "card_number_cell_lost_digits"
+    ko = (
+        "카드번호가 숫자 셀에 저장되어 자릿수가 바뀌었습니다({value}). "
+        "카드번호 열을 텍스트 형식으로 바꿔 다시 입력하세요."
+    )
+    en = (
+        "The card number was stored in a number cell and lost digits ({value}). "
+        "Format the column as text and type it again."
+    )
+
+
+class ClaimImportNotFound(NotFound):
+    code = "claim_import_not_found"
+    ko = "올린 파일을 찾을 수 없습니다."
+    en = "The uploaded file was not found."
+
+
 # --- partner shops ----------------------------------------------------------------------------
 
 class MerchantNotFound(NotFound):
