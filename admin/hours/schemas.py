@@ -295,3 +295,48 @@ class StaffImportReportSchema(Schema):
     created = fields.Integer(dump_only=True)
     failed = fields.Integer(dump_only=True)
     rows = fields.List(fields.Nested(StaffImportedRowSchema), dump_only=True)
+
+
+# --- spreadsheet uploads (preview, then confirm) ----------------------------------------------
+
+class StaffUploadArgsSchema(Schema):
+    organisation_id = fields.Integer(metadata={"description": "organisation of rows without an 기관ID column"})
+
+
+class StaffUploadFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8, UTF-8 with BOM, CP949) or .xlsx"})
+
+
+class StaffUploadMessageSchema(Schema):
+    code = fields.String(dump_only=True)
+    message = fields.Function(lambda message: message.text(request_language()), dump_only=True)
+
+
+class StaffUploadRowSchema(Schema):
+    row = fields.Integer(dump_only=True, metadata={"description": "spreadsheet row number; the header is row 1"})
+    status = fields.String(dump_only=True, metadata={"description": "ok, warning or error"})
+    messages = fields.List(fields.Nested(StaffUploadMessageSchema), dump_only=True)
+    claim_id = fields.Integer(dump_only=True, allow_none=True,
+                              metadata={"description": "the claim created (or already on record)"})
+    volunteer_id = fields.Integer(dump_only=True, allow_none=True)
+    volunteer_name = fields.String(dump_only=True)
+    work_date = fields.Date(dump_only=True, allow_none=True)
+    start_time = ClockTime(attribute="start_minute", dump_only=True, allow_none=True)
+    end_time = ClockTime(attribute="end_minute", dump_only=True, allow_none=True)
+    category = fields.String(dump_only=True)
+
+
+class StaffUploadReportSchema(Schema):
+    upload_id = fields.Integer(dump_only=True)
+    state = fields.String(dump_only=True, metadata={"description": "previewed (nothing posted) or confirmed"})
+    file_format = fields.String(dump_only=True)
+    encoding = fields.String(dump_only=True)
+    filename = fields.String(dump_only=True)
+    replayed = fields.Boolean(dump_only=True, metadata={"description": "an earlier confirmation's report"})
+    total_rows = fields.Function(lambda report: len(report.rows), dump_only=True)
+    ok = fields.Integer(dump_only=True)
+    warnings = fields.Integer(dump_only=True)
+    errors = fields.Integer(dump_only=True)
+    created = fields.Integer(dump_only=True, metadata={"description": "claims created, or to be created"})
+    skipped = fields.Integer(dump_only=True, metadata={"description": "rows already on record"})
+    rows = fields.List(fields.Nested(StaffUploadRowSchema), dump_only=True)

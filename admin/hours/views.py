@@ -4,7 +4,9 @@ Staff and admins change things; auditors read everything here and change nothing
 submits, uploads and lists the claims of their own organisation only.
 """
 
-from flask import current_app
+import io
+
+from flask import current_app, send_file
 from flask_smorest import Blueprint
 
 from admin.hours.schemas import (
@@ -29,6 +31,9 @@ from admin.hours.schemas import (
     StaffPinResetSchema,
     StaffPostingPageSchema,
     StaffReasonSchema,
+    StaffUploadArgsSchema,
+    StaffUploadFileSchema,
+    StaffUploadReportSchema,
     StaffVolunteerEditSchema,
     StaffVolunteerPageSchema,
     StaffVolunteerProfileSchema,
@@ -37,8 +42,9 @@ from admin.hours.schemas import (
     bulk_approve_body,
 )
 from mileage.cards import lifecycle, lookup, pins
-from mileage.claims import imports, queue, review, submission
+from mileage.claims import imports, queue, review, submission, uploads
 from mileage.claims.rules import ClaimPolicy
+from mileage.claims.upload_template import build_upload_template
 from mileage.errors import NotOwner
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires
@@ -312,3 +318,50 @@ def bulk_approve_claims(body):
 def reverse_claim(body, claim_id):
     """Take back an approved claim's points; unrecovered_points says what was already spent."""
     return review.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=body["reason"])
+
+
+# --- spreadsheet uploads: preview, then confirm -------------------------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blueprint.route("/claims/uploads/template.xlsx", methods=["GET"])
+@requires(*CLAIM_READERS)
+@blueprint.response(200, content_type=XLSX_MIMETYPE)
+def download_upload_template():
+    """Download the .xlsx template for hours (its card-number column is text, so Excel keeps 16 digits)."""
+    return send_file(
+        io.BytesIO(build_upload_template()), mimetype=XLSX_MIMETYPE, as_attachment=True,
+        download_name="hours-template.xlsx",
+    )
+
+
+@blueprint.route("/claims/uploads", methods=["POST"])
+@requires(*CLAIM_SUBMITTERS)
+@blueprint.arguments(StaffUploadArgsSchema, location="query")
+@blueprint.arguments(StaffUploadFileSchema, location="files")
+@blueprint.response(201, StaffUploadReportSchema)
+def preview_upload(args, files):
+    """Upload a CSV or .xlsx file of hours and get a preview of every row; nothing is posted yet.
+
+    Confirm with POST /admin/claims/uploads/{upload_id}/confirm. Columns as for /admin/claims/import,
+    plus 1365 ID/portal_1365_id and 연락처/phone (a volunteer may be named by name + phone). Times
+    09:00, 9:00, 09:00:00, 오전 9:00, 오후 1:30 or time cells; dates 2026-11-03, 2026.11.03,
+    2026/11/3 or date cells.
+    """
+    upload = files["file"]
+    return uploads.preview_claim_upload(
+        get_session(), upload.read(uploads.MAX_UPLOAD_BYTES + 1), actor=current_actor(), policy=_policy(),
+        organisation_scope=_organisation_scope(), default_organisation_id=args.get("organisation_id"),
+        filename=upload.filename or "",
+    )
+
+
+@blueprint.route("/claims/uploads/<int:upload_id>/confirm", methods=["POST"])
+@requires(*CLAIM_SUBMITTERS)
+@blueprint.response(200, StaffUploadReportSchema)
+def confirm_upload(upload_id):
+    """Create the claims of a previewed upload; confirming again returns the same report (no duplicates)."""
+    return uploads.confirm_claim_upload(
+        get_session(), upload_id, actor=current_actor(), policy=_policy(), organisation_scope=_organisation_scope()
+    )

@@ -53,6 +53,7 @@ from mileage.errors import (
     VolunteerByNamePhoneUnknown,
 )
 from mileage.models import Card, Claim, ClaimImport, ClaimImportState, Volunteer
+from mileage.people.organisations import get_organisation
 
 MAX_UPLOAD_ROWS = 20_000
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -459,6 +460,7 @@ def _store_upload(
         raise ImportFileTooLarge(max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024))
     if default_organisation_id is not None:
         default_organisation_id = organisation_in_scope(default_organisation_id, organisation_scope)
+        get_organisation(session, default_organisation_id)
     sheet_format = "xlsx" if spreadsheets.is_workbook(data) else "csv"
     upload = ClaimImport(
         filename=(filename or "")[:200],
