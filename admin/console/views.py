@@ -22,6 +22,7 @@ from admin.console import (
     organisation_pages,
     overview,
     report_pages,
+    upload_pages,
     volunteer_pages,
 )
 from admin.console.forms import FORM_KEY_FIELD, new_form_key
@@ -71,6 +72,7 @@ blueprint = Blueprint(
 )
 for _area in (
     approval_pages,
+    upload_pages,
     volunteer_pages,
     organisation_pages,
     merchant_pages,

@@ -23,7 +23,9 @@ def database():
     with scratch_database(configured_server_url()) as url:
         upgrade_database(url)
         engine = make_engine(url)
-        environment = {"DATABASE_URL": url, "SECRET_KEY": "cli-test", "TOKEN_SIGNING_KEY": "cli-test-signing-key-32-bytes!!!"}
+        environment = {
+            "DATABASE_URL": url, "SECRET_KEY": "cli-test", "TOKEN_SIGNING_KEY": "cli-test-signing-key-32-bytes!!!"
+        }
         try:
             yield environment, make_session_factory(engine)
         finally:
