@@ -571,6 +571,63 @@ class ClaimImportNotFound(NotFound):
     en = "The uploaded file was not found."
 
 
+# --- check-in at the volunteering site --------------------------------------------------------
+
+class SiteCategoryRequired(RuleViolation):
+    code = "site_category_required"
+    ko = "출석할 때는 봉사 분야를 먼저 고르세요."
+    en = "Choose the kind of volunteering before checking in."
+
+
+class SiteVisitOpenElsewhere(Conflict):
+    code = "site_visit_open_elsewhere"
+    ko = "다른 기관({organisation})에 출석한 채 퇴실하지 않았습니다. 그곳 담당자에게 퇴실 처리를 요청하세요."
+    en = "This volunteer is still checked in at another organisation ({organisation}). Ask them to check out there."
+
+
+class SiteVisitTooShort(Conflict):
+    code = "site_visit_too_short"
+    ko = "방금 출석했습니다. 퇴실은 1분 이상 지난 뒤 다시 스캔하세요."
+    en = "Just checked in. Scan again to check out after at least a minute."
+
+
+class SiteVisitNotFound(NotFound):
+    code = "site_visit_not_found"
+    ko = "출석 기록을 찾을 수 없습니다."
+    en = "The visit was not found."
+
+
+class SiteVisitNotCorrectable(Conflict):
+    code = "site_visit_not_correctable"
+    ko = "이미 직원이 검토한 봉사시간은 고칠 수 없습니다."
+    en = "These hours have already been reviewed by staff and cannot be corrected."
+
+
+class SiteVisitStillOpen(Conflict):
+    code = "site_visit_still_open"
+    ko = "아직 퇴실하지 않은 출석입니다. 오늘 안에 퇴실 스캔을 하거나, 하루가 지난 뒤 시간을 입력하세요."
+    en = "The volunteer has not checked out yet. Scan to check out today, or give the times once the day is over."
+
+
+class SiteDeviceNotFound(NotFound):
+    code = "site_device_not_found"
+    ko = "현장 단말기를 찾을 수 없습니다."
+    en = "The site device was not found."
+
+
+class InvalidSiteDeviceCredentials(NotAuthenticated):
+    code = "invalid_site_device_credentials"
+    ko = "현장 단말기 ID 또는 비밀키가 올바르지 않습니다."
+    en = "The site device id or secret is wrong."
+
+
+class SiteDeviceRevoked(NotAuthenticated):
+    code = "site_device_revoked"
+    ko = "사용이 중지된 현장 단말기입니다. 기관 담당자에게 문의하세요."
+    en = "This site device has been revoked. Ask the coordinator."
+    invites_retry = False
+
+
 # --- partner shops ----------------------------------------------------------------------------
 
 class MerchantNotFound(NotFound):

@@ -28,8 +28,10 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- spreadsheet uploads -----------------------------------------------------------------
     "uploads.title": ("봉사시간 파일 올리기", "Upload a file of hours"),
     "uploads.help": (
-        "CSV(UTF-8, CP949) 또는 엑셀(.xlsx) 파일을 올리면 행마다 결과를 미리 보여 줍니다. 확인을 누르기 전에는 아무것도 등록되지 않습니다.",
-        "Upload a CSV (UTF-8, CP949) or Excel (.xlsx) file to preview every row. Nothing is recorded until you confirm.",
+        "CSV(UTF-8, CP949) 또는 엑셀(.xlsx) 파일을 올리면 행마다 결과를 미리 보여 줍니다. "
+        "확인을 누르기 전에는 아무것도 등록되지 않습니다.",
+        "Upload a CSV (UTF-8, CP949) or Excel (.xlsx) file to preview every row. "
+        "Nothing is recorded until you confirm.",
     ),
     "uploads.template": ("엑셀 양식 내려받기", "Download the Excel template"),
     "uploads.file": ("파일", "File"),
@@ -46,7 +48,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "등록했습니다: {rows}행 중 {created}건 등록, {skipped}건은 이미 등록되어 건너뜀, 오류 {errors}건.",
         "Recorded: of {rows} rows, {created} claims created, {skipped} already on record and skipped, {errors} errors.",
     ),
-    "uploads.replayed": ("(이미 확인한 파일입니다. 새로 등록된 것은 없습니다.)", "(Already confirmed; nothing new was recorded.)"),
+    "uploads.replayed": (
+        "(이미 확인한 파일입니다. 새로 등록된 것은 없습니다.)", "(Already confirmed; nothing new was recorded.)"
+    ),
     "uploads.row": ("행", "Row"),
     "uploads.status": ("결과", "Result"),
     "uploads.messages": ("내용", "Details"),

@@ -15,3 +15,9 @@ CLAIM_SUBMITTERS = STAFF | {Role.COORDINATOR}
 CLAIM_READERS = CLAIM_SUBMITTERS | {Role.AUDITOR}
 # Read the ledger's own checks and every staff action.
 OVERSIGHT = frozenset({Role.ADMIN, Role.AUDITOR})
+# A tablet at a volunteering site, signed in with its organisation's device credential; it scans only.
+SITE_DEVICE = "site"
+# Check volunteers in and out at a site: the site's coordinator or device, and staff for any organisation.
+SITE_OPERATORS = CLAIM_SUBMITTERS | {SITE_DEVICE}
+# Manage an organisation's site devices and correct its visits.
+SITE_MANAGERS = CLAIM_SUBMITTERS
