@@ -41,6 +41,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             {field: int(environ[name]) for name, field in POLICY_ENVIRONMENT.items() if name in environ}
         ),
         "JSON_AS_ASCII": False,
+        # The centre named on certificates of hours.
+        "CENTRE_NAME": environ.get("MILEAGE_CENTRE_NAME", "노원구 자원봉사센터"),
         # Points expire this many years after they were credited.
         "EXPIRY_YEARS": int(environ.get("MILEAGE_EXPIRY_YEARS", 5)),
         # Partner shops: how long a sale can be refunded, and how long a two-phase hold lives.

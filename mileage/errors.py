@@ -628,6 +628,39 @@ class SiteDeviceRevoked(NotAuthenticated):
     invites_retry = False
 
 
+# --- certificates of hours ----------------------------------------------------------------------
+
+class CertificateNotFound(NotFound):
+    code = "certificate_not_found"
+    ko = "확인서를 찾을 수 없습니다."
+    en = "The certificate was not found."
+
+
+class CertificatePeriodInvalid(RuleViolation):
+    code = "certificate_period_invalid"
+    ko = "확인서 기간이 올바르지 않습니다. 시작일이 종료일보다 늦거나, 종료일이 오늘 이후이거나, 10년을 넘습니다."
+    en = "The certificate period is not valid: it starts after it ends, ends after today, or spans more than 10 years."
+
+
+class CertificateHasNoHours(RuleViolation):
+    code = "certificate_has_no_hours"
+    ko = "이 기간에 승인된 봉사시간이 없어 확인서를 발급할 수 없습니다."
+    en = "There are no approved hours in this period, so no certificate can be issued."
+
+
+class CertificateAlreadyRevoked(Conflict):
+    code = "certificate_already_revoked"
+    ko = "이미 취소되었거나 새 확인서로 대체된 확인서입니다."
+    en = "This certificate was already revoked or superseded."
+
+
+class CertificateLinkInvalid(NotAuthenticated):
+    code = "certificate_link_invalid"
+    ko = "확인서 인쇄 링크가 만료되었거나 올바르지 않습니다. 다시 발급 화면에서 여세요."
+    en = "The certificate print link has expired or is not valid. Open it again from where it was issued."
+    invites_retry = False
+
+
 # --- partner shops ----------------------------------------------------------------------------
 
 class MerchantNotFound(NotFound):

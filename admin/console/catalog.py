@@ -57,6 +57,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "uploads.status_ok": ("정상", "OK"),
     "uploads.status_warning": ("주의", "Warning"),
     "uploads.status_error": ("오류", "Error"),
+    # --- certificates of hours ---------------------------------------------------------------
+    "certificates.title": ("자원봉사 확인서", "Certificates of hours"),
+    "certificates.issue": ("확인서 발급", "Issue a certificate"),
+    "certificates.serial": ("발급번호", "Serial"),
+    "certificates.period": ("기간", "Period"),
+    "certificates.total": ("봉사시간", "Hours"),
+    "certificates.reason": ("취소 사유", "Reason for revoking"),
+    "certificates.revoke": ("취소", "Revoke"),
+    "certificates.revoked": ("확인서 {serial}을(를) 취소했습니다.", "Certificate {serial} revoked."),
+    "certificates.state_valid": ("유효", "Valid"),
+    "certificates.state_superseded": ("대체됨", "Superseded"),
+    "certificates.state_revoked": ("취소됨", "Revoked"),
     # --- units and common words ------------------------------------------------------------
     "unit.points": ("{n}점", "{n} pts"),
     "unit.count": ("{n}건", "{n}"),

@@ -17,6 +17,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 from admin.console import (
     approval_pages,
     audit_pages,
+    certificate_pages,
     donation_pages,
     merchant_pages,
     organisation_pages,
@@ -73,6 +74,7 @@ blueprint = Blueprint(
 for _area in (
     approval_pages,
     upload_pages,
+    certificate_pages,
     volunteer_pages,
     organisation_pages,
     merchant_pages,

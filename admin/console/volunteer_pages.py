@@ -10,7 +10,7 @@ from admin.console.donation_pages import active_causes
 from admin.console.i18n import t
 from admin.console.navigation import redirect_back
 from mileage.cards import lifecycle, pins, statements
-from mileage.claims import queue, submission
+from mileage.claims import certificates, queue, submission
 from mileage.donations import donate as donations_donate
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
@@ -85,6 +85,7 @@ def detail(volunteer_id: int):
         consent_methods=[str(method) for method in DESK_CONSENT_METHODS],
         kind_label=kind_label,
         format_clock_time=submission.format_clock_time,
+        certificates=certificates.list_certificates(session, volunteer_id),
     )
 
 
