@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
+from mileage.claims.exchange_1365 import ExchangeProfile
 from mileage.claims.rules import ClaimPolicy
 
 GENERATED_SECRETS_FILE = "dev-secrets.json"
@@ -41,6 +42,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             {field: int(environ[name]) for name, field in POLICY_ENVIRONMENT.items() if name in environ}
         ),
         "JSON_AS_ASCII": False,
+        # The shape of 1365 exchange files: a JSON object or a path to one (see claims/exchange_1365.py).
+        "EXCHANGE_1365_PROFILE": ExchangeProfile.from_setting(environ.get("MILEAGE_1365_PROFILE")),
         # The centre named on certificates of hours.
         "CENTRE_NAME": environ.get("MILEAGE_CENTRE_NAME", "노원구 자원봉사센터"),
         # Points expire this many years after they were credited.

@@ -340,3 +340,33 @@ class StaffUploadReportSchema(Schema):
     created = fields.Integer(dump_only=True, metadata={"description": "claims created, or to be created"})
     skipped = fields.Integer(dump_only=True, metadata={"description": "rows already on record"})
     rows = fields.List(fields.Nested(StaffUploadRowSchema), dump_only=True)
+
+
+# --- the 1365 exchange ------------------------------------------------------------------------
+
+class Staff1365ExportArgsSchema(Schema):
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+    organisation_id = fields.Integer()
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["date_from"] > data["date_to"]:
+            raise ValidationError("The period must start before it ends.", field_name="date_to")
+
+
+class Staff1365ImportArgsSchema(Schema):
+    organisation_id = fields.Integer(metadata={"description": "organisation of rows that name none"})
+
+
+class Staff1365ImportFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "a 1365 hours export, in the configured profile"})
+
+
+class Staff1365ImportReportSchema(Schema):
+    total_rows = fields.Function(lambda report: len(report.rows), dump_only=True)
+    approved = fields.Integer(dump_only=True, metadata={"description": "claims created and approved (paid)"})
+    approved_minutes = fields.Integer(dump_only=True)
+    skipped = fields.Integer(dump_only=True, metadata={"description": "rows already on record"})
+    errors = fields.Integer(dump_only=True, metadata={"description": "rows refused (not paid)"})
+    rows = fields.List(fields.Nested(StaffUploadRowSchema), dump_only=True)

@@ -10,6 +10,10 @@ from flask import current_app, send_file
 from flask_smorest import Blueprint
 
 from admin.hours.schemas import (
+    Staff1365ExportArgsSchema,
+    Staff1365ImportArgsSchema,
+    Staff1365ImportFileSchema,
+    Staff1365ImportReportSchema,
     StaffBulkApproveResultSchema,
     StaffBulkApproveSchema,
     StaffClaimArgsSchema,
@@ -42,7 +46,7 @@ from admin.hours.schemas import (
     bulk_approve_body,
 )
 from mileage.cards import lifecycle, lookup, pins
-from mileage.claims import imports, queue, review, submission, uploads
+from mileage.claims import exchange_1365, imports, queue, review, submission, uploads
 from mileage.claims.rules import ClaimPolicy
 from mileage.claims.upload_template import build_upload_template
 from mileage.errors import NotOwner
@@ -364,4 +368,40 @@ def confirm_upload(upload_id):
     """Create the claims of a previewed upload; confirming again returns the same report (no duplicates)."""
     return uploads.confirm_claim_upload(
         get_session(), upload_id, actor=current_actor(), policy=_policy(), organisation_scope=_organisation_scope()
+    )
+
+
+# --- the 1365 exchange --------------------------------------------------------------------------
+
+@blueprint.route("/claims/exchange-1365/export", methods=["GET"])
+@requires(*STAFF_READERS)
+@blueprint.arguments(Staff1365ExportArgsSchema, location="query")
+@blueprint.response(200, content_type="text/csv")
+def export_1365(args):
+    """Download the approved hours of a period in the 1365 bulk shape (the configured profile)."""
+    profile = current_app.config["EXCHANGE_1365_PROFILE"]
+    exported = exchange_1365.export_approved_hours(
+        get_session(), date_from=args["date_from"], date_to=args["date_to"], profile=profile,
+        organisation_id=args.get("organisation_id"), actor=current_actor(),
+    )
+    response = send_file(io.BytesIO(exported.content), mimetype="text/csv", as_attachment=True,
+                         download_name=exported.filename)
+    response.headers["Content-Type"] = f"text/csv; charset={profile.encoding}"
+    response.headers["X-Exported-Rows"] = str(exported.rows)
+    response.headers["X-Skipped-Without-1365-Id"] = str(exported.skipped_without_1365_id)
+    return response
+
+
+@blueprint.route("/claims/exchange-1365/import", methods=["POST"])
+@requires(*STAFF)
+@blueprint.arguments(Staff1365ImportArgsSchema, location="query")
+@blueprint.arguments(Staff1365ImportFileSchema, location="files")
+@blueprint.response(200, Staff1365ImportReportSchema)
+def import_1365(args, files):
+    """Import a 1365 hours export: certified rows become approved claims, once; rule-breaking rows are reported."""
+    upload = files["file"]
+    return exchange_1365.import_1365_hours(
+        get_session(), upload.read(), actor=current_actor(), policy=_policy(),
+        profile=current_app.config["EXCHANGE_1365_PROFILE"], default_organisation_id=args.get("organisation_id"),
+        filename=upload.filename or "",
     )

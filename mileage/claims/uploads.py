@@ -92,7 +92,7 @@ class RowMessage:
         return cls(code=error.code, ko=error.message("ko"), en=error.message("en"))
 
 
-def _already_recorded(claim_id: int) -> RowMessage:
+def already_recorded(claim_id: int) -> RowMessage:
     return RowMessage(
         code="already_recorded",
         ko=f"이미 등록된 봉사시간입니다(청구 #{claim_id}). 다시 만들지 않고 건너뜁니다.",
@@ -379,7 +379,7 @@ def _run_row(
             existing = _identical_claim(session, draft, volunteer_id, organisation_id)
             if existing is not None:
                 result.claim_id = existing
-                warnings.append(_already_recorded(existing))
+                warnings.append(already_recorded(existing))
             else:
                 claim = submit_claim_draft(
                     session, draft, actor=actor, policy=policy, organisation_scope=organisation_scope, now=now
