@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from mileage.http.pages import page_language, render_page
+from mileage.volunteer_api.intake_messages import INTAKE_MESSAGES
 from mileage.volunteer_api.statement_csv import KIND_LABELS, kind_label
 
 blueprint = Blueprint(
@@ -217,4 +218,7 @@ def volunteer_page():
     language = page_language()
     messages = dict(MESSAGES[language])
     messages["kinds"] = {kind: kind_label(kind, language) for kind in KIND_LABELS}
-    return render_page("volunteer_page/mobile.html", language=language, messages=messages, t=MESSAGES[language])
+    return render_page(
+        "volunteer_page/mobile.html", language=language, messages=messages, t=MESSAGES[language],
+        intake=INTAKE_MESSAGES[language],
+    )

@@ -1,4 +1,4 @@
-"""Authorization rows for certificates of hours: the volunteer's own, and the public verification."""
+"""Authorization rows for certificates of hours (the volunteer's own, the public check) and the claim form."""
 
 from tests.authz.roles import PUBLIC, VOLUNTEER
 
@@ -6,4 +6,5 @@ ROWS = {
     ("POST", "/me/certificates"): VOLUNTEER,
     ("GET", "/me/certificates"): VOLUNTEER,
     ("GET", "/certificates/{serial}/verification"): PUBLIC,
+    ("GET", "/me/claim-options"): VOLUNTEER,
 }
