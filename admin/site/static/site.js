@@ -236,6 +236,14 @@
     $("login-form").addEventListener("submit", signIn);
     $("logout").addEventListener("click", signOut);
     $("scan").addEventListener("keydown", scan);
+    // Choosing the category hands the focus back to the scan field, where the scanner types.
+    $("category").addEventListener("change", () => $("scan").focus());
+    $("category").addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        $("scan").focus();
+      }
+    });
     $("template").addEventListener("click", downloadTemplate);
     $("upload-form").addEventListener("submit", previewUpload);
     $("upload-confirm").addEventListener("click", confirmUpload);
