@@ -262,3 +262,12 @@ def import_claims_command(file: str, organisation_id: int | None, dry_run: bool,
             )
     if report.errors:
         sys.exit(2)
+
+
+@main.command("flag-site-visits")
+def flag_site_visits_command() -> None:
+    """Flag site visits still open after their Seoul day ended, for the coordinator; safe to rerun."""
+    from mileage.claims.visits import flag_stale_visits
+
+    flagged = run_in_transaction(_session_factory(_app()), lambda session: flag_stale_visits(session))
+    click.echo(f"flagged {flagged} open site visits")

@@ -57,6 +57,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "uploads.status_ok": ("정상", "OK"),
     "uploads.status_warning": ("주의", "Warning"),
     "uploads.status_error": ("오류", "Error"),
+    # --- the 1365 exchange -------------------------------------------------------------------
+    "portal.title": ("1365 자원봉사포털 연계", "The 1365 volunteer portal"),
+    "portal.export": ("승인된 시간 내보내기 (CSV)", "Export approved hours (CSV)"),
+    "portal.file": ("1365에서 내려받은 파일", "File exported from 1365"),
+    "portal.import": ("1365 인증 시간 가져오기", "Import hours certified on 1365"),
+    "portal.help": (
+        "가져온 행은 1365 ID로 봉사자를 찾아 바로 승인·적립됩니다. 같은 파일을 다시 가져와도 두 번 적립되지 않으며, "
+        "규칙에 어긋나는 행은 적립하지 않고 알려 줍니다.",
+        "Imported rows are matched by 1365 id and approved (paid) at once. The same file imported again pays "
+        "nothing twice; rows that break a rule are listed and not paid.",
+    ),
+    "portal.summary": (
+        "{rows}행: 승인·적립 {approved}, 이미 등록 {skipped}, 오류 {errors}",
+        "{rows} rows: {approved} approved and paid, {skipped} already on record, {errors} errors",
+    ),
+    "portal.status_ok": ("승인", "Approved"),
+    "portal.status_warning": ("이미 등록", "Already on record"),
+    "portal.status_error": ("오류", "Error"),
     # --- certificates of hours ---------------------------------------------------------------
     "certificates.title": ("자원봉사 확인서", "Certificates of hours"),
     "certificates.issue": ("확인서 발급", "Issue a certificate"),

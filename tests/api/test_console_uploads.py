@@ -98,3 +98,22 @@ def test_an_auditor_sees_the_page_but_cannot_upload(client, make):
         content_type="multipart/form-data",
     )
     assert refused.status_code == 403
+
+
+def test_the_1365_export_downloads_and_its_import_pays_nothing_twice(console, make, session):
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.claims import review
+
+    place = make.organisation(name="공릉 청소년문화의집")
+    volunteer = make.card(volunteer=make.volunteer(name="조수아", portal_1365_id="sua1365")).volunteer
+    claim = make.claim(volunteer=volunteer, organisation=place, work_date=seoul_today() - timedelta(days=4))
+    review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
+    period = {"date_from": (seoul_today() - timedelta(days=10)).isoformat(), "date_to": seoul_today().isoformat()}
+    exported = console.get("/console/uploads/1365/export", query_string=period)
+    assert exported.status_code == 200 and "sua1365" in exported.data.decode("cp949")
+
+    imported = console.client.post(
+        "/console/uploads/1365/import", data={"csrf_token": console.csrf(), "file": (io.BytesIO(exported.data), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert "1행: 승인·적립 0, 이미 등록 1, 오류 0" in text_of(imported)

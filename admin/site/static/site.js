@@ -91,8 +91,10 @@
     $("app").hidden = false;
     $("logout").hidden = false;
     $("upload-panel").hidden = session.role === "site";
+    $("devices-panel").hidden = session.role !== "coordinator";
     $("scan").focus();
     refreshVisits();
+    if (session.role === "coordinator") refreshDevices();
   }
 
   // --- scans --------------------------------------------------------------------------------
@@ -173,6 +175,47 @@
     return form;
   }
 
+  // --- site devices (coordinator) -----------------------------------------------------------
+
+  async function refreshDevices() {
+    let answer;
+    try {
+      answer = await call("GET", "/site/devices");
+    } catch (error) {
+      return;
+    }
+    const list = $("devices");
+    list.replaceChildren();
+    for (const device of answer.items) {
+      const item = element("li", "", device.name + " · " + device.key_id + " ");
+      item.dataset.deviceId = device.id;
+      if (device.revoked_at) {
+        item.append(element("span", "badge flagged", T.device_revoked));
+      } else {
+        const button = element("button", "", T.device_revoke);
+        button.type = "button";
+        button.addEventListener("click", async () => {
+          await call("POST", `/site/devices/${device.id}/revoke`).catch(() => null);
+          refreshDevices();
+        });
+        item.append(button);
+      }
+      list.append(item);
+    }
+  }
+
+  async function createDevice(event) {
+    event.preventDefault();
+    try {
+      const answer = await call("POST", "/site/devices", { name: $("device-name").value.trim() });
+      show($("device-secret"), format(T.device_secret, { key_id: answer.device.key_id, secret: answer.secret }));
+      $("device-name").value = "";
+      refreshDevices();
+    } catch (error) {
+      show($("device-secret"), error.message, "result error");
+    }
+  }
+
   // --- uploads (coordinator) ----------------------------------------------------------------
 
   async function downloadTemplate() {
@@ -245,6 +288,7 @@
       }
     });
     $("template").addEventListener("click", downloadTemplate);
+    $("device-form").addEventListener("submit", createDevice);
     $("upload-form").addEventListener("submit", previewUpload);
     $("upload-confirm").addEventListener("click", confirmUpload);
     try {
