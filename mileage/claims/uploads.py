@@ -30,13 +30,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
-from mileage.cards.lookup import find_card_by_number
-from mileage.cards.numbers import is_valid_card_number
+from mileage.cards.numbers import is_valid_card_number, normalise_card_number
 from mileage.claims import imports, spreadsheets
 from mileage.claims.rules import LIVE_STATES, ClaimPolicy
 from mileage.claims.submission import ClaimDraft, organisation_in_scope, submit_claim_draft
 from mileage.clock import utc_now
 from mileage.errors import (
+    CardNotFound,
     CardNumberCellLostDigits,
     ClaimImportNotFound,
     ClaimVolunteerMismatch,
@@ -48,6 +48,7 @@ from mileage.errors import (
     ImportValueInvalid,
     ImportValueMissing,
     ImportVolunteerUnidentified,
+    InvalidCardNumber,
     Portal1365IdUnknown,
     VolunteerByNamePhoneAmbiguous,
     VolunteerByNamePhoneUnknown,
@@ -256,11 +257,60 @@ class _Row:
         return text
 
 
+@dataclass
+class _RunMemo:
+    """What one run of a file has already read, so that 10,000 rows do not ask the same twice.
+
+    Cards by number, and each volunteer's live claims (updated as rows create claims), for the
+    "already recorded" check. Only reads are kept: every rule is still checked row by row.
+    """
+
+    cards: dict[str, Card | None] = field(default_factory=dict)
+    live_claims: dict[int, dict[tuple, int]] = field(default_factory=dict)
+
+    def card(self, session: Session, number: str) -> Card:
+        normal = normalise_card_number(number)
+        if normal not in self.cards:
+            self.cards[normal] = session.scalar(select(Card).where(Card.number == normal))
+        card = self.cards[normal]
+        if card is None:
+            raise CardNotFound()
+        return card
+
+    def prefetch_cards(self, session: Session, numbers: list[str]) -> None:
+        wanted = set()
+        for number in numbers:
+            try:
+                wanted.add(normalise_card_number(number))
+            except InvalidCardNumber:
+                continue
+        wanted -= self.cards.keys()
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            found = {card.number: card for card in session.scalars(select(Card).where(Card.number.in_(chunk)))}
+            for number in chunk:
+                self.cards[number] = found.get(number)
+
+    def identical_claim(self, session: Session, volunteer_id: int, key: tuple) -> int | None:
+        if volunteer_id not in self.live_claims:
+            rows = session.execute(
+                select(Claim.id, Claim.organisation_id, Claim.work_date, Claim.start_minute, Claim.end_minute)
+                .where(Claim.volunteer_id == volunteer_id, Claim.state.in_([str(s) for s in LIVE_STATES]))
+            )
+            self.live_claims[volunteer_id] = {tuple(row[1:]): row[0] for row in rows}
+        return self.live_claims[volunteer_id].get(key)
+
+    def remember_claim(self, claim: Claim) -> None:
+        key = (claim.organisation_id, claim.work_date, claim.start_minute, claim.end_minute)
+        self.live_claims.setdefault(claim.volunteer_id, {})[key] = claim.id
+
+
 def _digits(text: str) -> str:
     return re.sub(r"[^0-9]", "", text)
 
 
-def _identify_volunteer(session: Session, row: _Row, warnings: list[RowMessage]) -> int:
+def _identify_volunteer(session: Session, row: _Row, warnings: list[RowMessage], memo: _RunMemo) -> int:
     """Return the volunteer a row names: by card number, volunteer id, 1365 id, or name and phone.
 
     Every identifier the row gives must agree: a typo in one must not credit a stranger.
@@ -273,7 +323,7 @@ def _identify_volunteer(session: Session, row: _Row, warnings: list[RowMessage])
             card = _card_from_number_cell(session, number)
             warnings.append(_number_cell_notice(card.number, card.volunteer.name))
         else:
-            card = find_card_by_number(session, number)
+            card = memo.card(session, number)
         found.append(card.volunteer_id)
     volunteer_id = row.integer("volunteer_id")
     if volunteer_id is not None:
@@ -324,19 +374,6 @@ def _card_from_number_cell(session: Session, number: str) -> Card:
     return cards[0]
 
 
-def _identical_claim(session: Session, draft: ClaimDraft, volunteer_id: int, organisation_id: int) -> int | None:
-    return session.scalar(
-        select(Claim.id).where(
-            Claim.volunteer_id == volunteer_id,
-            Claim.organisation_id == organisation_id,
-            Claim.work_date == draft.work_date,
-            Claim.start_minute == draft.start_minute,
-            Claim.end_minute == draft.end_minute,
-            Claim.state.in_([str(state) for state in LIVE_STATES]),
-        ).limit(1)
-    )
-
-
 def _run_row(
     session: Session,
     row_number: int,
@@ -347,6 +384,7 @@ def _run_row(
     organisation_scope: int | None,
     default_organisation_id: int | None,
     now: datetime | None,
+    memo: _RunMemo,
 ) -> UploadRow:
     """Check one row and record its claim (the caller decides whether that stays)."""
     result = UploadRow(row=row_number, status=RowStatus.OK)
@@ -359,7 +397,7 @@ def _run_row(
             result.category = row.bounded("category", imports.MAX_CATEGORY_LENGTH)
             if not result.category:
                 raise ImportValueMissing(column=COLUMNS["category"][1])
-            volunteer_id = _identify_volunteer(session, row, warnings)
+            volunteer_id = _identify_volunteer(session, row, warnings, memo)
             result.volunteer_id = volunteer_id
             volunteer = session.get(Volunteer, volunteer_id)
             result.volunteer_name = volunteer.name if volunteer is not None else ""
@@ -376,7 +414,9 @@ def _run_row(
                 volunteer_id=volunteer_id,
                 volunteer_name=row.text("name") or None,
             )
-            existing = _identical_claim(session, draft, volunteer_id, organisation_id)
+            existing = memo.identical_claim(
+                session, volunteer_id, (organisation_id, draft.work_date, draft.start_minute, draft.end_minute)
+            )
             if existing is not None:
                 result.claim_id = existing
                 warnings.append(already_recorded(existing))
@@ -385,6 +425,7 @@ def _run_row(
                     session, draft, actor=actor, policy=policy, organisation_scope=organisation_scope, now=now
                 )
                 result.claim_id = claim.id
+                memo.remember_claim(claim)
     except DomainError as error:
         result.status = RowStatus.ERROR
         result.messages = [*warnings, RowMessage.of(error)]
@@ -418,6 +459,12 @@ def _run_rows(
         upload_id=upload.id, state=upload.state, file_format=sheet.file_format, encoding=sheet.encoding,
         filename=upload.filename,
     )
+    memo = _RunMemo()
+    if "card_number" in positions:
+        memo.prefetch_cards(session, [
+            record[positions["card_number"]] for _n, record in sheet.rows
+            if positions["card_number"] < len(record) and isinstance(record[positions["card_number"]], str)
+        ])
     # Rows see the rows before them (an in-file duplicate is caught); a preview then undoes them all.
     outer = session.begin_nested()
     try:
@@ -427,7 +474,7 @@ def _run_rows(
                 _run_row(
                     session, row_number, _Row(cells), actor=actor, policy=policy,
                     organisation_scope=upload.organisation_scope, default_organisation_id=upload.organisation_id,
-                    now=now,
+                    now=now, memo=memo,
                 )
             )
             if on_row is not None:

@@ -94,3 +94,11 @@ def test_the_kiosk_page_is_korean_first_and_loads_nothing_from_elsewhere(client)
     assert '<html lang="ko">' in html and "현장 출석 체크" in html
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert "Site check-in" in client.get("/site?lang=en").get_data(as_text=True)
+
+
+def test_scans_are_rate_limited_per_caller_like_the_counters(client, login_as):
+    _coordinator, headers = login_as("coordinator")
+    answers = [client.post("/site/scans", json={"scanned": f"guess-{n}"}, headers=headers).status_code
+               for n in range(61)]
+    assert answers[:60] == [422] * 60
+    assert answers[60] == 429
