@@ -186,3 +186,22 @@ def test_the_certificate_printed_to_pdf_carries_a_qr_that_opens_its_verification
         html = answer.read().decode()
     assert answer.status == 200
     assert "유효한 확인서입니다." in html and serial in html and "김*수" in html and "김민수" not in html
+
+
+def test_a_volunteer_submits_their_own_hours_on_the_phone(live_server, page, people):
+    page.goto(live_server.base_url + "/m")
+    page.fill("#username", "field.volunteer")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#own-claim-form")).to_be_visible()
+    page.select_option("#own-claim-organisation", label="상계 노인복지관")
+    day = seoul_today() - timedelta(days=5)
+    page.fill("#own-claim-date", day.isoformat())
+    page.fill("#own-claim-start", "14:00")
+    page.fill("#own-claim-end", "16:15")
+    page.fill("#own-claim-category", "복지")
+    page.click("#own-claim-form button[type=submit]")
+    expect(page.locator("#own-claim-ok")).to_contain_text("신청했습니다")
+    with live_server.session_factory() as session:
+        claim = session.scalars(select(Claim).where(Claim.work_date == day, Claim.start_minute == 840)).one()
+        assert (claim.volunteer_id, claim.end_minute, claim.state) == (people.volunteer_id, 975, "submitted")
