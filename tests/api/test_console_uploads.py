@@ -113,7 +113,8 @@ def test_the_1365_export_downloads_and_its_import_pays_nothing_twice(console, ma
     assert exported.status_code == 200 and "sua1365" in exported.data.decode("cp949")
 
     imported = console.client.post(
-        "/console/uploads/1365/import", data={"csrf_token": console.csrf(), "file": (io.BytesIO(exported.data), "x.csv")},
+        "/console/uploads/1365/import",
+        data={"csrf_token": console.csrf(), "file": (io.BytesIO(exported.data), "x.csv")},
         content_type="multipart/form-data",
     )
     assert "1행: 승인·적립 0, 이미 등록 1, 오류 0" in text_of(imported)
