@@ -654,6 +654,12 @@ class CertificateAlreadyRevoked(Conflict):
     en = "This certificate was already revoked or superseded."
 
 
+class CertificatePdfUnavailable(Conflict):
+    code = "certificate_pdf_unavailable"
+    ko = "이 서버에서는 PDF를 만들 수 없습니다. 인쇄 화면에서 'PDF로 저장'을 고르세요."
+    en = "This server cannot make PDFs. Choose 'Save as PDF' in the print dialog instead."
+
+
 class CertificateLinkInvalid(NotAuthenticated):
     code = "certificate_link_invalid"
     ko = "확인서 인쇄 링크가 만료되었거나 올바르지 않습니다. 다시 발급 화면에서 여세요."

@@ -8,20 +8,27 @@ page, which says only the serial, the masked holder, the period, the total and w
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from flask import Blueprint as PageBlueprint
-from flask import current_app, request, url_for
+from flask import current_app, make_response, render_template, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from mileage.cards.qr_images import render_qr_png
 from mileage.claims import certificates
 from mileage.clock import SEOUL
-from mileage.errors import CertificateLinkInvalid, CertificateNotFound, TokenExpired, TokenInvalid
+from mileage.errors import (
+    CertificateLinkInvalid,
+    CertificateNotFound,
+    CertificatePdfUnavailable,
+    TokenExpired,
+    TokenInvalid,
+)
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, requires, token_signer
 from mileage.http.limits import limiter
-from mileage.http.pages import page_language, render_page
+from mileage.http.pages import add_page_headers, page_language, render_page
 from mileage.people.tokens import TokenSigner
 from mileage.volunteer_api.views import my_volunteer_id
 
@@ -115,9 +122,12 @@ def _hours(minutes: int, language: str) -> str:
     return f"{hours}시간 {rest}분" if rest else f"{hours}시간"
 
 
-@pages.get("/certificates/<serial>/print")
-def print_certificate(serial):
-    """Render the printable A4 certificate, opened through a signed print link."""
+def _printable(serial: str):
+    """Return the certificate a print link opens, and the page's context.
+
+    :raises CertificateLinkInvalid:
+    :raises CertificateNotFound:
+    """
     try:
         claims = token_signer().verify(request.args.get("token", ""), token_type=certificates.CERTIFICATE_PRINT_TOKEN)
     except (TokenExpired, TokenInvalid) as error:
@@ -128,10 +138,41 @@ def print_certificate(serial):
     language = page_language()
     verify_url = url_for("certificate_pages.verify_page", serial=certificate.serial, _external=True)
     qr_data = base64.b64encode(render_qr_png(verify_url)).decode()
-    return render_page(
-        "certificates/certificate.html", language=language, messages={}, certificate=certificate,
-        verify_url=verify_url, qr_data=qr_data, hours=lambda m: _hours(m, language), seoul=SEOUL,
+    return language, {
+        "certificate": certificate, "verify_url": verify_url, "qr_data": qr_data,
+        "hours": lambda m: _hours(m, language), "seoul": SEOUL,
+        "pdf_url": url_for("certificate_pages.certificate_pdf", serial=certificate.serial,
+                           token=request.args.get("token", "")),
+    }
+
+
+@pages.get("/certificates/<serial>/print")
+def print_certificate(serial):
+    """Render the printable A4 certificate, opened through a signed print link."""
+    language, context = _printable(serial)
+    return render_page("certificates/certificate.html", language=language, messages={}, **context)
+
+
+@pages.get("/certificates/<serial>/certificate.pdf")
+def certificate_pdf(serial):
+    """Return the same certificate as a PDF (A4, the system's Korean fonts), through the same signed link.
+
+    :raises CertificatePdfUnavailable: WeasyPrint (the `pdf` extra) is not installed.
+    """
+    language, context = _printable(serial)
+    try:
+        import weasyprint
+    except ImportError as error:
+        raise CertificatePdfUnavailable() from error
+    html = render_template("certificates/certificate.html", lang=language, pdf=True, **context)
+    stylesheet = Path(pages.root_path) / "static" / "certificate.css"
+    document = weasyprint.HTML(string=html, base_url=request.url_root).write_pdf(
+        stylesheets=[weasyprint.CSS(filename=str(stylesheet))]
     )
+    response = make_response(document)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{context["certificate"].serial}.pdf"'
+    return add_page_headers(response)
 
 
 @pages.get("/verify/<serial>")

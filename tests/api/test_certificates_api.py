@@ -76,3 +76,26 @@ def test_staff_issue_a_certificate_from_the_console_and_it_opens_for_printing(cl
     assert issued.status_code == 303 and "/print?token=" in issued.headers["Location"]
     page = client.get(issued.headers["Location"])
     assert "강도윤" in page.get_data(as_text=True) and "1시간" in page.get_data(as_text=True)
+
+
+def test_the_same_certificate_downloads_as_a_pdf_in_korean_with_its_qr(client, make, session, login_as, tmp_path):
+    import subprocess
+
+    user, headers = login_as("volunteer")
+    approved_hours(make, session, user.volunteer_id, minutes=95)
+    issued = client.post("/me/certificates", json=period(), headers=headers).json
+    page = client.get(issued["print_url"]).get_data(as_text=True)
+    pdf_url = re.search(r'id="pdf-link" href="([^"]+)"', page)[1].replace("&amp;", "&")
+    pdf = client.get(pdf_url)
+    assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf") and pdf.data.startswith(b"%PDF")
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    holder = session.get(Volunteer, user.volunteer_id).name
+    assert "자원봉사 활동 확인서" in text and issued["serial"] in text and holder in text and "1시간 35분" in text
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
+                   check=True, timeout=60)
+    (png,) = tmp_path.glob("p*.png")
+    decoded = [result.text for result in zxingcpp.read_barcodes(Image.open(png))]
+    assert [url for url in decoded if url.endswith(f"/verify/{issued['serial']}")]
+    assert client.get(pdf_url.split("?")[0]).status_code == 401
