@@ -15,14 +15,15 @@ cell into a date, a minute of the day or a card number, accepting every form Exc
 
 from __future__ import annotations
 
+import csv
 import io
 import re
-import zipfile
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from mileage.claims.imports import decode_csv
-from mileage.errors import ImportFileEmpty, ImportWorkbookUnreadable
+from mileage.errors import ImportFileEmpty, ImportFileUnreadable, ImportWorkbookUnreadable
 
 XLSX_MAGIC = b"PK\x03\x04"
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -47,21 +48,18 @@ def is_workbook(data: bytes) -> bool:
     return data[:4] == XLSX_MAGIC
 
 
-def read_sheet(data: bytes) -> Sheet:
-    """Read a CSV or .xlsx file into its header and numbered rows.
+def read_sheet(data: bytes, *, max_rows: int | None = None) -> Sheet:
+    """Read a CSV or .xlsx file into its header and numbered rows (of a workbook, a few past `max_rows`).
 
     :raises ImportFileUnreadable: a text file in no encoding we read.
     :raises ImportWorkbookUnreadable: a zip that is not a workbook we can open.
     :raises ImportFileEmpty: not even a header row.
     """
     if is_workbook(data):
-        records = _workbook_records(data)
+        # Blank rows are dropped below; past the limit by a margin is enough to say "too many".
+        records = _workbook_records(data, None if max_rows is None else max_rows * 2 + 10)
         file_format, encoding = "xlsx", ""
     else:
-        import csv
-
-        from mileage.errors import ImportFileUnreadable
-
         text, encoding = decode_csv(data)
         try:
             records = list(csv.reader(io.StringIO(text, newline="")))
@@ -79,13 +77,18 @@ def _blank(record) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in record)
 
 
-def _workbook_records(data: bytes) -> list[tuple]:
-    """Return the rows of a workbook's first sheet as values (read-only mode: fast and small).
+MAX_COLUMNS = 60
+
+
+def _workbook_records(data: bytes, max_records: int | None) -> list[tuple]:
+    """Return the rows of a workbook's first sheet as values (read-only mode: streamed, small).
+
+    Reading stops after `max_records` rows and `MAX_COLUMNS` columns: a small zip can hold a
+    sheet of millions of cells, and the caller only needs to know that there are too many.
 
     :raises ImportWorkbookUnreadable:
     """
-    import warnings
-
+    # Imported here: reading a CSV, and importing the domain, need not load openpyxl.
     from openpyxl import load_workbook
 
     try:
@@ -93,15 +96,23 @@ def _workbook_records(data: bytes) -> list[tuple]:
             # openpyxl warns about styles and extensions it ignores; they change no value.
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+            try:
+                if not workbook.worksheets:
+                    raise ImportWorkbookUnreadable()
+                rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
+                records = []
+                for record in rows:
+                    records.append(record)
+                    if max_records is not None and len(records) > max_records:
+                        break
+                return records
+            finally:
+                workbook.close()
+    except ImportWorkbookUnreadable:
+        raise
+    except Exception as exc:
+        # An uploaded file is untrusted: whatever openpyxl trips over, the answer is "cannot read it".
         raise ImportWorkbookUnreadable() from exc
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise ImportWorkbookUnreadable()
-        return list(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
 
 
 def cell_text(cell: Cell) -> str:

@@ -448,7 +448,7 @@ def _run_rows(
     on_row: Callable[[int], None] | None,
 ) -> UploadReport:
     """Run every row of a stored upload; keep the claims only when `keep` (a confirmation)."""
-    sheet = spreadsheets.read_sheet(upload.content)
+    sheet = spreadsheets.read_sheet(upload.content, max_rows=MAX_UPLOAD_ROWS)
     if not sheet.rows:
         raise ImportFileEmpty()
     if len(sheet.rows) > MAX_UPLOAD_ROWS:
@@ -655,4 +655,4 @@ def import_claim_file(
 
 def sheet_row_count(data: bytes) -> int:
     """Return how many data rows a file has (for a progress bar)."""
-    return len(spreadsheets.read_sheet(data).rows)
+    return len(spreadsheets.read_sheet(data, max_rows=MAX_UPLOAD_ROWS).rows)

@@ -224,3 +224,19 @@ def test_the_template_keeps_the_card_number_column_as_text_and_reads_back(sessio
     book.save(buffer)
     report = preview(session, buffer.getvalue())
     assert statuses(report) == [(2, "ok", [])]
+
+
+def test_a_zip_that_is_no_workbook_and_a_sheet_with_too_many_rows_are_refused(session, card, place, monkeypatch):
+    import zipfile
+
+    from mileage.errors import ImportTooManyRows
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<not-a-workbook")
+    with pytest.raises(ImportWorkbookUnreadable):
+        preview(session, buffer.getvalue())
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 3)
+    rows = [[card.number, place.id, f"2026-11-{day:02d}", "09:00", "10:00", "복지"] for day in range(1, 9)]
+    with pytest.raises(ImportTooManyRows):
+        preview(session, workbook(rows))
