@@ -126,6 +126,22 @@ def cell_text(cell: Cell) -> str:
     return str(cell).strip()
 
 
+def canonical_text(cell: Cell) -> str:
+    """Return a cell as the text a CSV would hold: a date as 2026-11-03, a time as 09:00."""
+    if isinstance(cell, datetime):
+        if cell.date() in (EXCEL_EPOCH, EXCEL_EPOCH + timedelta(days=1)):
+            return f"{_minutes_of(cell.time()) // 60:02d}:{_minutes_of(cell.time()) % 60:02d}"
+        if cell.time() == time(0):
+            return cell.date().isoformat()
+    if isinstance(cell, time):
+        minutes = _minutes_of(cell)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    if isinstance(cell, timedelta):
+        minutes = round(cell.total_seconds() / 60)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return cell_text(cell)
+
+
 # --- dates ----------------------------------------------------------------------------------
 
 _DATE = re.compile(r"([0-9]{4})\s*[-./년]\s*([0-9]{1,2})\s*[-./월]\s*([0-9]{1,2})\s*[.일]?")
