@@ -279,7 +279,7 @@ class StaffClaimImportArgsSchema(Schema):
 
 
 class StaffClaimImportFileSchema(Schema):
-    file = Upload(required=True, metadata={"description": "CSV, UTF-8 or CP949; see the column list"})
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8 or CP949) or .xlsx; see the column list"})
 
 
 class StaffImportedRowSchema(Schema):

@@ -247,7 +247,9 @@ def submit_claim(body):
 @blueprint.arguments(StaffClaimImportFileSchema, location="files")
 @blueprint.response(200, StaffImportReportSchema)
 def import_claims(args, files):
-    """Upload a CSV of claims (UTF-8 or CP949, Korean or English headers); get a report per row.
+    """Upload a CSV (UTF-8 or CP949) or .xlsx of claims, Korean or English headers; get a report per row.
+
+    Posts at once; POST /admin/claims/uploads previews first and confirms once.
 
     Columns, Korean or English header, any order: 카드번호/card_number or 봉사자ID/volunteer_id,
     이름/name (optional, must match), 기관ID/organisation_id (optional for a coordinator or with
