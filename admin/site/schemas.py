@@ -30,7 +30,8 @@ class SiteScanSchema(Schema):
                             metadata={"description": "the dynamic QR token from /m, or the printed card number"})
     category = fields.String(load_default="", validate=validate.Length(max=50),
                              metadata={"description": "needed to check in: the kind of volunteering"})
-    organisation_id = fields.Integer(metadata={"description": "staff only: the organisation to act for"})
+    organisation_id = fields.Integer(strict=True, validate=validate.Range(min=1),
+                                     metadata={"description": "staff only: the organisation to act for"})
 
 
 def _seoul_minute(moment):
@@ -95,7 +96,8 @@ class SiteCorrectionSchema(Schema):
 
 class SiteDeviceCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    organisation_id = fields.Integer(metadata={"description": "staff only: the organisation that owns the device"})
+    organisation_id = fields.Integer(strict=True, validate=validate.Range(min=1),
+                                     metadata={"description": "staff only: the organisation that owns the device"})
 
 
 class SiteDeviceSchema(Schema):
