@@ -14,6 +14,7 @@ from flask import Blueprint as PageBlueprint
 from flask import current_app, make_response, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from mileage import i18n
 from mileage.cards.qr_images import render_qr_png
 from mileage.claims import certificates
 from mileage.clock import SEOUL
@@ -116,10 +117,7 @@ def verify(serial):
 # --- pages ----------------------------------------------------------------------------------
 
 def _hours(minutes: int, language: str) -> str:
-    hours, rest = divmod(minutes, 60)
-    if language == "en":
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    return f"{hours}시간 {rest}분" if rest else f"{hours}시간"
+    return i18n.format_duration(minutes, language)
 
 
 def _printable(serial: str):
