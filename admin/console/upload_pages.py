@@ -13,6 +13,7 @@ from mileage.claims.upload_template import build_upload_template
 from mileage.errors import ImportFileEmpty
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
+from mileage.http.locale import select_language
 from mileage.people import organisations
 
 blueprint = Blueprint("uploads", __name__, url_prefix="/uploads")
@@ -40,7 +41,7 @@ def index():
 def template():
     """Download the .xlsx template (its card-number column is text)."""
     return send_file(
-        io.BytesIO(build_upload_template()), mimetype=XLSX_MIMETYPE, as_attachment=True,
+        io.BytesIO(build_upload_template(select_language())), mimetype=XLSX_MIMETYPE, as_attachment=True,
         download_name="봉사시간-양식.xlsx",
     )
 

@@ -53,6 +53,7 @@ from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires
 from mileage.http.idempotency import idempotent
+from mileage.http.locale import select_language
 from mileage.http.preconditions import versioned
 from mileage.models import Role, Volunteer
 from mileage.people import organisations, volunteers
@@ -340,7 +341,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def download_upload_template():
     """Download the .xlsx template for hours (its card-number column is text, so Excel keeps 16 digits)."""
     return send_file(
-        io.BytesIO(build_upload_template()), mimetype=XLSX_MIMETYPE, as_attachment=True,
+        io.BytesIO(build_upload_template(select_language())), mimetype=XLSX_MIMETYPE, as_attachment=True,
         download_name="hours-template.xlsx",
     )
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+from mileage import i18n
+from mileage.i18n import N_
+
 TEMPLATE_ROWS = 2000
 # (header, width, number format) in the order of the sheet; "@" is Excel's text format.
 TEMPLATE_COLUMNS = (
@@ -18,30 +21,28 @@ TEMPLATE_COLUMNS = (
     ("분야", 12, "@"),
     ("비고", 30, "@"),
 )
+# The guide sheet, in the language of whoever downloads the template (the headers above stay as the
+# file's column names, which the upload reads in Korean or English).
 INSTRUCTIONS = (
-    "봉사시간 올리기 안내 (How to fill in this sheet)",
+    N_("How to fill in this sheet"),
     "",
-    "첫 시트의 2행부터 한 행에 봉사 한 건씩 입력하세요. 머리글(1행)은 바꾸지 마세요.",
-    "봉사자는 카드번호, 1365 ID, 또는 이름+연락처 중 하나로 알려 주세요.",
-    "카드번호 열은 텍스트 형식입니다. 16자리가 그대로 남도록 숫자 형식으로 바꾸지 마세요.",
-    "날짜: 2026-11-03, 2026.11.03, 2026/11/3 또는 날짜 셀. 시간: 09:00, 9:00, 오전 9:00, 오후 1:30 또는 시간 셀.",
-    "하루 최대 8시간, 봉사일로부터 90일 안에 올려야 하며, 시간이 겹치는 봉사는 인정되지 않습니다.",
-    "기관ID는 코디네이터가 올릴 때 비워 두면 자기 기관으로 처리됩니다.",
-    "",
-    "One activity per row from row 2 of the first sheet; keep the header row as it is.",
-    "Name the volunteer by card number, 1365 id, or name and phone number.",
-    "The card number column is text so that Excel keeps all 16 digits; do not turn it into numbers.",
+    N_("One activity per row from row 2 of the first sheet; keep the header row (row 1) as it is."),
+    N_("Name the volunteer by card number, 1365 ID, or name and phone number."),
+    N_("The card number column is text so that Excel keeps all 16 digits; do not turn it into numbers."),
+    N_("Dates: 2026-11-03, 2026.11.03, 2026/11/3 or a date cell. Times: 09:00, 9:00, 1:30 PM or a time cell."),
+    N_("At most 8 hours a day, uploaded within 90 days of the day worked; overlapping hours are not counted."),
+    N_("A coordinator may leave the organisation id empty: the rows are then their own organisation's."),
 )
 
 
-def build_upload_template() -> bytes:
-    """Return the .xlsx template for uploading hours."""
+def build_upload_template(language: str | None = "ko") -> bytes:
+    """Return the .xlsx template for uploading hours, its guide in a language."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "봉사시간"
+    sheet.title = i18n.translate(language, N_("Hours"))
     sheet.append([header for header, _width, _format in TEMPLATE_COLUMNS])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for position, (_header, width, number_format) in enumerate(TEMPLATE_COLUMNS, start=1):
@@ -52,9 +53,9 @@ def build_upload_template() -> bytes:
         for row in range(2, TEMPLATE_ROWS + 2):
             sheet.cell(row=row, column=position).number_format = number_format
     sheet.freeze_panes = "A2"
-    guide = book.create_sheet("안내")
+    guide = book.create_sheet(i18n.translate(language, N_("Guide")))
     for line in INSTRUCTIONS:
-        guide.append([line])
+        guide.append([i18n.translate(language, line) if line else ""])
     guide.column_dimensions["A"].width = 110
     buffer = io.BytesIO()
     book.save(buffer)
