@@ -9,6 +9,8 @@ def register_admin(app, api) -> None:
     from admin.merchants.views import blueprint as merchants_blueprint
     from admin.oversight.views import blueprint as oversight_blueprint
     from admin.reports.views import blueprint as reports_blueprint
+    from admin.site.page import blueprint as site_page_blueprint
+    from admin.site.views import blueprint as site_blueprint
     from admin.users.views import blueprint as users_blueprint
 
     api.register_blueprint(donations_blueprint)
@@ -17,5 +19,7 @@ def register_admin(app, api) -> None:
     api.register_blueprint(oversight_blueprint)
     api.register_blueprint(reports_blueprint)
     api.register_blueprint(users_blueprint)
+    api.register_blueprint(site_blueprint)
     # A plain Flask blueprint: the console's pages are not part of the OpenAPI document.
     app.register_blueprint(console_blueprint)
+    app.register_blueprint(site_page_blueprint)

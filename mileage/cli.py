@@ -15,6 +15,7 @@ import click
 
 from mileage import i18n, labels
 from mileage.db import describe_database_failure, run_in_transaction
+from mileage.i18n import N_
 
 USER_ROLE_CHOICES = ["staff", "admin", "auditor", "coordinator", "volunteer"]
 # Exit statuses an operator's monitoring can tell apart.
@@ -520,3 +521,90 @@ def backup_command(destination: str, overwrite: bool) -> None:
     app = _app(check_schema=False)
     result = backup_sqlite(app.config["DATABASE_URL"], destination, overwrite=overwrite)
     click.echo(f"backup written to {result.path} ({result.size_bytes} bytes, schema {result.revision or 'none'})")
+
+
+@main.command("import-claims")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--organisation", "organisation_id", type=int, default=None,
+              help="Organisation of rows without an organisation id column.")
+@click.option("--dry-run", is_flag=True, help="Report what would happen; post nothing.")
+@click.option("--lang", type=click.Choice(["ko", "en"]), default=None,
+              help="Language of the report (MILEAGE_LANGUAGE when not given; Korean).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_claims_command(file: str, organisation_id: int | None, dry_run: bool, lang: str, as_json: bool) -> None:
+    """Import a CSV or .xlsx file of hours as submitted claims, with the same per-row report as the upload page.
+
+    Rows identical to claims already on record are skipped, so importing a file twice changes nothing.
+    """
+    from pathlib import Path
+
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.claims import uploads
+    from mileage.claims.submission import format_clock_time
+    from mileage.errors import DomainError
+
+    lang = lang or i18n.environment_language()
+    app = _app()
+    data = Path(file).read_bytes()
+    try:
+        total = uploads.sheet_row_count(data)
+    except DomainError as error:
+        raise click.ClickException(error.message(lang)) from error
+
+    def run(session):
+        label = i18n.translate(lang, N_("rows"))
+        with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+            return uploads.import_claim_file(
+                session, data, actor=SYSTEM_ACTOR, policy=app.config["CLAIM_POLICY"],
+                organisation_id=organisation_id, filename=Path(file).name, dry_run=dry_run, on_row=bar.update,
+            )
+
+    factory = _session_factory(app)
+    try:
+        if dry_run:
+            session = factory()
+            try:
+                report = run(session)
+            finally:
+                session.rollback()
+                session.close()
+        else:
+            report = run_in_transaction(factory, run)
+    except DomainError as error:
+        raise click.ClickException(error.message(lang)) from error
+
+    if as_json:
+        click.echo(json.dumps(
+            {"dry_run": dry_run, "file_format": report.file_format, "encoding": report.encoding,
+             "rows": len(report.rows), "ok": report.ok, "warnings": report.warnings, "errors": report.errors,
+             "created": report.created, "skipped": report.skipped,
+             "report": [row.as_dict() for row in report.rows]},
+            ensure_ascii=False, indent=2, default=str,
+        ))
+    else:
+        for row in report.rows:
+            times = ""
+            if row.start_minute is not None and row.end_minute is not None:
+                times = f"{row.work_date} {format_clock_time(row.start_minute)}-{format_clock_time(row.end_minute)}"
+            said = " / ".join(message.text(lang) for message in row.messages)
+            click.echo(f"{row.row:>6}  {row.status:<7}  {row.volunteer_name} {times}  {said}".rstrip())
+        counts = {"rows": len(report.rows), "ok": report.ok, "warnings": report.warnings,
+                  "errors": report.errors, "created": report.created, "skipped": report.skipped}
+        if dry_run:
+            summary = N_("%(rows)s rows: %(ok)s ok, %(warnings)s warnings, %(errors)s errors; "
+                         "would create %(created)s, skipped %(skipped)s")
+        else:
+            summary = N_("%(rows)s rows: %(ok)s ok, %(warnings)s warnings, %(errors)s errors; "
+                         "created %(created)s, skipped %(skipped)s")
+        click.echo(i18n.translate(lang, summary, **counts))
+    if report.errors:
+        sys.exit(2)
+
+
+@main.command("flag-site-visits")
+def flag_site_visits_command() -> None:
+    """Flag site visits still open after their Seoul day ended, for the coordinator; safe to rerun."""
+    from mileage.claims.visits import flag_stale_visits
+
+    flagged = run_in_transaction(_session_factory(_app()), lambda session: flag_stale_visits(session))
+    click.echo(_("flagged %(count)s open site visits", count=flagged))

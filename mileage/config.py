@@ -10,6 +10,7 @@ import secrets
 from collections import Counter
 from pathlib import Path
 
+from mileage.claims.exchange_1365 import ExchangeProfile
 from mileage.claims.rules import ClaimPolicy
 
 GENERATED_SECRETS_FILE = "dev-secrets.json"
@@ -144,6 +145,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CORS_ORIGINS": parse_origins(environ.get("MILEAGE_CORS_ORIGINS")),
         # PATCH without If-Match: allowed (v1 clients), or refused with 428 when set.
         "REQUIRE_IF_MATCH": environ.get("MILEAGE_REQUIRE_IF_MATCH") == "1",
+        # The shape of 1365 exchange files: a JSON object or a path to one (see claims/exchange_1365.py).
+        "EXCHANGE_1365_PROFILE": ExchangeProfile.from_setting(environ.get("MILEAGE_1365_PROFILE")),
+        # The centre named on certificates of hours.
+        "CENTRE_NAME": environ.get("MILEAGE_CENTRE_NAME", "노원구 자원봉사센터"),
         # Points expire this many years after they were credited.
         "EXPIRY_YEARS": number("MILEAGE_EXPIRY_YEARS", 5, minimum=1, maximum=100),
         # Partner shops: how long a sale can be refunded, and how long a two-phase hold lives.

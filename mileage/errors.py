@@ -535,6 +535,136 @@ class ImportValueInvalid(RuleViolation):
     text = N_("The '%(column)s' value cannot be read: %(value)s")
 
 
+class ImportFileTooLarge(RuleViolation):
+    code = "import_file_too_large"
+    text = N_("The file is too large. Files up to %(max_megabytes)s MB can be uploaded.")
+
+
+class ImportWorkbookUnreadable(RuleViolation):
+    code = "import_workbook_unreadable"
+    text = N_("The Excel file cannot be read. Upload a file saved as .xlsx, or a CSV file.")
+
+
+class ImportVolunteerUnidentified(RuleViolation):
+    code = "import_volunteer_unidentified"
+    text = N_("The volunteer is not identified. Give a card number, a 1365 id, or a name and a phone number.")
+
+
+class Portal1365IdUnknown(NotFound):
+    code = "portal_1365_id_unknown"
+    text = N_("No volunteer is registered with the 1365 id '%(portal_1365_id)s'.")
+
+
+class VolunteerByNamePhoneUnknown(NotFound):
+    code = "volunteer_name_phone_unknown"
+    text = N_("No volunteer has this name and phone number.")
+
+
+class VolunteerByNamePhoneAmbiguous(Conflict):
+    code = "volunteer_name_phone_ambiguous"
+    text = N_("Several volunteers have this name and phone number. Use the card number or the 1365 id.")
+
+
+class CardNumberCellLostDigits(RuleViolation):
+    code = "card_number_cell_lost_digits"
+    text = N_(
+        "The card number was stored in a number cell and lost digits (%(value)s). "
+        "Format the column as text and type it again."
+    )
+
+
+class ClaimImportNotFound(NotFound):
+    code = "claim_import_not_found"
+    text = N_("The uploaded file was not found.")
+
+
+# --- check-in at the volunteering site --------------------------------------------------------
+
+class SiteCategoryRequired(RuleViolation):
+    code = "site_category_required"
+    text = N_("Choose the kind of volunteering before checking in.")
+
+
+class SiteVisitOpenElsewhere(Conflict):
+    code = "site_visit_open_elsewhere"
+    text = N_(
+        "This volunteer is still checked in at another organisation (%(organisation)s). Ask them to check out there."
+    )
+
+
+class SiteVisitTooShort(Conflict):
+    code = "site_visit_too_short"
+    text = N_("Just checked in. Scan again to check out after at least a minute.")
+
+
+class SiteVisitNotFound(NotFound):
+    code = "site_visit_not_found"
+    text = N_("The visit was not found.")
+
+
+class SiteVisitNotCorrectable(Conflict):
+    code = "site_visit_not_correctable"
+    text = N_("These hours have already been reviewed by staff and cannot be corrected.")
+
+
+class SiteVisitStillOpen(Conflict):
+    code = "site_visit_still_open"
+    text = N_(
+        "The volunteer has not checked out yet. Scan to check out today, or give the times once the day is over."
+    )
+
+
+class SiteDeviceNotFound(NotFound):
+    code = "site_device_not_found"
+    text = N_("The site device was not found.")
+
+
+class InvalidSiteDeviceCredentials(NotAuthenticated):
+    code = "invalid_site_device_credentials"
+    text = N_("The site device id or secret is wrong.")
+
+
+class SiteDeviceRevoked(NotAuthenticated):
+    code = "site_device_revoked"
+    text = N_("This site device has been revoked. Ask the coordinator.")
+    invites_retry = False
+
+
+# --- certificates of hours ----------------------------------------------------------------------
+
+class CertificateNotFound(NotFound):
+    code = "certificate_not_found"
+    text = N_("The certificate was not found.")
+
+
+class CertificatePeriodInvalid(RuleViolation):
+    code = "certificate_period_invalid"
+    text = N_(
+        "The certificate period is not valid: it starts after it ends, ends after today, or spans more than 10 years."
+    )
+
+
+class CertificateHasNoHours(RuleViolation):
+    code = "certificate_has_no_hours"
+    text = N_("There are no approved hours in this period, so no certificate can be issued.")
+
+
+class CertificateAlreadyRevoked(Conflict):
+    code = "certificate_already_revoked"
+    text = N_("This certificate was already revoked or superseded.")
+
+
+class CertificatePdfUnavailable(Conflict):
+    code = "certificate_pdf_unavailable"
+    text = N_("This server cannot make PDFs. Choose 'Save as PDF' in the print dialog instead.")
+
+
+class CertificateLinkInvalid(NotAuthenticated):
+    code = "certificate_link_invalid"
+    text = N_("The certificate print link has expired or is not valid. Open it again from where it was issued.")
+    invites_retry = False
+
+
 # --- partner shops ----------------------------------------------------------------------------
 
 class MerchantNotFound(NotFound):

@@ -17,11 +17,13 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 from admin.console import (
     approval_pages,
     audit_pages,
+    certificate_pages,
     donation_pages,
     merchant_pages,
     organisation_pages,
     overview,
     report_pages,
+    upload_pages,
     volunteer_pages,
 )
 from admin.console.forms import FORM_KEY_FIELD, new_form_key
@@ -72,6 +74,8 @@ blueprint = Blueprint(
 )
 for _area in (
     approval_pages,
+    upload_pages,
+    certificate_pages,
     volunteer_pages,
     organisation_pages,
     merchant_pages,

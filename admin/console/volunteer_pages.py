@@ -10,7 +10,7 @@ from admin.console.donation_pages import active_causes
 from admin.console.i18n import N_, NP_, _, console_language, label, number, pgettext
 from admin.console.navigation import redirect_back
 from mileage.cards import lifecycle, pins, statements
-from mileage.claims import queue, submission
+from mileage.claims import certificates, queue, submission
 from mileage.donations import donate as donations_donate
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
@@ -84,6 +84,7 @@ def detail(volunteer_id: int):
         causes=active_causes(session),
         consent_methods=[str(method) for method in DESK_CONSENT_METHODS],
         format_clock_time=submission.format_clock_time,
+        certificates=certificates.list_certificates(session, volunteer_id),
     )
 
 

@@ -283,7 +283,7 @@ class StaffClaimImportArgsSchema(Schema):
 
 
 class StaffClaimImportFileSchema(Schema):
-    file = Upload(required=True, metadata={"description": "CSV, UTF-8 or CP949; see the column list"})
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8 or CP949) or .xlsx; see the column list"})
 
 
 class StaffImportedRowSchema(Schema):
@@ -299,3 +299,78 @@ class StaffImportReportSchema(Schema):
     created = fields.Integer(dump_only=True)
     failed = fields.Integer(dump_only=True)
     rows = fields.List(fields.Nested(StaffImportedRowSchema), dump_only=True)
+
+
+# --- spreadsheet uploads (preview, then confirm) ----------------------------------------------
+
+class StaffUploadArgsSchema(Schema):
+    organisation_id = fields.Integer(metadata={"description": "organisation of rows without an 기관ID column"})
+
+
+class StaffUploadFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8, UTF-8 with BOM, CP949) or .xlsx"})
+
+
+class StaffUploadMessageSchema(Schema):
+    code = fields.String(dump_only=True)
+    message = fields.Function(lambda message: message.text(select_language()), dump_only=True)
+
+
+class StaffUploadRowSchema(Schema):
+    row = fields.Integer(dump_only=True, metadata={"description": "spreadsheet row number; the header is row 1"})
+    status = fields.String(dump_only=True, metadata={"description": "ok, warning or error"})
+    messages = fields.List(fields.Nested(StaffUploadMessageSchema), dump_only=True)
+    claim_id = fields.Integer(dump_only=True, allow_none=True,
+                              metadata={"description": "the claim created (or already on record)"})
+    volunteer_id = fields.Integer(dump_only=True, allow_none=True)
+    volunteer_name = fields.String(dump_only=True)
+    work_date = fields.Date(dump_only=True, allow_none=True)
+    start_time = ClockTime(attribute="start_minute", dump_only=True, allow_none=True)
+    end_time = ClockTime(attribute="end_minute", dump_only=True, allow_none=True)
+    category = fields.String(dump_only=True)
+
+
+class StaffUploadReportSchema(Schema):
+    upload_id = fields.Integer(dump_only=True)
+    state = fields.String(dump_only=True, metadata={"description": "previewed (nothing posted) or confirmed"})
+    file_format = fields.String(dump_only=True)
+    encoding = fields.String(dump_only=True)
+    filename = fields.String(dump_only=True)
+    replayed = fields.Boolean(dump_only=True, metadata={"description": "an earlier confirmation's report"})
+    total_rows = fields.Function(lambda report: len(report.rows), dump_only=True)
+    ok = fields.Integer(dump_only=True)
+    warnings = fields.Integer(dump_only=True)
+    errors = fields.Integer(dump_only=True)
+    created = fields.Integer(dump_only=True, metadata={"description": "claims created, or to be created"})
+    skipped = fields.Integer(dump_only=True, metadata={"description": "rows already on record"})
+    rows = fields.List(fields.Nested(StaffUploadRowSchema), dump_only=True)
+
+
+# --- the 1365 exchange ------------------------------------------------------------------------
+
+class Staff1365ExportArgsSchema(Schema):
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+    organisation_id = fields.Integer()
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["date_from"] > data["date_to"]:
+            raise ValidationError("The period must start before it ends.", field_name="date_to")
+
+
+class Staff1365ImportArgsSchema(Schema):
+    organisation_id = fields.Integer(metadata={"description": "organisation of rows that name none"})
+
+
+class Staff1365ImportFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "a 1365 hours export, in the configured profile"})
+
+
+class Staff1365ImportReportSchema(Schema):
+    total_rows = fields.Function(lambda report: len(report.rows), dump_only=True)
+    approved = fields.Integer(dump_only=True, metadata={"description": "claims created and approved (paid)"})
+    approved_minutes = fields.Integer(dump_only=True)
+    skipped = fields.Integer(dump_only=True, metadata={"description": "rows already on record"})
+    errors = fields.Integer(dump_only=True, metadata={"description": "rows refused (not paid)"})
+    rows = fields.List(fields.Nested(StaffUploadRowSchema), dump_only=True)

@@ -4,9 +4,15 @@ Staff and admins change things; auditors read everything here and change nothing
 submits, uploads and lists the claims of their own organisation only.
 """
 
-from flask import current_app
+import io
+
+from flask import current_app, send_file
 
 from admin.hours.schemas import (
+    Staff1365ExportArgsSchema,
+    Staff1365ImportArgsSchema,
+    Staff1365ImportFileSchema,
+    Staff1365ImportReportSchema,
     StaffBulkApproveResultSchema,
     StaffBulkApproveSchema,
     StaffClaimArgsSchema,
@@ -28,6 +34,9 @@ from admin.hours.schemas import (
     StaffPinResetSchema,
     StaffPostingPageSchema,
     StaffReasonSchema,
+    StaffUploadArgsSchema,
+    StaffUploadFileSchema,
+    StaffUploadReportSchema,
     StaffVolunteerEditSchema,
     StaffVolunteerPageSchema,
     StaffVolunteerProfileSchema,
@@ -36,13 +45,15 @@ from admin.hours.schemas import (
     bulk_approve_body,
 )
 from mileage.cards import lifecycle, lookup, pins
-from mileage.claims import imports, queue, review, submission
+from mileage.claims import exchange_1365, imports, queue, review, submission, uploads
 from mileage.claims.rules import ClaimPolicy
+from mileage.claims.upload_template import build_upload_template
 from mileage.errors import NotOwner
 from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires
 from mileage.http.idempotency import idempotent
+from mileage.http.locale import select_language
 from mileage.http.preconditions import versioned
 from mileage.models import Role, Volunteer
 from mileage.people import organisations, volunteers
@@ -240,7 +251,9 @@ def submit_claim(body):
 @blueprint.arguments(StaffClaimImportFileSchema, location="files")
 @blueprint.response(200, StaffImportReportSchema)
 def import_claims(args, files):
-    """Upload a CSV of claims (UTF-8 or CP949, Korean or English headers); get a report per row.
+    """Upload a CSV (UTF-8 or CP949) or .xlsx of claims, Korean or English headers; get a report per row.
+
+    Posts at once; POST /admin/claims/uploads previews first and confirms once.
 
     Columns, Korean or English header, any order: 카드번호/card_number or 봉사자ID/volunteer_id,
     이름/name (optional, must match), 기관ID/organisation_id (optional for a coordinator or with
@@ -315,3 +328,86 @@ def bulk_approve_claims(body):
 def reverse_claim(body, claim_id):
     """Take back an approved claim's points; unrecovered_points says what was already spent."""
     return review.reverse_claim(get_session(), claim_id, actor=current_actor(), reason=body["reason"])
+
+
+# --- spreadsheet uploads: preview, then confirm -------------------------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blueprint.route("/claims/uploads/template.xlsx", methods=["GET"])
+@requires(*CLAIM_READERS)
+@blueprint.response(200, content_type=XLSX_MIMETYPE)
+def download_upload_template():
+    """Download the .xlsx template for hours (its card-number column is text, so Excel keeps 16 digits)."""
+    return send_file(
+        io.BytesIO(build_upload_template(select_language())), mimetype=XLSX_MIMETYPE, as_attachment=True,
+        download_name="hours-template.xlsx",
+    )
+
+
+@blueprint.route("/claims/uploads", methods=["POST"])
+@requires(*CLAIM_SUBMITTERS)
+@blueprint.arguments(StaffUploadArgsSchema, location="query")
+@blueprint.arguments(StaffUploadFileSchema, location="files")
+@blueprint.response(201, StaffUploadReportSchema)
+def preview_upload(args, files):
+    """Upload a CSV or .xlsx file of hours and get a preview of every row; nothing is posted yet.
+
+    Confirm with POST /admin/claims/uploads/{upload_id}/confirm. Columns as for /admin/claims/import,
+    plus 1365 ID/portal_1365_id and 연락처/phone (a volunteer may be named by name + phone). Times
+    09:00, 9:00, 09:00:00, 오전 9:00, 오후 1:30 or time cells; dates 2026-11-03, 2026.11.03,
+    2026/11/3 or date cells.
+    """
+    upload = files["file"]
+    return uploads.preview_claim_upload(
+        get_session(), upload.read(uploads.MAX_UPLOAD_BYTES + 1), actor=current_actor(), policy=_policy(),
+        organisation_scope=_organisation_scope(), default_organisation_id=args.get("organisation_id"),
+        filename=upload.filename or "",
+    )
+
+
+@blueprint.route("/claims/uploads/<int:upload_id>/confirm", methods=["POST"])
+@requires(*CLAIM_SUBMITTERS)
+@blueprint.response(200, StaffUploadReportSchema)
+def confirm_upload(upload_id):
+    """Create the claims of a previewed upload; confirming again returns the same report (no duplicates)."""
+    return uploads.confirm_claim_upload(
+        get_session(), upload_id, actor=current_actor(), policy=_policy(), organisation_scope=_organisation_scope()
+    )
+
+
+# --- the 1365 exchange --------------------------------------------------------------------------
+
+@blueprint.route("/claims/exchange-1365/export", methods=["GET"])
+@requires(*STAFF_READERS)
+@blueprint.arguments(Staff1365ExportArgsSchema, location="query")
+@blueprint.response(200, content_type="text/csv")
+def export_1365(args):
+    """Download the approved hours of a period in the 1365 bulk shape (the configured profile)."""
+    profile = current_app.config["EXCHANGE_1365_PROFILE"]
+    exported = exchange_1365.export_approved_hours(
+        get_session(), date_from=args["date_from"], date_to=args["date_to"], profile=profile,
+        organisation_id=args.get("organisation_id"), actor=current_actor(),
+    )
+    response = send_file(io.BytesIO(exported.content), mimetype="text/csv", as_attachment=True,
+                         download_name=exported.filename)
+    response.headers["Content-Type"] = f"text/csv; charset={profile.encoding}"
+    response.headers["X-Exported-Rows"] = str(exported.rows)
+    response.headers["X-Skipped-Without-1365-Id"] = str(exported.skipped_without_1365_id)
+    return response
+
+
+@blueprint.route("/claims/exchange-1365/import", methods=["POST"])
+@requires(*STAFF)
+@blueprint.arguments(Staff1365ImportArgsSchema, location="query")
+@blueprint.arguments(Staff1365ImportFileSchema, location="files")
+@blueprint.response(200, Staff1365ImportReportSchema)
+def import_1365(args, files):
+    """Import a 1365 hours export: certified rows become approved claims, once; rule-breaking rows are reported."""
+    upload = files["file"]
+    return exchange_1365.import_1365_hours(
+        get_session(), upload.read(), actor=current_actor(), policy=_policy(),
+        profile=current_app.config["EXCHANGE_1365_PROFILE"], default_organisation_id=args.get("organisation_id"),
+        filename=upload.filename or "",
+    )

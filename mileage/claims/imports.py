@@ -190,6 +190,13 @@ def _parse_row(cells: dict[str, str], default_organisation_id: int | None) -> Cl
         try:
             return parse_clock_time(text)
         except ValueError:
+            pass
+        try:
+            # The other forms Excel writes: 9:00:00, 오전 9:00, 오후 1:30, 1:30 PM.
+            from mileage.claims.spreadsheets import read_clock_time
+
+            return read_clock_time(text)
+        except ValueError:
             raise ImportValueInvalid(column=COLUMNS[column][1], value=text[:40]) from None
 
     def work_date() -> date:
@@ -245,10 +252,19 @@ def import_claims_csv(
     :raises ImportTooManyRows:
     :raises NotOwner: a coordinator named another organisation as the default.
     """
-    text, encoding = decode_csv(data)
     if default_organisation_id is not None:
         default_organisation_id = organisation_in_scope(default_organisation_id, organisation_scope)
-    (_, header), *rows = _read_records(text)
+    if data[:4] == b"PK\x03\x04":
+        # An .xlsx saved by Excel: its cells, written as a CSV would hold them.
+        from mileage.claims import spreadsheets
+
+        sheet = spreadsheets.read_sheet(data, max_rows=MAX_IMPORT_ROWS)
+        encoding = "xlsx"
+        header = sheet.header
+        rows = [(number, [spreadsheets.canonical_text(cell) for cell in record]) for number, record in sheet.rows]
+    else:
+        text, encoding = decode_csv(data)
+        (_, header), *rows = _read_records(text)
     if not rows:
         raise ImportFileEmpty()
     if len(rows) > MAX_IMPORT_ROWS:

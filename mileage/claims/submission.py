@@ -198,6 +198,8 @@ def submit_my_claim(session: Session, request: ClaimRequest, *, actor: Actor, po
     :raises OrganisationNotFound:
     :raises RuleViolation: one of the claim policy rules, by name.
     """
-    if not policy.volunteers_may_self_submit:
+    from mileage.claims.self_submission import volunteers_may_submit
+
+    if not volunteers_may_submit(session, request.work_date, policy=policy):
         raise SelfSubmissionDisabled()
     return submit_claim(session, request, actor=actor, policy=policy)

@@ -125,6 +125,8 @@ def translate_field_errors(errors, language: str | None):
 
 # The schemas' own messages (raised with ValidationError or given as a validator's error=).
 SCHEMA_MESSAGES = (
+    N_("The end must come after the start."),
+    N_("The period must start before it ends."),
     N_("The end time must be after the start time."),
     N_("The start day must not be after the end day."),
     N_("A sign-in needs a password."),

@@ -15,6 +15,15 @@ from mileage.models.donations import (
     DonationChannel,
     ExpiryDonationChoice,
 )
+from mileage.models.intake import (
+    Certificate,
+    CertificateState,
+    ClaimImport,
+    ClaimImportState,
+    SiteDevice,
+    SiteVisit,
+    SiteVisitState,
+)
 from mileage.models.ledger import Account, AccountKind, EntryKind, JournalEntry, Posting
 from mileage.models.merchants import (
     Hold,
@@ -52,6 +61,13 @@ __all__ = [
     "EntryKind",
     "AuditEvent",
     "Card",
+    "Certificate",
+    "CertificateState",
+    "ClaimImport",
+    "ClaimImportState",
+    "SiteDevice",
+    "SiteVisit",
+    "SiteVisitState",
     "CardStatus",
     "Claim",
     "IdempotentRequest",

@@ -18,3 +18,9 @@ OVERSIGHT = frozenset({Role.ADMIN, Role.AUDITOR})
 # Manage the people who sign in; auditors see the list.
 USER_ADMINS = frozenset({Role.ADMIN})
 USER_READERS = USER_ADMINS | {Role.AUDITOR}
+# A tablet at a volunteering site, signed in with its organisation's device credential; it scans only.
+SITE_DEVICE = "site"
+# Check volunteers in and out at a site: the site's coordinator or device, and staff for any organisation.
+SITE_OPERATORS = CLAIM_SUBMITTERS | {SITE_DEVICE}
+# Manage an organisation's site devices and correct its visits.
+SITE_MANAGERS = CLAIM_SUBMITTERS

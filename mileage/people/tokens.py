@@ -35,12 +35,16 @@ class Principal:
     volunteer_id: int | None = None
     merchant_id: int | None = None
     terminal_id: int | None = None
+    # A tablet at a volunteering site (role "site"), owned by its organisation.
+    site_device_id: int | None = None
 
     @property
     def scope(self) -> str:
         """Return a stable name for the caller, used to scope idempotency keys and limits."""
         if self.terminal_id is not None:
             return f"terminal:{self.terminal_id}"
+        if self.site_device_id is not None:
+            return f"site-device:{self.site_device_id}"
         return f"user:{self.user_id}"
 
     def claims(self) -> dict:
@@ -51,6 +55,7 @@ class Principal:
             "vol": self.volunteer_id,
             "mer": self.merchant_id,
             "ter": self.terminal_id,
+            "dev": self.site_device_id,
         }
         return {name: value for name, value in values.items() if value is not None}
 
@@ -64,6 +69,7 @@ class Principal:
             volunteer_id=claims.get("vol"),
             merchant_id=claims.get("mer"),
             terminal_id=claims.get("ter"),
+            site_device_id=claims.get("dev"),
         )
 
     @classmethod

@@ -12,6 +12,7 @@ from flask import Blueprint
 from mileage.http.pages import page_language, page_messages, render_page
 from mileage.i18n import N_
 from mileage.labels import LABELS, label
+from mileage.volunteer_api.intake_messages import INTAKE_MESSAGES
 
 blueprint = Blueprint(
     "volunteer_page",
@@ -128,4 +129,7 @@ def volunteer_page():
     language = page_language()
     messages = page_messages(MESSAGES, language)
     messages["kinds"] = {kind: label("entry_kind", kind, language) for kind in LABELS["entry_kind"]}
-    return render_page("volunteer_page/mobile.html", language=language, messages=messages)
+    return render_page(
+        "volunteer_page/mobile.html", language=language, messages=messages,
+        intake=page_messages(INTAKE_MESSAGES, language),
+    )

@@ -42,7 +42,7 @@ def test_the_page_loads_nothing_from_other_servers(client):
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "script-src 'self'" in policy
     assets = re.findall(r"""(?:src|href)="(/m/static/[^"]+)\"""", html)
-    assert len(assets) == 2  # the stylesheet and the script
+    assert len(assets) == 3  # the stylesheet, the script, the own-claim and certificate script
     for asset in assets:
         with client.get(asset) as served:
             assert served.status_code == 200, asset

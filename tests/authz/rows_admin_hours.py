@@ -29,6 +29,11 @@ ROWS = {
     # claims
     ("POST", "/admin/claims"): CLAIM_SUBMITTERS,
     ("POST", "/admin/claims/import"): CLAIM_SUBMITTERS,
+    ("GET", "/admin/claims/uploads/template.xlsx"): CLAIM_READERS,
+    ("POST", "/admin/claims/uploads"): CLAIM_SUBMITTERS,
+    ("POST", "/admin/claims/uploads/{upload_id}/confirm"): CLAIM_SUBMITTERS,
+    ("GET", "/admin/claims/exchange-1365/export"): STAFF_READ,
+    ("POST", "/admin/claims/exchange-1365/import"): STAFF,
     ("GET", "/admin/claims"): CLAIM_READERS,
     ("GET", "/admin/claims/{claim_id}"): CLAIM_READERS,
     ("POST", "/admin/claims/{claim_id}/approve"): STAFF,

@@ -1,5 +1,6 @@
 """The CSV claims import against a real database: reading the file, each row on its own."""
 
+import io
 from datetime import date, datetime
 
 import pytest
@@ -153,3 +154,19 @@ def test_the_import_is_audited_once_with_its_outcome(session, card, place):
     assert event.after == {"encoding": "utf-8-sig", "rows": 2, "created": 1, "failed": 1,
                            "claim_ids": [report.rows[0].claim.id]}
 
+
+
+def test_an_xlsx_and_the_times_excel_writes_go_through_the_same_import(session, card, place):
+    from datetime import time as clock
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["카드번호", "기관ID", "날짜", "시작", "종료", "분야"])
+    book.active.append([card.number, place.id, datetime(2025, 6, 2), clock(9), clock(10, 30), "복지"])
+    book.active.append([card.number, place.id, "2025.06.03", "오전 9:00", "오후 1:30", "복지"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = imports.import_claims_csv(session, buffer.getvalue(), actor=ACTOR, now=NOW, policy=DEFAULT_POLICY)
+    assert (report.encoding, outcome(report)) == ("xlsx", [(2, "ok"), (3, "ok")])
+    assert [(r.claim.start_minute, r.claim.end_minute) for r in report.rows] == [(540, 630), (540, 810)]
