@@ -7,12 +7,11 @@ import os
 import secrets
 from pathlib import Path
 
-from mileage.claims.rules import ClaimPolicy
-
 GENERATED_SECRETS_FILE = "dev-secrets.json"
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TOKEN_SIGNING_KEY", "DATABASE_URL")
 
-# Environment variables that tune the claim policy, and the policy field each one sets.
+# Environment variables that tuned the claim policy before rule sets lived in the database. Migration 0013
+# reads them once as the first rule set's values; CLAIM_POLICY (a ClaimPolicy) pins one flat rule instead.
 POLICY_ENVIRONMENT = {
     "MILEAGE_POINTS_PER_HOUR": "points_per_hour",
     "MILEAGE_MAX_MINUTES_PER_DAY": "max_minutes_per_day",
@@ -37,9 +36,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TOKEN_SIGNING_KEY": environ.get("TOKEN_SIGNING_KEY"),
         # Request bodies above this size get a 413 before any parsing.
         "MAX_CONTENT_LENGTH": int(environ.get("MILEAGE_MAX_BODY_BYTES", 1024 * 1024)),
-        "CLAIM_POLICY": ClaimPolicy.from_mapping(
-            {field: int(environ[name]) for name, field in POLICY_ENVIRONMENT.items() if name in environ}
-        ),
+        # None: every claim is checked and paid by the rule set in force on its day (mileage/programme).
+        "CLAIM_POLICY": None,
         "JSON_AS_ASCII": False,
         # Points expire this many years after they were credited.
         "EXPIRY_YEARS": int(environ.get("MILEAGE_EXPIRY_YEARS", 5)),

@@ -781,6 +781,68 @@ class InvalidReportPeriod(RuleViolation):
     en = "The report period is not valid (start on or before end, at most {max_months} months)."
 
 
+# --- programme rules, tiers, benefits, donation limits ---------------------------------------
+
+class InvalidRuleSet(RuleViolation):
+    code = "invalid_rule_set"
+    ko = '규칙 설정이 올바르지 않습니다. ({field})'
+    en = 'The rule set is not valid ({field}).'
+
+
+class RuleSetNotFound(NotFound):
+    code = "rule_set_not_found"
+    ko = '규칙 버전을 찾을 수 없습니다.'
+    en = 'No such rule set version.'
+
+
+class RulePresetNotFound(NotFound):
+    code = "rule_preset_not_found"
+    ko = '"{preset}" 규칙 프리셋이 없습니다.'
+    en = 'There is no rule preset "{preset}".'
+
+
+class RuleSetStartsInPast(RuleViolation):
+    code = "rule_set_starts_in_past"
+    ko = '새 규칙은 오늘({today}) 이후부터 적용할 수 있습니다.'
+    en = 'A new rule set can take effect from today ({today}) on, not before.'
+
+
+class RuleSetRewritesPaidClaims(Conflict):
+    code = "rule_set_rewrites_paid_claims"
+    ko = '{paid_through}까지의 봉사시간이 이미 적립되었습니다. 그 다음 날 이후부터 적용하세요.'
+    en = 'Hours up to {paid_through} have already been paid; the new rules must start after that day.'
+
+
+class ClaimBelowMinimumAge(RuleViolation):
+    code = "claim_below_minimum_age"
+    ko = '만 {minimum_age}세 이상부터 마일리지를 적립할 수 있습니다.'
+    en = 'Mileage is earned from the age of {minimum_age}.'
+
+
+class InvalidTierBenefit(RuleViolation):
+    code = "invalid_tier_benefit"
+    ko = '등급 할인 설정이 올바르지 않습니다. ({field})'
+    en = 'The tier benefit is not valid ({field}).'
+
+
+class PartialPaymentNotAllowed(RuleViolation):
+    code = "partial_payment_not_allowed"
+    ko = '이 가맹점은 포인트 부분 결제를 받지 않습니다. ({required}포인트가 필요합니다)'
+    en = 'This shop does not accept partial payment with points ({required} points are needed).'
+
+
+class DonationYearlyCapReached(RuleViolation):
+    code = "donation_yearly_cap_reached"
+    ko = '이 기부처에는 한 해 {cap}포인트까지 기부할 수 있습니다. (올해 남은 한도 {remaining}포인트)'
+    en = 'This cause accepts at most {cap} points a year from one volunteer ({remaining} left this year).'
+
+
+class DonationTargetReached(Conflict):
+    code = "donation_target_reached"
+    ko = '모금 목표({target}포인트)에 도달했습니다. (남은 금액 {remaining}포인트)'
+    en = 'The campaign target of {target} points is reached ({remaining} points left).'
+
+
 # --- request bodies -------------------------------------------------------------------------
 
 class MalformedJson(DomainError):
