@@ -125,14 +125,16 @@ class _Paid:
     """What one approval posts and keeps on the claim."""
 
     points: int
+    withheld_points: int
+    withheld_by: str | None
     earning: ClaimEarning
 
     def claim_values(self) -> dict:
         return {
             "points": self.points,
             "recognised_minutes": self.earning.recognised_minutes,
-            "withheld_points": self.earning.withheld_points,
-            "withheld_by": self.earning.withheld_by,
+            "withheld_points": self.withheld_points,
+            "withheld_by": self.withheld_by,
             "rule_set_version": self.earning.rule_set_version,
         }
 
@@ -143,18 +145,26 @@ def _pay_in_turn(
     """Add claims one by one (in id order) to a volunteer's certified claims; return what each adds.
 
     Each posts the growth of the replay total over what was credited. An approval never takes points
-    back: with bands that never lower the rate, adding minutes never lowers the total anyway.
+    back: with bands that never lower the rate, adding minutes never lowers the total anyway. What the
+    caps withheld is the growth without caps less the growth with them, so that over all approvals
+    the points paid and withheld add up to what the hours earned before caps.
     """
     certified = list(base)
     credited = earning.credited_points
+    uncapped_before = replay(certified, book.on, caps=False).points
     paid: dict[int, _Paid] = {}
     result = None
     for claim in sorted(new, key=lambda c: c.claim_id):
         certified.append(claim)
         result = replay(certified, book.on)
+        uncapped = replay(certified, book.on, caps=False).points
         points = max(0, result.points - credited)
+        withheld = max(0, uncapped - uncapped_before - points)
         credited += points
-        paid[claim.claim_id] = _Paid(points, result.claims[claim.claim_id])
+        uncapped_before = uncapped
+        mine = result.claims[claim.claim_id]
+        paid[claim.claim_id] = _Paid(points, withheld, (mine.withheld_by or result.last_cap) if withheld else None,
+                                     mine)
     if result is not None:
         payout.record_replay(earning, credited_points=credited, certified_minutes=result.certified_minutes,
                              carried_point_minutes=result.carried_point_minutes)

@@ -61,6 +61,8 @@ class Replay:
     certified_minutes: int = 0
     claims: dict[int, ClaimEarning] = field(default_factory=dict)
     yearly_point_minutes: dict[int, int] = field(default_factory=dict)
+    # The cap that withheld something last in date order, if any.
+    last_cap: str | None = None
 
     @property
     def points(self) -> int:
@@ -76,8 +78,8 @@ class Replay:
         return sum(earning.withheld_points for earning in self.claims.values())
 
 
-def replay(claims: Iterable[CertifiedClaim], rule_for: Callable[[date], RuleSet]) -> Replay:
-    """Replay certified claims in date order through the rules of each claim's day."""
+def replay(claims: Iterable[CertifiedClaim], rule_for: Callable[[date], RuleSet], *, caps: bool = True) -> Replay:
+    """Replay certified claims in date order through the rules of each claim's day (without caps if told)."""
     result = Replay()
     for claim in sorted(claims, key=lambda c: c.order):
         rules = rule_for(claim.work_date)
@@ -87,10 +89,12 @@ def replay(claims: Iterable[CertifiedClaim], rule_for: Callable[[date], RuleSet]
         year = claim.work_date.year
         room = earned
         withheld_by = None
-        if rules.lifetime_cap is not None and rules.lifetime_cap * 60 - result.point_minutes < room:
+        if not caps:
+            pass
+        elif rules.lifetime_cap is not None and rules.lifetime_cap * 60 - result.point_minutes < room:
             room, withheld_by = rules.lifetime_cap * 60 - result.point_minutes, LIFETIME_CAP
         yearly_so_far = result.yearly_point_minutes.get(year, 0)
-        if rules.yearly_cap is not None and rules.yearly_cap * 60 - yearly_so_far < room:
+        if caps and rules.yearly_cap is not None and rules.yearly_cap * 60 - yearly_so_far < room:
             room, withheld_by = rules.yearly_cap * 60 - yearly_so_far, YEARLY_CAP
         allowed = max(0, room)
         before = result.point_minutes
@@ -98,6 +102,8 @@ def replay(claims: Iterable[CertifiedClaim], rule_for: Callable[[date], RuleSet]
         result.yearly_point_minutes[year] = yearly_so_far + allowed
         points = result.point_minutes // 60 - before // 60
         uncapped = (before + earned) // 60 - before // 60
+        if uncapped > points:
+            result.last_cap = withheld_by
         result.claims[claim.claim_id] = ClaimEarning(
             claim_id=claim.claim_id,
             recognised_minutes=minutes,
