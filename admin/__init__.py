@@ -8,12 +8,14 @@ def register_admin(app, api) -> None:
     from admin.hours.views import blueprint as hours_blueprint
     from admin.merchants.views import blueprint as merchants_blueprint
     from admin.oversight.views import blueprint as oversight_blueprint
+    from admin.programme.views import blueprint as programme_blueprint
     from admin.reports.views import blueprint as reports_blueprint
 
     api.register_blueprint(donations_blueprint)
     api.register_blueprint(hours_blueprint)
     api.register_blueprint(merchants_blueprint)
     api.register_blueprint(oversight_blueprint)
+    api.register_blueprint(programme_blueprint)
     api.register_blueprint(reports_blueprint)
     # A plain Flask blueprint: the console's pages are not part of the OpenAPI document.
     app.register_blueprint(console_blueprint)

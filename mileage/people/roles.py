@@ -15,3 +15,5 @@ CLAIM_SUBMITTERS = STAFF | {Role.COORDINATOR}
 CLAIM_READERS = CLAIM_SUBMITTERS | {Role.AUDITOR}
 # Read the ledger's own checks and every staff action.
 OVERSIGHT = frozenset({Role.ADMIN, Role.AUDITOR})
+# Change the programme's rules (rule set versions, the yearly tier review): admins only.
+RULE_EDITORS = frozenset({Role.ADMIN})

@@ -1,0 +1,15 @@
+"""Authorization rows for the programme's rule sets and card tiers."""
+
+from tests.authz.roles import ADMIN, STAFF_READ
+
+ROWS = {
+    ("GET", "/admin/rule-sets"): STAFF_READ,
+    ("POST", "/admin/rule-sets"): ADMIN,
+    ("GET", "/admin/rule-sets/current"): STAFF_READ,
+    ("GET", "/admin/rule-sets/{version}"): STAFF_READ,
+    ("GET", "/admin/rule-sets/presets"): STAFF_READ,
+    ("POST", "/admin/rule-sets/presets/load"): ADMIN,
+    ("POST", "/admin/rule-sets/what-if"): STAFF_READ,
+    ("GET", "/admin/volunteers/{volunteer_id}/tier"): STAFF_READ,
+    ("POST", "/admin/tiers/review"): ADMIN,
+}
