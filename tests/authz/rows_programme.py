@@ -1,6 +1,6 @@
 """Authorization rows for the programme's rule sets and card tiers."""
 
-from tests.authz.roles import ADMIN, STAFF_READ
+from tests.authz.roles import ADMIN, STAFF_READ, VOLUNTEER
 
 ROWS = {
     ("GET", "/admin/rule-sets"): STAFF_READ,
@@ -12,4 +12,5 @@ ROWS = {
     ("POST", "/admin/rule-sets/what-if"): STAFF_READ,
     ("GET", "/admin/volunteers/{volunteer_id}/tier"): STAFF_READ,
     ("POST", "/admin/tiers/review"): ADMIN,
+    ("GET", "/me/tier"): VOLUNTEER,
 }

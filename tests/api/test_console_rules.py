@@ -1,0 +1,76 @@
+"""The console's rules pages: versions (everyone reads), a new version (admins), what-if (staff and admins;
+auditors use the API's what-if, since every console form post is a write they may not make)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mileage.audit import SYSTEM_ACTOR
+from mileage.claims import review
+from mileage.clock import seoul_today
+from mileage.models import AuditEvent, JournalEntry, RuleSetVersion
+from tests.api.console_client import ConsoleClient, text_of
+
+TODAY = seoul_today()
+
+
+def signed_in(client, make, role):
+    console = ConsoleClient(client)
+    console.user = make.user(role=role, username=f"rules.{role}")
+    console.login(console.user)
+    return console
+
+
+NOWON_FORM = {"name": "노원 2011", "bands": "0:0, 50:100", "lifetime_cap": "250,000", "yearly_cap": "",
+              "max_hours_per_day": "8", "claim_window_days": "90", "self_submit": "1", "minimum_age": "",
+              "categories": "헌혈=240", "tiers": "일반:0:0, 그린:51:20, 골드:201:30", "note": ""}
+
+
+def test_the_page_lists_versions_and_a_preset_prefills_the_form(client, make):
+    console = signed_in(client, make, "staff")
+    page = text_of(console.get("/console/rules/"))
+    assert "v1" in page and "현재 적용" in page and "0:1000" in page
+    prefilled = console.get("/console/rules/?preset=nowon-2011").get_data(as_text=True)
+    assert 'value="0:0, 50:100"' in prefilled and 'value="250000"' in prefilled
+    assert "일반:0:0, 그린:51:20, 골드:201:30" in prefilled
+    # Staff read and preview; only admins save.
+    assert "관리자만" in prefilled
+
+
+def test_an_admin_saves_a_version_from_the_form_and_it_is_audited(client, make, session):
+    console = signed_in(client, make, "admin")
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    answer = console.post("/console/rules/", {**NOWON_FORM, "effective_from": tomorrow, "preset": "nowon-2011"})
+    assert answer.status_code == 303
+    row = session.query(RuleSetVersion).filter_by(version=2).one()
+    assert row.effective_from.isoformat() == tomorrow and row.preset == "nowon-2011"
+    assert row.definition["bands"] == [{"from_hours": 0, "points_per_hour": 0},
+                                       {"from_hours": 50, "points_per_hour": 100}]
+    assert row.definition["categories"] == {"헌혈": {"counts": True, "fixed_minutes": 240}}
+    assert [tier["name"] for tier in row.definition["tiers"]] == ["일반", "그린", "골드"]
+    assert session.query(AuditEvent).filter_by(action="rule_set.create", actor_user_id=console.user.id).count() == 1
+    past = console.post("/console/rules/", {**NOWON_FORM, "effective_from": (TODAY - timedelta(days=1)).isoformat()})
+    assert past.status_code in (303, 422)
+    assert session.query(RuleSetVersion).count() == 2
+
+
+def test_staff_cannot_save_rules(client, make, session):
+    console = signed_in(client, make, "staff")
+    refused = console.post("/console/rules/", {**NOWON_FORM, "effective_from": TODAY.isoformat()})
+    assert refused.status_code == 403
+    assert session.query(RuleSetVersion).count() == 1
+
+
+def test_staff_run_the_what_if_and_nothing_is_posted(client, make, session):
+    card = make.card()
+    claim = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=5), minutes=180)
+    review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
+    entries = session.query(JournalEntry).count()
+    console = signed_in(client, make, "staff")
+    answer = console.post("/console/rules/what-if", {**NOWON_FORM, "bands": "0:500"})
+    assert answer.status_code == 200, text_of(answer)[:500]
+    page = text_of(answer)
+    assert "실제 지급 3,000점" in page and "새 규칙 1,500점" in page and "차이 -1,500점" in page
+    assert session.query(JournalEntry).count() == entries
+    bad = console.post("/console/rules/what-if", {**NOWON_FORM, "bands": "zero"})
+    assert bad.status_code == 422
