@@ -1,6 +1,6 @@
 """Authorization rows for the programme's rule sets and card tiers."""
 
-from tests.authz.roles import ADMIN, STAFF_READ, VOLUNTEER
+from tests.authz.roles import ADMIN, MERCHANT, STAFF, STAFF_READ, VOLUNTEER
 
 ROWS = {
     ("GET", "/admin/rule-sets"): STAFF_READ,
@@ -13,4 +13,8 @@ ROWS = {
     ("GET", "/admin/volunteers/{volunteer_id}/tier"): STAFF_READ,
     ("POST", "/admin/tiers/review"): ADMIN,
     ("GET", "/me/tier"): VOLUNTEER,
+    ("GET", "/admin/merchants/{merchant_id}/tier-benefit"): STAFF_READ,
+    ("PUT", "/admin/merchants/{merchant_id}/tier-benefit"): STAFF,
+    ("POST", "/merchant/checkout/preview"): MERCHANT,
+    ("POST", "/merchant/checkout"): MERCHANT,
 }
