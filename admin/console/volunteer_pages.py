@@ -13,6 +13,8 @@ from mileage.cards import lifecycle, pins, statements
 from mileage.claims import queue, submission
 from mileage.donations import donate as donations_donate
 from mileage.http.boundary import get_session
+from mileage.tiers.history import tier_history
+from mileage.tiers.standing import tier_standing
 from mileage.http.callers import current_actor
 from mileage.models import ConsentMethod, VolunteerStatus
 from mileage.people import volunteers
@@ -85,6 +87,8 @@ def detail(volunteer_id: int):
         consent_methods=[str(method) for method in DESK_CONSENT_METHODS],
         kind_label=kind_label,
         format_clock_time=submission.format_clock_time,
+        tier=tier_standing(session, volunteer_id),
+        tier_history=tier_history(session, volunteer_id, limit=10),
     )
 
 

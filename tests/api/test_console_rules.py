@@ -74,3 +74,19 @@ def test_staff_run_the_what_if_and_nothing_is_posted(client, make, session):
     assert session.query(JournalEntry).count() == entries
     bad = console.post("/console/rules/what-if", {**NOWON_FORM, "bands": "zero"})
     assert bad.status_code == 422
+
+
+def test_the_volunteer_page_shows_the_tier_and_its_history(client, make, session):
+    from mileage.programme import book as rule_book
+    from mileage.programme import presets
+
+    rule_book.create_rule_set(session, name="노원", effective_from=TODAY - timedelta(days=100), actor=SYSTEM_ACTOR,
+                              definition=presets.preset("nowon-2011")["definition"], allow_past=True)
+    card = make.card()
+    for days_ago in range(20, 28):
+        claim = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=days_ago), minutes=7 * 60)
+        review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
+    console = signed_in(client, make, "auditor")
+    page = text_of(console.get(f"/console/volunteers/{card.volunteer_id}"))
+    assert "카드 등급 그린" in page and "누적 56시간" in page and "다음 등급(골드)까지 145시간" in page
+    assert "일반 → 그린 (봉사시간 승인)" in page
