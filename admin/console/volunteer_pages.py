@@ -13,11 +13,11 @@ from mileage.cards import lifecycle, pins, statements
 from mileage.claims import queue, submission
 from mileage.donations import donate as donations_donate
 from mileage.http.boundary import get_session
-from mileage.tiers.history import tier_history
-from mileage.tiers.standing import tier_standing
 from mileage.http.callers import current_actor
 from mileage.models import ConsentMethod, VolunteerStatus
 from mileage.people import volunteers
+from mileage.tiers.history import tier_history
+from mileage.tiers.standing import tier_standing
 from mileage.volunteer_api.statement_csv import kind_label
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")

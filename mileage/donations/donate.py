@@ -18,9 +18,9 @@ from mileage.donations.causes import get_open_cause
 from mileage.errors import (
     CardNotActive,
     ConsentWitnessRequired,
+    DonationNotFound,
     DonationTargetReached,
     DonationYearlyCapReached,
-    DonationNotFound,
     InvalidAmount,
     UserNotFound,
 )
