@@ -7,11 +7,13 @@ benefit) for the shop's statistics and the centre's reports; it moves no points 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
+from mileage.clock import utc_now
 from mileage.errors import InvalidTierBenefit
 from mileage.models import BenefitUse, Card, TierBenefit, VolunteerTier
 from mileage.programme.book import current_rule_set
@@ -93,7 +95,7 @@ def benefit_for(session: Session, merchant_id: int, card: Card, purchase_amount:
 
 def record_benefit_use(
     session: Session, merchant_id: int, card: Card, benefit: BenefitQuote, purchase_amount: int, *,
-    redemption_id: int | None = None, key: str | None = None,
+    redemption_id: int | None = None, key: str | None = None, now: datetime | None = None,
 ) -> BenefitUse | None:
     """Record a tier discount given (nothing when there was none); a retry with the same key finds the first."""
     if benefit.amount <= 0 or benefit.tier is None:
@@ -104,7 +106,7 @@ def record_benefit_use(
             return found
     use = BenefitUse(merchant_id=merchant_id, card_id=card.id, tier=benefit.tier, rate_bp=benefit.rate_bp,
                      purchase_amount=purchase_amount, benefit_amount=benefit.amount, redemption_id=redemption_id,
-                     idempotency_key=key)
+                     idempotency_key=key, created_at=now or utc_now())
     session.add(use)
     session.flush()
     return use

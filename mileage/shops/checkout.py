@@ -150,7 +150,7 @@ def checkout(
     use = benefits.record_benefit_use(
         session, till.merchant_id, preview.card, preview.benefit, purchase_amount,
         redemption_id=redemption.id if redemption is not None else None,
-        key=ledger_key("benefit", till, idempotency_key),
+        key=ledger_key("benefit", till, idempotency_key), now=now,
     )
     return Checkout(card=preview.card, purchase_amount=purchase_amount, benefit=preview.benefit, benefit_use=use,
                     redemption=redemption)

@@ -17,4 +17,8 @@ ROWS = {
     ("PUT", "/admin/merchants/{merchant_id}/tier-benefit"): STAFF,
     ("POST", "/merchant/checkout/preview"): MERCHANT,
     ("POST", "/merchant/checkout"): MERCHANT,
+    ("GET", "/admin/reports/withheld"): STAFF_READ,
+    ("GET", "/admin/reports/tiers"): STAFF_READ,
+    ("GET", "/admin/reports/tier-movements"): STAFF_READ,
+    ("GET", "/admin/reports/benefit-uses"): STAFF_READ,
 }
