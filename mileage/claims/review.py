@@ -300,8 +300,8 @@ def approve_claims(
     approved = _approve_usual_claims(session, claim_ids, reviewer_id=actor.user_id, policy=policy)
     for claim in approved.values():
         _record_approval(session, claim, actor, flush=False)
-    for volunteer_id in sorted({claim.volunteer_id for claim in approved.values()}):
-        tier_review.reevaluate_tier(session, volunteer_id, reason=tier_review.REASON_APPROVED)
+    tier_review.reevaluate_tiers(session, sorted({claim.volunteer_id for claim in approved.values()}),
+                                 reason=tier_review.REASON_APPROVED)
     result = BulkResult()
     for claim_id in claim_ids:
         if claim_id in approved:
@@ -365,9 +365,11 @@ def _approve_usual_claims(
     book = rule_book_for(session, policy)
     bases = payout.certified_claims(session, {claim.volunteer_id for claim in usual})
     paid: dict[int, _Paid] = {}
-    for volunteer_id in sorted({claim.volunteer_id for claim in usual}):
-        mine = [payout.certified_claim(claim) for claim in usual if claim.volunteer_id == volunteer_id]
-        paid.update(_pay_in_turn(book, earnings[volunteer_id], bases.get(volunteer_id, []), mine))
+    by_volunteer: dict[int, list[CertifiedClaim]] = {}
+    for claim in usual:
+        by_volunteer.setdefault(claim.volunteer_id, []).append(payout.certified_claim(claim))
+    for volunteer_id in sorted(by_volunteer):
+        paid.update(_pay_in_turn(book, earnings[volunteer_id], bases.get(volunteer_id, []), by_volunteer[volunteer_id]))
     issuance_id = system_account(session, AccountKind.ISSUANCE).id
     posting = [claim for claim in usual if paid[claim.id].points > 0]
     entries = post_entries(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mileage.clock import utc_now
@@ -38,13 +38,16 @@ def lock_volunteer_earnings(session: Session, volunteer_ids: Iterable[int]) -> d
             .execution_options(populate_existing=True)
         )
     }
-    for volunteer_id in ids:
-        if volunteer_id not in earnings:
-            row = VolunteerEarning(volunteer_id=volunteer_id, credited_points=0, certified_minutes=0,
-                                   carried_point_minutes=0)
-            session.add(row)
-            earnings[volunteer_id] = row
-    session.flush()
+    missing = [volunteer_id for volunteer_id in ids if volunteer_id not in earnings]
+    if missing:
+        # One statement for a bulk approval's first-time volunteers; the volunteer locks keep it race-free.
+        now = utc_now()
+        session.execute(insert(VolunteerEarning), [
+            {"volunteer_id": volunteer_id, "credited_points": 0, "certified_minutes": 0, "carried_point_minutes": 0,
+             "updated_at": now} for volunteer_id in missing
+        ])
+        earnings.update({row.volunteer_id: row for row in session.scalars(
+            select(VolunteerEarning).where(VolunteerEarning.volunteer_id.in_(missing)))})
     return earnings
 
 

@@ -57,20 +57,32 @@ def _apply(session: Session, move: TierMove, as_of: date) -> None:
 
 def reevaluate_tier(session: Session, volunteer_id: int, *, reason: str, as_of: date | None = None) -> TierMove | None:
     """Recompute one volunteer's tier from their certified hours; record a change with its reason."""
+    moves = reevaluate_tiers(session, [volunteer_id], reason=reason, as_of=as_of)
+    return moves[0] if moves else None
+
+
+def reevaluate_tiers(
+    session: Session, volunteer_ids: list[int], *, reason: str, as_of: date | None = None
+) -> list[TierMove]:
+    """Recompute some volunteers' tiers (a bulk approval's) in a few statements; record the changes."""
     as_of = as_of or seoul_today()
     tiers = rule_set_on(session, as_of).tiers
-    if not tiers:
-        return None
-    lifetime, last_year = certified_minutes_by_volunteer(session, as_of, [volunteer_id]).get(volunteer_id, (0, 0))
-    standing = standing_from(tiers, lifetime, last_year)
-    row = session.get(VolunteerTier, volunteer_id)
-    current = row.tier if row is not None else None
-    if current == standing.tier:
-        return None
-    move = TierMove(volunteer_id, current, standing.tier, _reason_for(standing, reason), standing)
-    _apply(session, move, as_of)
-    session.flush()
-    return move
+    if not tiers or not volunteer_ids:
+        return []
+    minutes = certified_minutes_by_volunteer(session, as_of, list(volunteer_ids))
+    recorded = {row.volunteer_id: row.tier for row in session.scalars(
+        select(VolunteerTier).where(VolunteerTier.volunteer_id.in_(list(volunteer_ids))))}
+    moves = []
+    for volunteer_id in sorted(set(volunteer_ids)):
+        standing = standing_from(tiers, *minutes.get(volunteer_id, (0, 0)))
+        if recorded.get(volunteer_id) != standing.tier:
+            move = TierMove(volunteer_id, recorded.get(volunteer_id), standing.tier,
+                            _reason_for(standing, reason), standing)
+            _apply(session, move, as_of)
+            moves.append(move)
+    if moves:
+        session.flush()
+    return moves
 
 
 def review_tiers(session: Session, *, as_of: date, actor: Actor, dry_run: bool = False) -> list[TierMove]:
