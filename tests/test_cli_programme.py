@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from mileage.clock import seoul_today
 from mileage.db import make_session_factory
-from mileage.models import Claim, ClaimState, RuleSetVersion, TierChange, VolunteerTier
+from mileage.models import Claim, ClaimState, RuleSetVersion, TierBenefit, TierChange, VolunteerTier
 from mileage.tiers.review import review_tiers
 from tests.test_cli import empty_database, engine_on, mileage  # noqa: F401  (fixtures)
 
@@ -30,6 +30,7 @@ def test_the_demo_runs_under_the_nowon_preset_with_its_points_and_tiers(mileage,
             assert points == max(0, minutes - 50 * 60) * 100 // 60
         tiers = dict(session.execute(select(VolunteerTier.volunteer_id, VolunteerTier.tier)).all())
         assert set(tiers.values()) >= {"골드", "그린", "일반"}
+        assert session.scalar(select(func.count()).select_from(TierBenefit)) == 3
     assert mileage(empty_database, "check").exit_code == 0
 
 

@@ -22,6 +22,7 @@ from mileage.people.tokens import TokenSigner
 from mileage.people.volunteers import enrol_volunteer
 from mileage.programme import book as programme_book
 from mileage.programme import presets as programme_presets
+from mileage.shops import benefits as shop_benefits
 from mileage.shops import counter, redemptions
 
 DEMO_PASSWORD = "mileage-demo-1234"
@@ -128,6 +129,8 @@ def load_demo_data(session: Session, *, preset: str | None = None) -> str:
                 review.approve_claim(session, claim.id, actor=reviewer)
                 review.reverse_claim(session, claim.id, actor=reviewer, reason="중복 신청 확인")
     shops_summary = load_demo_merchants(session)
+    if preset is not None:
+        _load_demo_tier_benefits(session)
     _load_demo_spending(session, volunteers, staff.id)
     return (
         f"{shops_summary}\n"
@@ -135,6 +138,15 @@ def load_demo_data(session: Session, *, preset: str | None = None) -> str:
         f"(PIN {DEMO_PIN}); sign in as admin / staff / auditor / coordinator / volunteer "
         f"with password {DEMO_PASSWORD}"
     )
+
+
+def _load_demo_tier_benefits(session: Session) -> None:
+    """Under a preset with tiers, the first shops give the second tier and above 10 %, as Nowon's shops did."""
+    tiers = programme_book.current_rule_set(session).tiers
+    if len(tiers) < 2:
+        return
+    for merchant in session.scalars(select(Merchant).order_by(Merchant.id).limit(3)):
+        shop_benefits.set_tier_benefit(session, merchant.id, rate_bp=1000, min_tier=tiers[1].name, actor=SYSTEM_ACTOR)
 
 
 CAUSES = [
