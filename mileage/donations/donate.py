@@ -183,20 +183,20 @@ def enforce_donation_limits(
         return
     if cause.yearly_cap_per_volunteer is not None:
         year = seoul_today().year
-        given = session.scalar(
+        given = int(session.scalar(
             select(func.coalesce(func.sum(Donation.points), 0)).where(
                 Donation.volunteer_id == volunteer_id, Donation.cause_id == cause.id,
                 Donation.created_at >= seoul_day_start(date(year, 1, 1)),
                 Donation.created_at < seoul_day_start(date(year + 1, 1, 1)),
             )
-        )
+        ))
         if given + points > cause.yearly_cap_per_volunteer:
             raise DonationYearlyCapReached(cap=cause.yearly_cap_per_volunteer,
                                            remaining=max(0, cause.yearly_cap_per_volunteer - given))
     if cause.target_points is not None:
         session.execute(select(Cause.id).where(Cause.id == cause.id).with_for_update())
-        raised = session.scalar(select(func.coalesce(func.sum(Donation.points), 0))
-                                .where(Donation.cause_id == cause.id))
+        raised = int(session.scalar(select(func.coalesce(func.sum(Donation.points), 0))
+                                    .where(Donation.cause_id == cause.id)))
         if raised + points > cause.target_points:
             raise DonationTargetReached(target=cause.target_points, remaining=max(0, cause.target_points - raised))
 

@@ -25,8 +25,10 @@ def lock_volunteer_earnings(session: Session, volunteer_ids: Iterable[int]) -> d
     :raises VolunteerNotFound:
     """
     ids = sorted(set(volunteer_ids))
+    # FOR NO KEY UPDATE: approvals of one volunteer queue behind each other, while a card being issued
+    # or reissued meanwhile (its foreign key takes a key-share lock on the volunteer) does not wait.
     found = set(session.scalars(select(Volunteer.id).where(Volunteer.id.in_(ids)).order_by(Volunteer.id)
-                                .with_for_update()))
+                                .with_for_update(key_share=True)))
     for volunteer_id in ids:
         if volunteer_id not in found:
             raise VolunteerNotFound(volunteer_id=volunteer_id)
