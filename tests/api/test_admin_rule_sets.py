@@ -106,3 +106,19 @@ def test_the_tier_of_a_volunteer_with_what_keeps_it_and_the_history(client, logi
                       headers=admin).json
     assert dry["dry_run"] and [c["reason"] for c in dry["changes"] if c["volunteer_id"] == card.volunteer_id] == [
         "keep_condition_missed"]
+
+
+def test_the_approval_answer_says_what_a_cap_withheld(client, login_as, make, session):
+    book.create_rule_set(session, name="NW", effective_from=TODAY - timedelta(days=100), actor=SYSTEM_ACTOR,
+                         definition=presets.preset("nw-2018")["definition"], allow_past=True)
+    card = make.card()
+    first = [make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=d), minutes=8 * 60)
+             for d in range(20, 28)]  # 64 h: 44,800
+    _, staff = login_as("staff")
+    bulk = client.post("/admin/claims/bulk-approve", json={"claim_ids": [c.id for c in first]}, headers=staff).json
+    assert bulk["approved"] == 8
+    capped = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=5), minutes=8 * 60)
+    answer = client.post(f"/admin/claims/{capped.id}/approve", headers=staff).json
+    assert (answer["points"], answer["withheld_points"], answer["withheld_by"]) == (5_200, 400, "lifetime_cap")
+    assert answer["rule_set_version"] == 2 and answer["recognised_minutes"] == 480
+    assert ledger.get_balance(session, card.account_id) == 50_000
