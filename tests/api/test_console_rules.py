@@ -90,3 +90,28 @@ def test_the_volunteer_page_shows_the_tier_and_its_history(client, make, session
     page = text_of(console.get(f"/console/volunteers/{card.volunteer_id}"))
     assert "카드 등급 그린" in page and "누적 56시간" in page and "다음 등급(골드)까지 145시간" in page
     assert "일반 → 그린 (봉사시간 승인)" in page
+
+
+def test_staff_set_a_shop_s_tier_discount_and_points_share_in_the_console(client, make, session):
+    from mileage.programme import book as rule_book
+    from mileage.programme import presets
+    from mileage.shops import benefits, offers
+
+    rule_book.create_rule_set(session, name="노원", effective_from=TODAY - timedelta(days=100), actor=SYSTEM_ACTOR,
+                              definition=presets.preset("nowon-2011")["definition"], allow_past=True)
+    shop = make.merchant()
+    console = signed_in(client, make, "staff")
+    page = console.get(f"/console/merchants/{shop.id}").get_data(as_text=True)
+    assert "등급 할인이 없습니다." in page and '<option value="그린"' in page
+    saved = console.post(f"/console/merchants/{shop.id}/tier-benefit", {"min_tier": "그린", "benefit_percent": "10"})
+    assert saved.status_code == 303
+    benefit = benefits.current_tier_benefit(session, shop.id)
+    assert (benefit.min_tier, benefit.rate_bp) == ("그린", 1000)
+    assert "그린 이상 카드 소지자 10% 할인" in text_of(console.get(f"/console/merchants/{shop.id}"))
+    offered = console.post(f"/console/merchants/{shop.id}/offers", {
+        "rate_percent": "50", "max_discount": "50000", "min_purchase": "0", "max_share_percent": "10",
+        "no_partial_payment": "1"})
+    assert offered.status_code == 303
+    offer = offers.find_current_offer(session, shop.id)
+    assert (offer.max_share_bp, offer.no_partial_payment) == (1000, True)
+    assert "포인트 부분 결제 불가" in text_of(console.get(f"/console/merchants/{shop.id}"))
