@@ -12,10 +12,10 @@ from admin.console.i18n import t
 from admin.console.navigation import redirect_back
 from mileage.claims import submission
 from mileage.http.boundary import get_session
-from mileage.programme.book import current_rule_set
-from mileage.shops import benefits as shop_benefits
 from mileage.http.callers import current_actor
 from mileage.models import MerchantStatus
+from mileage.programme.book import current_rule_set
+from mileage.shops import benefits as shop_benefits
 from mileage.shops import merchants, redemptions, terminals
 from mileage.shops import offers as shops_offers
 
