@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import seoul_today
-from mileage.errors import RuleSetNotFound, RuleSetRewritesPaidClaims, RuleSetStartsInPast
+from mileage.errors import RuleSetNotFound, RuleSetRewritesPaidClaims, RuleSetStartsInPast, TransactionConflict
 from mileage.models import Claim, ClaimState, RuleSetVersion
 from mileage.programme.rules import RuleSet, rule_set_from_definition
 
@@ -110,12 +111,12 @@ def create_rule_set(
     :raises InvalidRuleSet:
     :raises RuleSetStartsInPast:
     :raises RuleSetRewritesPaidClaims:
+    :raises TransactionConflict: another version took the same number first; run again.
     """
     today = today or seoul_today()
     rules = rule_set_from_definition(definition, name=name, effective_from=effective_from)
     if effective_from < today and not allow_past:
         raise RuleSetStartsInPast(today=today.isoformat())
-    # Lock the versions' table order: two admins saving at once get consecutive version numbers.
     last = session.scalar(select(func.max(RuleSetVersion.version)))
     paid = paid_through(session)
     if paid is not None and effective_from <= paid:
@@ -129,8 +130,13 @@ def create_rule_set(
         note=note,
         created_by_user_id=actor.user_id,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        # Another admin took this version number first: the unit of work runs again and takes the next.
+        raise TransactionConflict(version=row.version) from exc
     record_audit(session, actor, "rule_set.create", target_type="rule_set", target_id=row.version,
                  after={"name": row.name, "effective_from": effective_from.isoformat(), "preset": preset,
                         "definition": row.definition})
