@@ -22,6 +22,7 @@ from admin.console import (
     organisation_pages,
     overview,
     report_pages,
+    rule_pages,
     volunteer_pages,
 )
 from admin.console.forms import FORM_KEY_FIELD, new_form_key
@@ -78,6 +79,7 @@ for _area in (
     donation_pages,
     report_pages,
     audit_pages,
+    rule_pages,
 ):
     blueprint.register_blueprint(_area.blueprint)
 

@@ -18,3 +18,5 @@ OVERSIGHT = frozenset({Role.ADMIN, Role.AUDITOR})
 # Manage the people who sign in; auditors see the list.
 USER_ADMINS = frozenset({Role.ADMIN})
 USER_READERS = USER_ADMINS | {Role.AUDITOR}
+# Change the programme's rules (rule set versions, the yearly tier review): admins only.
+RULE_EDITORS = frozenset({Role.ADMIN})
