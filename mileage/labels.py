@@ -216,6 +216,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "hours_pair": NP_("offer_problem", "give both the start and the end of the hours, or neither"),
         "hours_range": NP_("offer_problem", "the hours must lie within 00:00–24:00, the start before the end"),
         "weekday": NP_("offer_problem", "choose the days from Monday to Sunday"),
+        "max_share": NP_("offer_problem", "the share points may pay must be between 0.01%% and 100%%"),
     },
     "json_problem": {
         "nested": NP_("json_problem", "it is nested too deeply"),

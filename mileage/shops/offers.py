@@ -82,7 +82,7 @@ def set_offer(
     merchant = get_merchant(session, merchant_id)
     _check_offer_terms(rate_bp, max_discount, min_purchase, start_minute, end_minute)
     if max_share_bp is not None and not (0 < max_share_bp <= 10_000):
-        raise InvalidOffer(reason="max_share_bp must be 1-10000")
+        raise InvalidOffer(reason="max_share")
     previous = find_current_offer(session, merchant.id)
     offer = OfferVersion(
         merchant_id=merchant.id,

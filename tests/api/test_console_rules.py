@@ -29,7 +29,7 @@ NOWON_FORM = {"name": "노원 2011", "bands": "0:0, 50:100", "lifetime_cap": "25
 def test_the_page_lists_versions_and_a_preset_prefills_the_form(client, make):
     console = signed_in(client, make, "staff")
     page = text_of(console.get("/console/rules/"))
-    assert "v1" in page and "현재 적용" in page and "0:1000" in page
+    assert "버전 1" in page and "현재 적용" in page and "0:1000" in page
     prefilled = console.get("/console/rules/?preset=nowon-2011").get_data(as_text=True)
     assert 'value="0:0, 50:100"' in prefilled and 'value="250000"' in prefilled
     assert "일반:0:0, 그린:51:20, 골드:201:30" in prefilled
