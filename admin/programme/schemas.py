@@ -27,7 +27,7 @@ class TierSchema(Schema):
                                 metadata={"description": "hours in the last year that keep it; else one tier down"})
 
 
-class RuleSetDefinitionSchema(Schema):
+class RuleSetTermsSchema(Schema):
     bands = fields.List(fields.Nested(BandSchema), required=True, validate=validate.Length(min=1, max=20))
     lifetime_cap = fields.Integer(strict=True, allow_none=True, load_default=None, validate=POINTS)
     yearly_cap = fields.Integer(strict=True, allow_none=True, load_default=None, validate=POINTS,
@@ -46,7 +46,7 @@ class RuleSetDefinitionSchema(Schema):
 class RuleSetCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     effective_from = fields.Date(required=True, metadata={"description": "Seoul day; today or later"})
-    definition = fields.Nested(RuleSetDefinitionSchema, required=True)
+    definition = fields.Nested(RuleSetTermsSchema, required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -56,7 +56,7 @@ class RuleSetPresetLoadSchema(Schema):
 
 
 class WhatIfSchema(Schema):
-    definition = fields.Nested(RuleSetDefinitionSchema, required=True)
+    definition = fields.Nested(RuleSetTermsSchema, required=True)
     as_of = fields.Date(metadata={"description": "last day of the 12 months (today by default)"})
 
 
