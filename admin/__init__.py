@@ -8,6 +8,7 @@ def register_admin(app, api) -> None:
     from admin.hours.views import blueprint as hours_blueprint
     from admin.merchants.views import blueprint as merchants_blueprint
     from admin.oversight.views import blueprint as oversight_blueprint
+    from admin.programme.views import blueprint as programme_blueprint
     from admin.reports.views import blueprint as reports_blueprint
     from admin.site.page import blueprint as site_page_blueprint
     from admin.site.views import blueprint as site_blueprint
@@ -17,6 +18,7 @@ def register_admin(app, api) -> None:
     api.register_blueprint(hours_blueprint)
     api.register_blueprint(merchants_blueprint)
     api.register_blueprint(oversight_blueprint)
+    api.register_blueprint(programme_blueprint)
     api.register_blueprint(reports_blueprint)
     api.register_blueprint(users_blueprint)
     api.register_blueprint(site_blueprint)

@@ -11,6 +11,11 @@ pgbench (TPC-B-like, `--pgbench-clients` clients for `--pgbench-seconds`, in two
 and just after the approvals). Afterwards it checks that every claim is approved with its points on
 the card, and every ledger invariant.
 
+`--rules banded` first loads a rule set with three bands (500, 1,000 and 1,500 points an hour from
+0, 4 and 8 certified hours), a lifetime cap of 8,000 and a yearly cap of 7,000, so that approvals split
+claims at band edges and caps withhold points; `--rules nowon-2011` (or another preset) loads a
+preset. The points expected on the cards are then the replay of each volunteer's claims.
+
 Prints one JSON line: claims_per_s, pgbench_tps, ratio (claims_per_s / pgbench_tps), errors,
 invariants_ok, worker_rss_mb and the settings. Target: claims_per_s >= 1,000.
 """
@@ -23,6 +28,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import date
 
 from sqlalchemy import func, select, text
 
@@ -43,6 +49,12 @@ from tests.support.databases import scratch_database
 from tests.support.gunicorn import GunicornServer
 
 CLAIMS_PER_VOLUNTEER = 5
+BANDED_RULES = {
+    "bands": [{"from_hours": 0, "points_per_hour": 500}, {"from_hours": 4, "points_per_hour": 1000},
+              {"from_hours": 8, "points_per_hour": 1500}],
+    "lifetime_cap": 8_000,
+    "yearly_cap": 7_000,
+}
 STAFF_PASSWORD = "bench-staff-password"
 
 CLAIMS_SQL = """
@@ -75,6 +87,34 @@ def seed_claims(engine, sessions, count: int) -> tuple[list[int], int]:
         claim_ids = list(connection.execute(text("SELECT id FROM claims ORDER BY id LIMIT :n"), {"n": count}).scalars())
         connection.execute(text("ANALYZE"))
     return claim_ids, len(claim_ids) * DEFAULT_POLICY.points_for(120)
+
+
+def load_rules(sessions, rules: str) -> None:
+    """Load the banded, capped rule set or a preset, in force long before the seeded claims."""
+    from mileage.programme import book, presets
+
+    if rules == "banded":
+        name, definition = "bench banded", BANDED_RULES
+    else:
+        terms = presets.preset(rules)
+        name, definition = terms["name"], terms["definition"]
+    run_in_transaction(sessions, lambda session: book.create_rule_set(
+        session, name=name, effective_from=date(2000, 1, 2), definition=definition, actor=SYSTEM_ACTOR,
+        allow_past=True))
+
+
+def expected_points(sessions, claim_ids: list[int]) -> int:
+    """Return what the rules in force pay the seeded claims: the replay of each volunteer's claims."""
+    from mileage.programme.book import load_rule_book
+    from mileage.programme.earnings import CertifiedClaim, replay
+
+    with sessions() as session:
+        rule_book = load_rule_book(session)
+        by_volunteer: dict[int, list] = {}
+        for claim in session.scalars(select(Claim).where(Claim.id.in_(claim_ids))):
+            by_volunteer.setdefault(claim.volunteer_id, []).append(
+                CertifiedClaim(claim.id, claim.work_date, claim.start_minute, claim.minutes, claim.category))
+        return sum(replay(claims, rule_book.on).points for claims in by_volunteer.values())
 
 
 def approve_all(base_url: str, token: str, claim_ids: list[int], *, batch: int, clients: int) -> tuple[int, Counter]:
@@ -117,6 +157,8 @@ def main() -> None:
     parser.add_argument("--pgbench-seconds", type=int, default=30)
     parser.add_argument("--pgbench-scale", type=int, default=1)
     parser.add_argument("--no-pgbench", action="store_true", help="skip the ceiling (for quick tuning runs)")
+    parser.add_argument("--rules", default="default",
+                        help="default (the flat rate), banded (bands and caps), or a preset such as nowon-2011")
     options = parser.parse_args()
 
     with scratch_database(server_url()) as url, ExitStack() as ceiling:
@@ -125,7 +167,10 @@ def main() -> None:
         engine = make_engine(url)
         sessions = make_session_factory(engine)
         progress(f"seeding {options.claims:,} submitted claims")
-        claim_ids, expected_points = seed_claims(engine, sessions, options.claims)
+        claim_ids, expected = seed_claims(engine, sessions, options.claims)
+        if options.rules != "default":
+            load_rules(sessions, options.rules)
+            expected = expected_points(sessions, claim_ids)
         run_pgbench = None if options.no_pgbench else ceiling.enter_context(
             pgbench(server_url(), scale=options.pgbench_scale)
         )
@@ -182,7 +227,9 @@ def main() -> None:
             "pgbench_tps_before_after": tps_runs,
             "errors": sum(failures.values()),
             "all_approved": still_submitted == 0,
-            "points_on_cards_ok": int(on_cards) == expected_points,
+            "points_on_cards_ok": int(on_cards) == expected,
+            "points_on_cards": int(on_cards),
+            "rules": options.rules,
             "invariants_ok": invariants.ok,
             "worker_rss_mb": round(worker_rss, 1),
             # CPU milliseconds per approved claim, by who spent them: robust to a busy machine.

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from mileage.cards.qr import MAX_SCANNED_LENGTH
 from mileage.claims.submission import format_clock_time
+from mileage.http.locale import select_language
 from mileage.http.schemas import page_schema
 from mileage.pagination import MAX_PAGE_SIZE
 from mileage.shops.offers import weekday_names
@@ -362,3 +363,52 @@ MerchantRefundPageSchema = page_schema(MerchantRefundSchema)
 
 class MerchantDayArgsSchema(Schema):
     day = fields.Date(load_default=None, metadata={"description": "A Seoul day (YYYY-MM-DD); today by default."})
+
+
+class MerchantCheckoutRequestSchema(MerchantRedeemSchema):
+    use_points = fields.Boolean(load_default=True, metadata={"description": "false: the tier benefit only"})
+
+
+class MerchantBenefitSchema(Schema):
+    rate_bp = fields.Integer(dump_only=True, metadata={"description": "Tier discount rate (500 = 5 %)."})
+    amount = fields.Integer(dump_only=True, metadata={"description": "Won off the bill; no points deducted."})
+
+
+class MerchantCheckoutPreviewSchema(Schema):
+    holder_name = fields.String(dump_only=True, metadata={"description": "Masked, e.g. 김*수."})
+    card_number = fields.String(dump_only=True, attribute="card.masked_number",
+                                metadata={"description": "The card's masked number."})
+    tier = fields.String(dump_only=True, allow_none=True, metadata={"description": "The card's tier name only."})
+    is_dynamic = fields.Boolean(dump_only=True, metadata={"description": "Scanned from the mobile QR."})
+    needs_pin = fields.Boolean(dump_only=True, metadata={"description": "A printed card asks for its PIN."})
+    purchase_amount = fields.Integer(dump_only=True, metadata={"description": "The bill, in won."})
+    tier_benefit = fields.Nested(MerchantBenefitSchema, attribute="benefit", dump_only=True,
+                                 metadata={"description": "The tier discount (no points deducted)."})
+    discount = fields.Integer(dump_only=True, metadata={"description": "Points discount (0 when none applies)."})
+    points_refusal = fields.Function(
+        lambda preview: preview.points_refusal.code if preview.points_refusal else None, dump_only=True,
+        metadata={"description": "why points give nothing, when a tier benefit still applies"})
+    points_refusal_message = fields.Function(
+        lambda preview: preview.points_refusal.message(select_language()) if preview.points_refusal else None,
+        dump_only=True, metadata={"description": "The refusal's sentence in the request's language."})
+    amount_to_pay = fields.Integer(dump_only=True, metadata={"description": "What the customer still pays, in won."})
+
+
+class MerchantCheckoutSchema(Schema):
+    redemption_id = fields.Function(lambda done: done.redemption.id if done.redemption else None, dump_only=True,
+                                    metadata={"description": "for a refund of the points; none without points"})
+    benefit_use_id = fields.Function(lambda done: done.benefit_use.id if done.benefit_use else None, dump_only=True,
+                                     metadata={"description": "The recorded tier benefit use, if any."})
+    holder_name = fields.String(dump_only=True, metadata={"description": "Masked, e.g. 김*수."})
+    card_number = fields.String(dump_only=True, attribute="card.masked_number",
+                                metadata={"description": "The card's masked number."})
+    tier = fields.String(dump_only=True, allow_none=True, metadata={"description": "The card's tier name only."})
+    purchase_amount = fields.Integer(dump_only=True, metadata={"description": "The bill, in won."})
+    tier_benefit = fields.Nested(MerchantBenefitSchema, attribute="benefit", dump_only=True,
+                                 metadata={"description": "The tier discount (no points deducted)."})
+    discount = fields.Integer(dump_only=True, metadata={"description": "Points deducted from the card."})
+    amount_to_pay = fields.Integer(dump_only=True, metadata={"description": "What the customer still pays, in won."})
+    created_at = fields.Function(
+        lambda done: (done.redemption or done.benefit_use).created_at.isoformat()
+        if (done.redemption or done.benefit_use) else None, dump_only=True,
+        metadata={"description": "When the sale was recorded (ISO 8601)."})

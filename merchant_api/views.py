@@ -13,6 +13,9 @@ from flask import current_app, g, request
 
 from merchant_api.schemas import (
     MerchantCaptureSchema,
+    MerchantCheckoutPreviewSchema,
+    MerchantCheckoutRequestSchema,
+    MerchantCheckoutSchema,
     MerchantDayArgsSchema,
     MerchantHoldSchema,
     MerchantListArgsSchema,
@@ -38,7 +41,7 @@ from mileage.http.limits import limiter
 from mileage.http.schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
 from mileage.http.settlement import CSV_SCHEMA, settlement_answer
 from mileage.people.tokens import Principal
-from mileage.shops import counter, holds, offers, redemptions, settlement, terminals
+from mileage.shops import checkout, counter, holds, offers, redemptions, settlement, terminals
 
 blueprint = Blueprint(
     "merchant", __name__, url_prefix="/merchant", description="Partner shops: scan, redeem, refund, settle"
@@ -187,6 +190,35 @@ def redeem(body):
         get_session(), token_signer(), _till(),
         scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
         pin=body["pin"], idempotency_key=request_idempotency_key(),
+    )
+
+
+@blueprint.route("/checkout/preview", methods=["POST"])
+@requires("merchant")
+@scan_limit
+@blueprint.arguments(MerchantScanSchema)
+@blueprint.response(200, MerchantCheckoutPreviewSchema)
+def preview_checkout(body):
+    """Tell both discounts a scanned card gets: the tier benefit (no points) and the points discount."""
+    return checkout.preview_checkout(
+        get_session(), token_signer(), _till(),
+        scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
+    )
+
+
+@blueprint.route("/checkout", methods=["POST"])
+@idempotent()
+@requires("merchant")
+@scan_limit
+@pin_failure_limit
+@blueprint.arguments(MerchantCheckoutRequestSchema)
+@blueprint.response(201, MerchantCheckoutSchema)
+def do_checkout(body):
+    """Grant the tier benefit and the points discount of one scan, together (Idempotency-Key required)."""
+    return checkout.checkout(
+        get_session(), token_signer(), _till(),
+        scanned=body["scanned"], purchase_amount=body["purchase_amount"], requested_discount=body["discount"],
+        pin=body["pin"], use_points=body["use_points"], idempotency_key=request_idempotency_key(),
     )
 
 

@@ -341,7 +341,8 @@ def users_set_role(username, role, organisation_id, volunteer_id) -> None:
 # --- the demo and the servers -----------------------------------------------------------------
 
 @main.command("demo")
-def demo_command() -> None:
+@click.option("--preset", default=None, help="Run the demo under a programme's rules, e.g. nowon-2011.")
+def demo_command(preset: str | None) -> None:
     """Migrate the database and load realistic demo data (once)."""
     from mileage.demo.data import load_demo_data
     from mileage.migrations_runner import upgrade_database
@@ -349,7 +350,7 @@ def demo_command() -> None:
     app = _app(check_schema=False)
     upgrade_database(app.config["DATABASE_URL"])
     summary = run_in_transaction(
-        _session_factory(app), lambda session: load_demo_data(session, i18n.environment_language())
+        _session_factory(app), lambda session: load_demo_data(session, i18n.environment_language(), preset=preset)
     )
     click.echo(summary)
 
@@ -367,6 +368,80 @@ def demo_hours_command() -> None:
     finally:
         session.close()
     click.echo(text, nl=False)
+
+
+@main.group()
+def rules() -> None:
+    """The programme's rule sets: list them, load a preset."""
+
+
+@rules.command("list")
+def rules_list_command() -> None:
+    """Print every rule set version, newest first, and the presets that ship with the app."""
+    from mileage.programme import book, presets
+
+    app = _app()
+    session = _session_factory(app)()
+    try:
+        current = book.current_rule_set(session).version
+        for row in book.list_rule_sets(session):
+            marker = "*" if row.version == current else " "
+            click.echo(_("%(marker)s v%(version)s from %(day)s %(name)s", marker=marker, version=row.version,
+                         day=row.effective_from.isoformat(), name=row.name))
+    finally:
+        session.close()
+    click.echo(_("presets: %(presets)s", presets=", ".join(presets.PRESETS)))
+
+
+@rules.command("load-preset")
+@click.argument("preset")
+@click.option("--effective-from", "effective_from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The Seoul day the rules start (default: today).")
+@click.option("--allow-past", is_flag=True, help="Start before today (a centre setting up; never before paid hours).")
+def rules_load_preset_command(preset: str, effective_from, allow_past: bool) -> None:
+    """Add a preset (nowon-2011, nw-2018, seodaemun-2024) as a new rule set version."""
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.clock import seoul_today
+    from mileage.programme import book, presets
+
+    app = _app()
+    day = effective_from.date() if effective_from else seoul_today()
+
+    def load(session):
+        terms = presets.preset(preset)
+        return book.create_rule_set(session, name=terms["name"], effective_from=day, definition=terms["definition"],
+                                    note=terms["note"], preset=preset, actor=SYSTEM_ACTOR,
+                                    allow_past=allow_past).version
+
+    version = run_in_transaction(_session_factory(app), load)
+    click.echo(_("rule set v%(version)s (%(preset)s) in force from %(day)s",
+                 version=version, preset=preset, day=day.isoformat()))
+
+
+@main.group()
+def tiers() -> None:
+    """Card tiers: the yearly review."""
+
+
+@tiers.command("review")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="The Seoul day of the review.")
+@click.option("--dry-run", is_flag=True, help="List every change without writing any.")
+def tiers_review_command(as_of, dry_run: bool) -> None:
+    """Re-evaluate every volunteer's tier on a day; safe to rerun (a second run changes nothing)."""
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.tiers.review import review_tiers
+
+    app = _app()
+    moves = run_in_transaction(
+        _session_factory(app),
+        lambda session: [
+            {"volunteer_id": move.volunteer_id, "from": move.from_tier, "to": move.to_tier, "reason": move.reason}
+            for move in review_tiers(session, as_of=as_of.date(), actor=SYSTEM_ACTOR, dry_run=dry_run)
+        ],
+    )
+    click.echo(json.dumps({"as_of": as_of.date().isoformat(), "dry_run": dry_run, "changes": moves},
+                          ensure_ascii=False, indent=2))
 
 
 @main.command("serve")

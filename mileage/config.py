@@ -11,7 +11,6 @@ from collections import Counter
 from pathlib import Path
 
 from mileage.claims.exchange_1365 import ExchangeProfile
-from mileage.claims.rules import ClaimPolicy
 
 GENERATED_SECRETS_FILE = "dev-secrets.json"
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TOKEN_SIGNING_KEY", "DATABASE_URL")
@@ -24,7 +23,8 @@ MIN_SECRET_BITS = 128
 GENERATE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
-# Environment variables that tune the claim policy, and the policy field each one sets.
+# Environment variables that tuned the claim policy before rule sets lived in the database. Migration 0013
+# reads them once as the first rule set's values; CLAIM_POLICY (a ClaimPolicy) pins one flat rule instead.
 POLICY_ENVIRONMENT = {
     "MILEAGE_POINTS_PER_HOUR": "points_per_hour",
     "MILEAGE_MAX_MINUTES_PER_DAY": "max_minutes_per_day",
@@ -136,10 +136,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TOKEN_SIGNING_KEY": environ.get("TOKEN_SIGNING_KEY"),
         # Request bodies above this size get a 413 before any parsing.
         "MAX_CONTENT_LENGTH": number("MILEAGE_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
-        "CLAIM_POLICY": ClaimPolicy.from_mapping(
-            {field: number(name, 0, minimum=1) for name, field in POLICY_ENVIRONMENT.items()
-             if environ.get(name, "").strip()}
-        ),
+        # None: every claim is checked and paid by the rule set in force on its day (mileage/programme).
+        # The old policy variables are still checked here, so a wrong value stops the start clearly;
+        # migration 0013 reads them once into the first rule set.
+        "CLAIM_POLICY": _check_policy_environment(number),
         "JSON_AS_ASCII": False,
         # Origins of browser-based POS systems allowed to call /merchant/* (CORS); none by default.
         "CORS_ORIGINS": parse_origins(environ.get("MILEAGE_CORS_ORIGINS")),
@@ -191,6 +191,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         for key, value in _development_secrets(instance_path).items():
             config[key] = config.get(key) or value
     return config
+
+
+def _check_policy_environment(number) -> None:
+    """Refuse a claim-policy variable that is not a positive whole number; the answer is always None."""
+    for name in POLICY_ENVIRONMENT:
+        number(name, 1, minimum=1)
+    return None
 
 
 def _development_secrets(instance_path: str) -> dict:

@@ -907,6 +907,58 @@ class VersionRequired(RuleViolation):
     text = N_("This request needs an If-Match header: send the ETag you read.")
 
 
+# --- programme rules, tiers, benefits, donation limits ---------------------------------------
+
+class InvalidRuleSet(RuleViolation):
+    code = "invalid_rule_set"
+    text = N_("The rule set is not valid (%(field)s).")
+
+
+class RuleSetNotFound(NotFound):
+    code = "rule_set_not_found"
+    text = N_("No such rule set version.")
+
+
+class RulePresetNotFound(NotFound):
+    code = "rule_preset_not_found"
+    text = N_("There is no rule preset \"%(preset)s\".")
+
+
+class RuleSetStartsInPast(RuleViolation):
+    code = "rule_set_starts_in_past"
+    text = N_("A new rule set can take effect from today (%(today)s) on, not before.")
+
+
+class RuleSetRewritesPaidClaims(Conflict):
+    code = "rule_set_rewrites_paid_claims"
+    text = N_("Hours up to %(paid_through)s have already been paid; the new rules must start after that day.")
+
+
+class ClaimBelowMinimumAge(RuleViolation):
+    code = "claim_below_minimum_age"
+    text = N_("Mileage is earned from the age of %(minimum_age)s.")
+
+
+class InvalidTierBenefit(RuleViolation):
+    code = "invalid_tier_benefit"
+    text = N_("The tier benefit is not valid (%(field)s).")
+
+
+class PartialPaymentNotAllowed(RuleViolation):
+    code = "partial_payment_not_allowed"
+    text = N_("This shop does not accept partial payment with points (%(required)s points are needed).")
+
+
+class DonationYearlyCapReached(RuleViolation):
+    code = "donation_yearly_cap_reached"
+    text = N_("This cause accepts at most %(cap)s points a year from one volunteer (%(remaining)s left this year).")
+
+
+class DonationTargetReached(Conflict):
+    code = "donation_target_reached"
+    text = N_("The campaign target of %(target)s points is reached (%(remaining)s points left).")
+
+
 # --- request bodies -------------------------------------------------------------------------
 
 class MalformedJson(DomainError):

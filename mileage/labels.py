@@ -189,6 +189,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "user.reset_password": NP_("action", "Password reset"),
         "user.change_password": NP_("action", "Password changed"),
         "user.set_role": NP_("action", "Role changed"),
+        "rule_set.create": NP_("action", "Rule set version added"),
+        "tiers.review": NP_("action", "Tier review run"),
+        "merchant.tier_benefit": NP_("action", "Tier discount set"),
     },
     "entry_kind": {
         "claim_approval": NP_("entry_kind", "hours credited"),
@@ -224,6 +227,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "hours_pair": NP_("offer_problem", "give both the start and the end of the hours, or neither"),
         "hours_range": NP_("offer_problem", "the hours must lie within 00:00–24:00, the start before the end"),
         "weekday": NP_("offer_problem", "choose the days from Monday to Sunday"),
+        "max_share": NP_("offer_problem", "the share points may pay must be between 0.01%% and 100%%"),
     },
     "json_problem": {
         "nested": NP_("json_problem", "it is nested too deeply"),
@@ -244,6 +248,19 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "volunteer": NP_("target_type", "volunteer"),
         "settlement": NP_("target_type", "settlement"),
         "offer": NP_("target_type", "offer"),
+        "rule_set": NP_("target_type", "rule set"),
+        "tiers": NP_("target_type", "card tiers"),
+    },
+    "tier_reason": {
+        "hours_approved": NP_("tier_reason", "hours approved"),
+        "hours_reached": NP_("tier_reason", "hours approved"),
+        "hours_reversed": NP_("tier_reason", "hours reversed"),
+        "yearly_review": NP_("tier_reason", "yearly review"),
+        "keep_condition_missed": NP_("tier_reason", "yearly condition missed"),
+    },
+    "withheld_by": {
+        "lifetime_cap": NP_("withheld_by", "the lifetime cap"),
+        "yearly_cap": NP_("withheld_by", "the yearly cap"),
     },
 }
 

@@ -29,7 +29,7 @@ COMMON_REJECT_REASONS = (
 )
 
 
-def _policy() -> ClaimPolicy:
+def _policy() -> ClaimPolicy | None:
     return current_app.config["CLAIM_POLICY"]
 
 
@@ -74,7 +74,7 @@ def queue():
         organisations=organisations.list_organisations(session, limit=200).items,
         categories=COMMON_CATEGORIES,
         reject_reasons=COMMON_REJECT_REASONS,
-        policy=_policy(),
+        estimates=review.estimate_points(session, page.items, policy=_policy()),
         format_clock_time=submission.format_clock_time,
     )
 

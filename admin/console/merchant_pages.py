@@ -14,6 +14,8 @@ from mileage.claims import submission
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
 from mileage.models import MerchantStatus
+from mileage.programme.book import current_rule_set
+from mileage.shops import benefits as shop_benefits
 from mileage.shops import merchants, redemptions, terminals
 from mileage.shops import offers as shops_offers
 
@@ -66,7 +68,24 @@ def detail(merchant_id: int):
         weekday_names=shops_offers.weekday_names,
         all_weekdays=shops_offers.WEEKDAY_NAMES,
         format_clock_time=submission.format_clock_time,
+        tier_benefit=shop_benefits.current_tier_benefit(session, merchant_id),
+        tier_names=[tier.name for tier in current_rule_set(session).tiers],
     )
+
+
+@blueprint.post("/<int:merchant_id>/tier-benefit")
+def set_tier_benefit(merchant_id: int):
+    """Set the shop's discount for card holders of a minimum tier (0 % stops it); no points are deducted."""
+    percent = forms.integer("benefit_percent", label=N_("Rate"), required=True, minimum=0)
+    if percent > 100:
+        raise forms.FormInvalid(field=_("Rate"))
+    shop_benefits.set_tier_benefit(
+        get_session(), merchant_id, rate_bp=percent * 100,
+        min_tier=forms.text("min_tier", label=N_("Minimum tier"), required=True, max_length=30),
+        actor=current_actor(),
+    )
+    flash(_("Tier discount saved."), "success")
+    return redirect_back("console.merchants.detail", merchant_id=merchant_id)
 
 
 @blueprint.post("/<int:merchant_id>/status")
@@ -94,6 +113,14 @@ def _rate_basis_points() -> int:
     return int(basis_points)
 
 
+def _share_basis_points() -> int | None:
+    """Return the share of the bill points may pay, typed as a whole percentage, in basis points."""
+    share = forms.integer("max_share_percent", label=N_("Points may pay at most"), minimum=1)
+    if share is not None and share > 100:
+        raise forms.FormInvalid(field=_("Points may pay at most"))
+    return share * 100 if share is not None else None
+
+
 def _clock_time(name: str, label: str) -> int | None:
     raw = forms.text(name, label=label, max_length=5)
     if not raw:
@@ -117,6 +144,8 @@ def set_offer(merchant_id: int):
         days=days or None,
         start_minute=_clock_time("start", "merchants.hours_from"),
         end_minute=_clock_time("end", "merchants.hours_to"),
+        max_share_bp=_share_basis_points(),
+        no_partial_payment=request.form.get("no_partial_payment") == "1",
         actor=current_actor(),
     )
     flash(_("Offer version %(version)s saved.", version=offer.version), "success")

@@ -23,6 +23,7 @@ from admin.console import (
     organisation_pages,
     overview,
     report_pages,
+    rule_pages,
     upload_pages,
     volunteer_pages,
 )
@@ -82,6 +83,7 @@ for _area in (
     donation_pages,
     report_pages,
     audit_pages,
+    rule_pages,
 ):
     blueprint.register_blueprint(_area.blueprint)
 

@@ -16,6 +16,8 @@ from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
 from mileage.models import ConsentMethod, VolunteerStatus
 from mileage.people import volunteers
+from mileage.tiers.history import tier_history
+from mileage.tiers.standing import tier_standing
 
 blueprint = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 
@@ -85,6 +87,8 @@ def detail(volunteer_id: int):
         consent_methods=[str(method) for method in DESK_CONSENT_METHODS],
         format_clock_time=submission.format_clock_time,
         certificates=certificates.list_certificates(session, volunteer_id),
+        tier=tier_standing(session, volunteer_id),
+        tier_history=tier_history(session, volunteer_id, limit=10),
     )
 
 

@@ -25,7 +25,10 @@ class CauseFieldsSchema(Schema):
                                            metadata={"description": "who receives what is collected"})
     description = fields.String(validate=validate.Length(max=5000))
     target_points = fields.Integer(strict=True, allow_none=True, validate=POINTS,
-                                   metadata={"description": "optional goal, shown as progress"})
+                                   metadata={"description": "optional campaign target: donations stop at it"})
+    yearly_cap_per_volunteer = fields.Integer(strict=True, allow_none=True, validate=POINTS,
+                                              metadata={"description": "at most this many points a year (Seoul "
+                                                                       "calendar) from one volunteer"})
 
 
 class CauseCreateSchema(CauseFieldsSchema):
@@ -50,6 +53,8 @@ class CauseSchema(Schema):
     receiving_organisation = fields.String(attribute="cause.receiving_organisation", dump_only=True)
     description = fields.String(attribute="cause.description", dump_only=True)
     target_points = fields.Integer(attribute="cause.target_points", dump_only=True, allow_none=True)
+    yearly_cap_per_volunteer = fields.Integer(attribute="cause.yearly_cap_per_volunteer", dump_only=True,
+                                              allow_none=True)
     status = fields.String(attribute="cause.status", dump_only=True)
     balance = fields.Integer(dump_only=True, metadata={"description": "points collected and not yet disbursed"})
     donated = fields.Integer(dump_only=True, metadata={"description": "all points ever donated"})

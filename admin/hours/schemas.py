@@ -230,6 +230,16 @@ class StaffClaimSchema(Schema):
     reviewed_at = fields.DateTime(dump_only=True, allow_none=True)
     rejection_reason = fields.String(dump_only=True, allow_none=True)
     points = fields.Integer(dump_only=True, allow_none=True)
+    withheld_points = fields.Integer(dump_only=True, allow_none=True,
+                                     metadata={"description": "points a cap kept this approval from paying"})
+    withheld_by = fields.String(dump_only=True, allow_none=True,
+                                metadata={"description": "the cap that withheld them: lifetime_cap or yearly_cap"})
+    recognised_minutes = fields.Integer(dump_only=True, allow_none=True,
+                                        metadata={"description": "minutes the rule set credited (categories)"})
+    rule_set_version = fields.Integer(dump_only=True, allow_none=True,
+                                      metadata={"description": "the rule set version in force on the work date"})
+    reversal_points = fields.Integer(dump_only=True, allow_none=True,
+                                     metadata={"description": "after a reversal: points it had to take back"})
     recovered_points = fields.Function(recovered_points, dump_only=True, allow_none=True,
                                        metadata={"description": "after a reversal: points taken back"})
     unrecovered_points = fields.Integer(dump_only=True, allow_none=True,

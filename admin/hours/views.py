@@ -65,7 +65,7 @@ blueprint = Blueprint(
 
 
 
-def _policy() -> ClaimPolicy:
+def _policy() -> ClaimPolicy | None:
     return current_app.config["CLAIM_POLICY"]
 
 

@@ -53,6 +53,8 @@ class StaffOfferSchema(Schema):
     days = fields.Function(lambda offer: weekday_names(offer.weekdays), dump_only=True)
     start_time = ClockTime(attribute="start_minute", dump_only=True, allow_none=True)
     end_time = ClockTime(attribute="end_minute", dump_only=True, allow_none=True)
+    max_share_bp = fields.Integer(dump_only=True, allow_none=True)
+    no_partial_payment = fields.Boolean(dump_only=True)
     created_by_user_id = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -67,6 +69,11 @@ class StaffOfferCreateSchema(Schema):
                        metadata={"description": "mon ... sun; every day when left out"})
     start_time = ClockTime(load_default=None, data_key="start_time", attribute="start_minute")
     end_time = ClockTime(load_default=None, data_key="end_time", attribute="end_minute")
+    max_share_bp = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  validate=validate.Range(min=1, max=MAX_RATE_BP),
+                                  metadata={"description": "the share of the bill points may pay (NW: 1000 = 10 %)"})
+    no_partial_payment = fields.Boolean(load_default=False,
+                                        metadata={"description": "points pay the whole discount or nothing"})
 
     @validates_schema
     def _hours_together(self, data, **kwargs):
@@ -136,3 +143,13 @@ class StaffSettlementCloseSchema(Schema):
     merchant_id = fields.Integer(
         strict=True, load_default=None, metadata={"description": "One shop; every shop when left out."}
     )
+
+
+class StaffTierBenefitSchema(Schema):
+    merchant_id = fields.Integer(dump_only=True)
+    rate_bp = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_RATE_BP),
+                             metadata={"description": "discount for card holders of min_tier or above; 0 stops it"})
+    min_tier = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    max_benefit = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 validate=validate.Range(min=1, max=MAX_POINTS))
+    created_at = fields.DateTime(dump_only=True)

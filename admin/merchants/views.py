@@ -19,7 +19,9 @@ from admin.merchants.schemas import (
     StaffTerminalCredentialsSchema,
     StaffTerminalListSchema,
     StaffTerminalSchema,
+    StaffTierBenefitSchema,
 )
+from mileage.errors import NotFound
 from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, requires
@@ -28,7 +30,7 @@ from mileage.http.schemas import SettlementSchema
 from mileage.http.settlement import CSV_SCHEMA, settlement_answer
 from mileage.models import Merchant, MerchantStatus, PeriodKind
 from mileage.people.roles import STAFF, STAFF_READERS
-from mileage.shops import merchants, offers, settlement, terminals
+from mileage.shops import benefits, merchants, offers, settlement, terminals
 
 blueprint = Blueprint(
     "admin_merchants", __name__, url_prefix="/admin",
@@ -109,6 +111,28 @@ def list_offer_versions(merchant_id):
 def set_offer(body, merchant_id):
     """Set a shop's offer: a new version; earlier redemptions keep the version they used."""
     return offers.set_offer(get_session(), merchant_id, actor=current_actor(), **body)
+
+
+@blueprint.route("/merchants/<int:merchant_id>/tier-benefit", methods=["GET"])
+@requires(*STAFF_READERS)
+@blueprint.response(200, StaffTierBenefitSchema)
+def get_tier_benefit(merchant_id):
+    """Return a shop's discount for card tiers (no points deducted); 404 when it gives none."""
+    session = get_session()
+    merchants.get_merchant(session, merchant_id)
+    benefit = benefits.current_tier_benefit(session, merchant_id)
+    if benefit is None:
+        raise NotFound(merchant_id=merchant_id)
+    return benefit
+
+
+@blueprint.route("/merchants/<int:merchant_id>/tier-benefit", methods=["PUT"])
+@requires(*STAFF)
+@blueprint.arguments(StaffTierBenefitSchema)
+@blueprint.response(200, StaffTierBenefitSchema)
+def set_tier_benefit(body, merchant_id):
+    """Set a shop's discount for card holders of a minimum tier (rate 0 stops it)."""
+    return benefits.set_tier_benefit(get_session(), merchant_id, actor=current_actor(), **body)
 
 
 # --- terminals ------------------------------------------------------------------------------

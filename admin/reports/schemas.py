@@ -145,3 +145,51 @@ class CauseDonationsRowSchema(Schema):
 
 class DonationsReportSchema(ReportSchema):
     rows = fields.List(fields.Nested(CauseDonationsRowSchema), dump_only=True)
+
+
+class WithheldRowSchema(Schema):
+    month = fields.String(dump_only=True, metadata={"description": "YYYY-MM of the approval, Seoul"})
+    approved_claims = fields.Integer(dump_only=True)
+    capped_claims = fields.Integer(dump_only=True)
+    paid_points = fields.Integer(dump_only=True)
+    withheld_points = fields.Integer(dump_only=True)
+    withheld_lifetime_cap = fields.Integer(dump_only=True)
+    withheld_yearly_cap = fields.Integer(dump_only=True)
+
+
+class WithheldReportSchema(ReportSchema):
+    rows = fields.List(fields.Nested(WithheldRowSchema), dump_only=True)
+
+
+class TierYearRowSchema(Schema):
+    year = fields.Integer(dump_only=True)
+    tier = fields.String(dump_only=True)
+    volunteers_at_end = fields.Integer(dump_only=True)
+    moved_in = fields.Integer(dump_only=True)
+    moved_out = fields.Integer(dump_only=True)
+
+
+class TierMovementRowSchema(Schema):
+    year = fields.Integer(dump_only=True)
+    from_tier = fields.String(dump_only=True, allow_none=True)
+    to_tier = fields.String(dump_only=True)
+    reason = fields.String(dump_only=True)
+    changes = fields.Integer(dump_only=True)
+
+
+class TiersReportSchema(ReportSchema):
+    rows = fields.List(fields.Nested(TierYearRowSchema), dump_only=True)
+    movements = fields.List(fields.Nested(TierMovementRowSchema), dump_only=True)
+
+
+class BenefitUseRowSchema(Schema):
+    month = fields.String(dump_only=True)
+    merchant_id = fields.Integer(dump_only=True)
+    merchant_name = fields.String(dump_only=True)
+    uses = fields.Integer(dump_only=True)
+    purchase_amount = fields.Integer(dump_only=True)
+    benefit_amount = fields.Integer(dump_only=True)
+
+
+class BenefitUsesReportSchema(ReportSchema):
+    rows = fields.List(fields.Nested(BenefitUseRowSchema), dump_only=True)

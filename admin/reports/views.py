@@ -7,6 +7,7 @@ from flask import Response
 
 from admin.reports.csv_tables import render_report_csv
 from admin.reports.schemas import (
+    BenefitUsesReportSchema,
     DonationsReportSchema,
     HoursReportArgsSchema,
     HoursReportSchema,
@@ -15,9 +16,11 @@ from admin.reports.schemas import (
     MovementsReportSchema,
     ReportPeriodArgsSchema,
     ShopAccountsReportSchema,
+    TiersReportSchema,
     TopVolunteersArgsSchema,
     TopVolunteersReportSchema,
     VolunteerActivityReportSchema,
+    WithheldReportSchema,
 )
 from mileage.clock import seoul_today
 from mileage.http.blueprints import Blueprint
@@ -25,7 +28,7 @@ from mileage.http.boundary import get_report_session
 from mileage.http.callers import requires
 from mileage.http.locale import select_language
 from mileage.people.roles import STAFF_READERS
-from mileage.reports import donations, hours, periods, points, shops, volunteers
+from mileage.reports import donations, hours, periods, points, programme, shops, volunteers
 
 blueprint = Blueprint(
     "admin_reports", __name__, url_prefix="/admin/reports",
@@ -125,3 +128,47 @@ def shop_accounts_report(args):
 def donations_report(args):
     """Return per cause and month the points donated and disbursed, from the ledger."""
     return _answer(donations.donations_report(get_report_session(), _period(args)), "donations", args)
+
+
+@blueprint.route("/withheld", methods=["GET"])
+@requires(*STAFF_READERS)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, WithheldReportSchema)
+@CSV_ALTERNATIVE
+def withheld_report(args):
+    """Return, per month of approval, the points paid and the points the lifetime and yearly caps withheld."""
+    return _answer(programme.withheld_report(get_report_session(), _period(args)), "withheld", args)
+
+
+@blueprint.route("/tiers", methods=["GET"])
+@requires(*STAFF_READERS)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, TiersReportSchema)
+@CSV_ALTERNATIVE
+def tiers_report(args):
+    """Return volunteers per tier at each year's end with the year's movements (CSV: ?format=csv, the counts)."""
+    return _answer(programme.tiers_report(get_report_session(), _period(args)), "tiers", args)
+
+
+@blueprint.route("/tier-movements", methods=["GET"])
+@requires(*STAFF_READERS)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, TiersReportSchema)
+@CSV_ALTERNATIVE
+def tier_movements_report(args):
+    """Return the tier changes per year, from and to which tier and why (CSV: ?format=csv)."""
+    report = programme.tiers_report(get_report_session(), _period(args))
+    if args["format"] != "csv":
+        return report
+    return _answer(periods.Report(report.period, report.movements, {"changes": report.totals["changes"]}),
+                   "tier_movements", args)
+
+
+@blueprint.route("/benefit-uses", methods=["GET"])
+@requires(*STAFF_READERS)
+@blueprint.arguments(ReportPeriodArgsSchema, location="query")
+@blueprint.response(200, BenefitUsesReportSchema)
+@CSV_ALTERNATIVE
+def benefit_uses_report(args):
+    """Return tier benefits used per shop and month (no points move for them)."""
+    return _answer(programme.benefit_uses_report(get_report_session(), _period(args)), "benefit_uses", args)

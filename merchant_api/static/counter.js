@@ -242,12 +242,15 @@
     if (!sale.scanned || !digitsOf($("amount").value)) return;
     const seq = ++sale.quoteSeq;
     try {
-      const quote = await api("/merchant/quote", { method: "POST", json: saleBody() });
+      // One scan answers both: the tier benefit (no points) and the points discount.
+      const quote = await api("/merchant/checkout/preview", { method: "POST", json: saleBody() });
       if (seq !== sale.quoteSeq) return; // a newer amount or scan superseded this answer
       sale.quote = quote;
       $("preview-holder").textContent = quote.holder_name;
       $("preview-card").textContent = (quote.is_dynamic ? T.card_dynamic : T.card_printed) + " " + quote.card_number;
-      $("preview-discount").textContent = "\u2212" + points(quote.discount);
+      showTier("preview", quote);
+      $("preview-discount").textContent = quote.discount ? "\u2212" + points(quote.discount)
+        : (quote.points_refusal_message || points(0));
       $("preview-to-pay").textContent = won(quote.amount_to_pay);
       $("preview").hidden = false;
       $("pin-pad").hidden = !quote.needs_pin;
@@ -325,7 +328,7 @@
     sale.busy = true;
     updateConfirm();
     try {
-      const receipt = await api("/merchant/redemptions", {
+      const receipt = await api("/merchant/checkout", {
         method: "POST", json: body, headers: { "Idempotency-Key": sale.key },
       });
       showReceipt(receipt);
@@ -341,8 +344,20 @@
     }
   });
 
+  // The tier name only, and the tier discount when the shop gives one: no points are deducted for it.
+  function showTier(where, answer) {
+    const benefit = answer.tier_benefit || { amount: 0 };
+    $(where + "-tier-row").hidden = !answer.tier;
+    $(where + "-tier").textContent = answer.tier || "";
+    $(where + "-benefit-row").hidden = !benefit.amount;
+    $(where + "-benefit").textContent = benefit.amount
+      ? "\u2212" + won(benefit.amount) + " (" + format(T.benefit_rate, { p: benefit.rate_bp / 100 }) + ")" : "";
+  }
+
   function showReceipt(receipt) {
-    $("receipt-id").textContent = String(receipt.id);
+    $("receipt-id").textContent = receipt.redemption_id ? String(receipt.redemption_id)
+      : T.benefit_only + " " + String(receipt.benefit_use_id);
+    showTier("receipt", receipt);
     $("receipt-holder").textContent = receipt.holder_name + " · " + receipt.card_number;
     $("receipt-purchase").textContent = won(receipt.purchase_amount);
     $("receipt-discount").textContent = "\u2212" + points(receipt.discount);

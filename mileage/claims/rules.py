@@ -1,5 +1,10 @@
 """The rules a claim of hours must meet: times within a day, no future, the claim window, no overlaps,
-the daily maximum; and the points its minutes earn."""
+the daily maximum, the minimum age; and the points its minutes earn.
+
+The values come from the rule set in force on the day of the volunteering (`mileage.programme.book`).
+A `ClaimPolicy` passed explicitly overrides it with one flat rule for every day: the tests and a
+deployment that pins its rules in configuration (`CLAIM_POLICY`) use that.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mileage.clock import SEOUL, utc_now
 from mileage.errors import (
+    ClaimBelowMinimumAge,
     ClaimExceedsDailyLimit,
     ClaimInFuture,
     ClaimInvalidTimes,
@@ -20,7 +26,10 @@ from mileage.errors import (
 from mileage.models import (
     Claim,
     ClaimState,
+    Volunteer,
 )
+from mileage.programme.book import RuleBook, load_rule_book, rule_set_on
+from mileage.programme.rules import Band, RuleSet
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -39,6 +48,7 @@ class ClaimPolicy:
     allow_future: bool = False
     claim_window_days: int = 90
     volunteers_may_self_submit: bool = True
+    minimum_age: int | None = None
 
     @classmethod
     def from_mapping(cls, values: dict) -> ClaimPolicy:
@@ -50,8 +60,48 @@ class ClaimPolicy:
         """Return the points earned by some minutes, rounded down."""
         return minutes * self.points_per_hour // 60
 
+    def as_rule_set(self) -> RuleSet:
+        """Return the one flat rule set this policy stands for."""
+        return RuleSet(
+            bands=(Band(0, self.points_per_hour),),
+            max_minutes_per_day=self.max_minutes_per_day,
+            claim_window_days=self.claim_window_days,
+            volunteers_may_self_submit=self.volunteers_may_self_submit,
+            minimum_age=self.minimum_age,
+        )
+
+    @classmethod
+    def of_rule_set(cls, rules: RuleSet) -> ClaimPolicy:
+        """Return the claim checks of a rule set (overlaps and future dates stay refused)."""
+        return cls(
+            points_per_hour=rules.bands[0].points_per_hour,
+            max_minutes_per_day=rules.max_minutes_per_day,
+            claim_window_days=rules.claim_window_days,
+            volunteers_may_self_submit=rules.volunteers_may_self_submit,
+            minimum_age=rules.minimum_age,
+        )
+
 
 DEFAULT_POLICY = ClaimPolicy()
+
+
+def policy_on(session: Session, day: date, policy: ClaimPolicy | None = None) -> ClaimPolicy:
+    """Return the claim checks for a day: the explicit policy if one is given, else the rule set in force."""
+    if policy is not None:
+        return policy
+    return ClaimPolicy.of_rule_set(rule_set_on(session, day))
+
+
+def rule_book_for(session: Session, policy: ClaimPolicy | None = None) -> RuleBook:
+    """Return the rules that pay claims: the explicit policy's flat rule, else every version in the database."""
+    if policy is not None:
+        return RuleBook.of_one(policy.as_rule_set())
+    return load_rule_book(session)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Return a person's age in full years (만 나이) on a day."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 @dataclass(frozen=True)
@@ -68,16 +118,18 @@ class ClaimRequest:
 
 
 def check_claim_policy(
-    session: Session, request: ClaimRequest, policy: ClaimPolicy, *, now: datetime | None = None
+    session: Session, request: ClaimRequest, policy: ClaimPolicy | None = None, *, now: datetime | None = None
 ) -> None:
-    """Refuse a claim that breaks a rule of the policy, naming the rule.
+    """Refuse a claim that breaks a rule of the policy (the rule set of its day unless given), naming the rule.
 
     :raises ClaimInvalidTimes:
     :raises ClaimInFuture:
     :raises ClaimOutsideWindow:
     :raises ClaimOverlaps:
     :raises ClaimExceedsDailyLimit:
+    :raises ClaimBelowMinimumAge: the volunteer's birth date is known and they are younger.
     """
+    policy = policy_on(session, request.work_date, policy)
     if not (0 <= request.start_minute < request.end_minute <= MINUTES_PER_DAY):
         raise ClaimInvalidTimes(start_minute=request.start_minute, end_minute=request.end_minute)
     local_now = (now or utc_now()).astimezone(SEOUL)
@@ -89,6 +141,12 @@ def check_claim_policy(
         raise ClaimInFuture(work_date=request.work_date.isoformat())
     if request.work_date < today - timedelta(days=policy.claim_window_days):
         raise ClaimOutsideWindow(window_days=policy.claim_window_days)
+    if policy.minimum_age is not None:
+        volunteer = session.get(Volunteer, request.volunteer_id)
+        if volunteer is not None and volunteer.birth_date is not None and (
+            age_on(volunteer.birth_date, request.work_date) < policy.minimum_age
+        ):
+            raise ClaimBelowMinimumAge(minimum_age=policy.minimum_age)
 
     same_day = select(Claim).where(
         Claim.volunteer_id == request.volunteer_id,

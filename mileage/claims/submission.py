@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.cards.lookup import find_card_by_number
-from mileage.claims.rules import DEFAULT_POLICY, ClaimPolicy, ClaimRequest, check_claim_policy
+from mileage.claims.rules import ClaimPolicy, ClaimRequest, check_claim_policy, policy_on
 from mileage.errors import (
     ClaimOrganisationRequired,
     ClaimVolunteerMismatch,
@@ -38,10 +38,10 @@ def submit_claim(
     request: ClaimRequest,
     *,
     actor: Actor,
-    policy: ClaimPolicy = DEFAULT_POLICY,
+    policy: ClaimPolicy | None = None,
     now: datetime | None = None,
 ) -> Claim:
-    """Record a claim after checking it against the policy; it waits for review.
+    """Record a claim after checking it against the policy (the rule set of its day unless given); it waits for review.
 
     :raises VolunteerNotFound:
     :raises VolunteerInactive:
@@ -147,7 +147,7 @@ def submit_claim_draft(
     draft: ClaimDraft,
     *,
     actor: Actor,
-    policy: ClaimPolicy,
+    policy: ClaimPolicy | None,
     organisation_scope: int | None = None,
     now: datetime | None = None,
 ) -> Claim:
@@ -190,7 +190,7 @@ def _claim_state(claim: Claim) -> dict:
     }
 
 
-def submit_my_claim(session: Session, request: ClaimRequest, *, actor: Actor, policy: ClaimPolicy) -> Claim:
+def submit_my_claim(session: Session, request: ClaimRequest, *, actor: Actor, policy: ClaimPolicy | None) -> Claim:
     """Record hours the volunteer claims for themself, if the centre accepts self-submitted claims.
 
     :raises SelfSubmissionDisabled:
@@ -200,6 +200,7 @@ def submit_my_claim(session: Session, request: ClaimRequest, *, actor: Actor, po
     """
     from mileage.claims.self_submission import volunteers_may_submit
 
+    policy = policy_on(session, request.work_date, policy)
     if not volunteers_may_submit(session, request.work_date, policy=policy):
         raise SelfSubmissionDisabled()
     return submit_claim(session, request, actor=actor, policy=policy)

@@ -22,6 +22,9 @@ from mileage.people import organisations as people_organisations
 from mileage.people import users
 from mileage.people.tokens import TokenSigner
 from mileage.people.volunteers import enrol_volunteer
+from mileage.programme import book as programme_book
+from mileage.programme import presets as programme_presets
+from mileage.shops import benefits as shop_benefits
 from mileage.shops import counter, redemptions
 
 DEMO_PASSWORD = "mileage-demo-1234"
@@ -46,10 +49,25 @@ VOLUNTEERS = [
 CATEGORIES = ["노인돌봄", "아동교육", "환경정화", "행정지원", "문화행사"]
 
 
-def load_demo_data(session: Session, language: str | None = None) -> str:
-    """Load the demo data once; return a summary with the demo sign-ins, in a language (Korean by default)."""
+# With a preset, some volunteers bring older hours (7 hours a day, 60 to 89 days ago): enough to pass
+# Nowon's unpaid first 50 hours and to reach its 그린 and 골드 tiers.
+HISTORY_DAYS = {0: 30, 1: 12, 2: 8}
+
+
+def load_demo_data(session: Session, language: str | None = None, *, preset: str | None = None) -> str:
+    """Load the demo data once, under a preset's rules if one is named; return a summary with the demo sign-ins,
+    in a language (Korean by default).
+
+    :raises RulePresetNotFound:
+    """
     if session.scalar(select(Organisation.id).where(Organisation.name == ORGANISATIONS[0][0])):
         return i18n.translate(language, N_("The demo data is already loaded."))
+    if preset is not None:
+        terms = programme_presets.preset(preset)
+        programme_book.create_rule_set(
+            session, name=terms["name"], effective_from=seoul_today() - timedelta(days=365), actor=SYSTEM_ACTOR,
+            definition=terms["definition"], note=terms["note"], preset=preset, allow_past=True,
+        )
     rng = random.Random(2011)  # the year Nowon-gu's card was recognised; any fixed seed keeps demos alike
     organisations = [
         people_organisations.create_organisation(session, name=name, address=address, actor=SYSTEM_ACTOR)
@@ -77,6 +95,17 @@ def load_demo_data(session: Session, language: str | None = None) -> str:
         if index == 0:
             demo_user("volunteer", name, volunteer_id=volunteer.id)
 
+    if preset is not None:
+        for index, days in HISTORY_DAYS.items():
+            for days_ago in range(60, 60 + days):
+                claim = submission.submit_claim(
+                    session,
+                    rules.ClaimRequest(volunteer_id=volunteers[index].id, organisation_id=organisations[0].id,
+                                       work_date=today - timedelta(days=days_ago), start_minute=9 * 60,
+                                       end_minute=16 * 60, category="노인돌봄", note="데모 봉사 이력"),
+                    actor=reviewer,
+                )
+                review.approve_claim(session, claim.id, actor=reviewer)
     # Claims in every state: most approved, some waiting, one rejected, one reversed.
     for volunteer in volunteers:
         for days_ago in rng.sample(range(2, 60), 6):
@@ -103,6 +132,8 @@ def load_demo_data(session: Session, language: str | None = None) -> str:
                 review.approve_claim(session, claim.id, actor=reviewer)
                 review.reverse_claim(session, claim.id, actor=reviewer, reason="중복 신청 확인")
     shops_summary = load_demo_merchants(session, language)
+    if preset is not None:
+        _load_demo_tier_benefits(session)
     _load_demo_spending(session, volunteers, staff.id)
     return shops_summary + "\n" + i18n.translate(
         language,
@@ -110,6 +141,15 @@ def load_demo_data(session: Session, language: str | None = None) -> str:
            "sign in as admin / staff / auditor / coordinator / volunteer with the password %(password)s"),
         organisations=len(organisations), volunteers=len(volunteers), pin=DEMO_PIN, password=DEMO_PASSWORD,
     )
+
+
+def _load_demo_tier_benefits(session: Session) -> None:
+    """Under a preset with tiers, the first shops give the second tier and above 10 %, as Nowon's shops did."""
+    tiers = programme_book.current_rule_set(session).tiers
+    if len(tiers) < 2:
+        return
+    for merchant in session.scalars(select(Merchant).order_by(Merchant.id).limit(3)):
+        shop_benefits.set_tier_benefit(session, merchant.id, rate_bp=1000, min_tier=tiers[1].name, actor=SYSTEM_ACTOR)
 
 
 CAUSES = [

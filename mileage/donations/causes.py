@@ -32,7 +32,7 @@ from mileage.models import (
 )
 from mileage.pagination import Page, fetch_page
 
-EDITABLE_CAUSE_FIELDS = ("name", "receiving_organisation", "description", "target_points")
+EDITABLE_CAUSE_FIELDS = ("name", "receiving_organisation", "description", "target_points", "yearly_cap_per_volunteer")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ def _cause_state(cause: Cause) -> dict:
         "receiving_organisation": cause.receiving_organisation,
         "description": cause.description,
         "target_points": cause.target_points,
+        "yearly_cap_per_volunteer": cause.yearly_cap_per_volunteer,
         "status": cause.status,
     }
 
@@ -66,6 +67,7 @@ def create_cause(
     receiving_organisation: str,
     description: str = "",
     target_points: int | None = None,
+    yearly_cap_per_volunteer: int | None = None,
     actor: Actor,
 ) -> Cause:
     """Open a donation cause with its own ledger account.
@@ -82,6 +84,7 @@ def create_cause(
             receiving_organisation=receiving_organisation.strip(),
             description=description,
             target_points=target_points,
+            yearly_cap_per_volunteer=yearly_cap_per_volunteer,
             status=CauseStatus.ACTIVE,
             account_id=account.id,
             created_by_user_id=actor.user_id,

@@ -6,21 +6,25 @@ Every donation is one `card → cause` ledger entry plus a Donation row that is 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.cards.lookup import lock_current_card
+from mileage.clock import seoul_day_start, seoul_today
 from mileage.donations.causes import get_open_cause
 from mileage.errors import (
     CardNotActive,
     ConsentWitnessRequired,
     DonationNotFound,
+    DonationTargetReached,
+    DonationYearlyCapReached,
     InvalidAmount,
     UserNotFound,
 )
-from mileage.ledger import request_fingerprint, transfer
+from mileage.ledger import keep_refusal, request_fingerprint, transfer
 from mileage.models import (
     Card,
     CardStatus,
@@ -126,6 +130,14 @@ def donate_from_card(
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise InvalidAmount(amount=points)
     holder = holder or lock_donor_card(session, volunteer_id)
+    fingerprint = request_fingerprint({"donation": volunteer_id, "cause": cause.id, "points": points})
+    try:
+        enforce_donation_limits(session, volunteer_id=volunteer_id, cause=cause, points=points,
+                                idempotency_key=idempotency_key)
+    except (DonationYearlyCapReached, DonationTargetReached) as refusal:
+        keep_refusal(session, refusal, kind=EntryKind.DONATION, idempotency_key=idempotency_key,
+                     fingerprint=fingerprint, actor_user_id=actor_user_id)
+        raise
     entry = transfer(
         session,
         kind=EntryKind.DONATION,
@@ -134,7 +146,7 @@ def donate_from_card(
         amount=points,
         idempotency_key=idempotency_key,
         # What the caller asked for, not which card paid: a retry after a reissue is still the same request.
-        fingerprint=request_fingerprint({"donation": volunteer_id, "cause": cause.id, "points": points}),
+        fingerprint=fingerprint,
         memo_params={"cause": cause.name},
         actor_user_id=actor_user_id,
     )
@@ -149,6 +161,44 @@ def donate_from_card(
         recorded_by_user_id=actor_user_id,
         campaign_id=campaign_id,
     )
+
+
+def enforce_donation_limits(
+    session: Session, *, volunteer_id: int, cause: Cause, points: int, idempotency_key: str | None
+) -> None:
+    """Refuse a donation past the cause's yearly cap per volunteer or its campaign target.
+
+    Runs with the donor's card locked (one donation per volunteer at a time, so the yearly cap holds);
+    a cause with a target is row-locked after the card and before the ledger accounts, so two donors
+    cannot both take the last of it. A retry of a donation already made is not counted against itself.
+
+    :raises DonationYearlyCapReached:
+    :raises DonationTargetReached:
+    """
+    if cause.yearly_cap_per_volunteer is None and cause.target_points is None:
+        return
+    if idempotency_key is not None and session.scalar(
+        select(JournalEntry.id).where(JournalEntry.idempotency_key == idempotency_key)
+    ) is not None:
+        return
+    if cause.yearly_cap_per_volunteer is not None:
+        year = seoul_today().year
+        given = int(session.scalar(
+            select(func.coalesce(func.sum(Donation.points), 0)).where(
+                Donation.volunteer_id == volunteer_id, Donation.cause_id == cause.id,
+                Donation.created_at >= seoul_day_start(date(year, 1, 1)),
+                Donation.created_at < seoul_day_start(date(year + 1, 1, 1)),
+            )
+        ))
+        if given + points > cause.yearly_cap_per_volunteer:
+            raise DonationYearlyCapReached(cap=cause.yearly_cap_per_volunteer,
+                                           remaining=max(0, cause.yearly_cap_per_volunteer - given))
+    if cause.target_points is not None:
+        session.execute(select(Cause.id).where(Cause.id == cause.id).with_for_update())
+        raised = int(session.scalar(select(func.coalesce(func.sum(Donation.points), 0))
+                                    .where(Donation.cause_id == cause.id)))
+        if raised + points > cause.target_points:
+            raise DonationTargetReached(target=cause.target_points, remaining=max(0, cause.target_points - raised))
 
 
 def donation_ledger_key(scope: str, idempotency_key: str, *, purpose: str = "donation") -> str:

@@ -37,6 +37,15 @@ from mileage.errors import (
 from mileage.models.ledger import MAY_GO_NEGATIVE, Account, EntryKind, JournalEntry, Posting
 
 
+def keep_refusal(session: Session, refusal: DomainError, *, kind: str, idempotency_key: str | None,
+                 fingerprint: str, actor_user_id: int | None = None) -> None:
+    """Make a service's final refusal the key's answer for good, as the ledger does for want of points."""
+    if idempotency_key is None:
+        return
+    keep_through_rollback(session, partial(_keep_refusal, refusal=refusal, kind=kind, idempotency_key=idempotency_key,
+                                           request_fingerprint=fingerprint, actor_user_id=actor_user_id))
+
+
 @dataclass(frozen=True)
 class Leg:
     """One intended posting: a signed number of points on one account."""

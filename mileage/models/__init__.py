@@ -36,9 +36,11 @@ from mileage.models.merchants import (
     Refund,
     SettlementClosure,
     Terminal,
+    TierBenefit,
 )
 from mileage.models.operations import JobRun, JobStatus, WorkerLease
 from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
+from mileage.models.programme import BenefitUse, RuleSetVersion, TierChange, VolunteerEarning, VolunteerTier
 from mileage.models.qr import UsedQrToken
 
 __all__ = [
@@ -88,6 +90,12 @@ __all__ = [
     "SettlementClosure",
     "Terminal",
     "UsedQrToken",
+    "BenefitUse",
+    "RuleSetVersion",
+    "TierBenefit",
+    "TierChange",
+    "VolunteerEarning",
+    "VolunteerTier",
     "User",
     "Volunteer",
     "VolunteerStatus",

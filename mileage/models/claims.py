@@ -64,6 +64,14 @@ class Claim(Base):
     approval_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     unrecovered_points: Mapped[int | None] = mapped_column(Integer)
+    # Set at approval from the replay of the volunteer's certified minutes (mileage/programme/earnings.py):
+    # the minutes the rule set recognised, the points a cap withheld and which cap, the version that paid.
+    recognised_minutes: Mapped[int | None] = mapped_column(Integer)
+    withheld_points: Mapped[int | None] = mapped_column(Integer)
+    withheld_by: Mapped[str | None] = mapped_column(String(20))
+    rule_set_version: Mapped[int | None] = mapped_column(Integer)
+    # Set at reversal: the points the reversal had to take back (what the claim made the total differ by).
+    reversal_points: Mapped[int | None] = mapped_column(Integer)
 
     volunteer: Mapped[Volunteer] = relationship()
     organisation: Mapped[Organisation] = relationship()

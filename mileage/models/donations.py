@@ -57,6 +57,8 @@ class Cause(Base):
     receiving_organisation: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     target_points: Mapped[int | None] = mapped_column(BigInteger)
+    # At most this many points a year (Seoul calendar) from one volunteer: Nowon's food market took 5,000.
+    yearly_cap_per_volunteer: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default=CauseStatus.ACTIVE)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

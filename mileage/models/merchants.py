@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mileage.clock import utc_now
@@ -81,6 +92,29 @@ class OfferVersion(Base):
     weekdays: Mapped[int] = mapped_column(Integer, default=ALL_WEEKDAYS)
     start_minute: Mapped[int | None] = mapped_column(Integer)
     end_minute: Mapped[int | None] = mapped_column(Integer)
+    # The share of the bill points may pay (basis points; the NW rule is 1000, 10 %), and whether the
+    # points must pay that whole discount or nothing (no partial payment).
+    max_share_bp: Mapped[int | None] = mapped_column(Integer)
+    no_partial_payment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class TierBenefit(Base):
+    """A shop's discount for card holders of a minimum tier, with no points deducted; the latest row is in force."""
+
+    __tablename__ = "tier_benefits"
+    __table_args__ = (
+        CheckConstraint("rate_bp >= 0 AND rate_bp <= 10000", name="rate_in_range"),
+        Index("ix_tier_benefits_merchant_id_id", "merchant_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    # 0 means the shop stopped giving a tier benefit.
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    min_tier: Mapped[str] = mapped_column(String(30))
+    max_benefit: Mapped[int | None] = mapped_column(BigInteger)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 

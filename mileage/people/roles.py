@@ -24,3 +24,5 @@ SITE_DEVICE = "site"
 SITE_OPERATORS = CLAIM_SUBMITTERS | {SITE_DEVICE}
 # Manage an organisation's site devices and correct its visits.
 SITE_MANAGERS = CLAIM_SUBMITTERS
+# Change the programme's rules (rule set versions, the yearly tier review): admins only.
+RULE_EDITORS = frozenset({Role.ADMIN})

@@ -30,6 +30,7 @@ from mileage.errors import (
     MerchantHasNoOffer,
     MerchantNotFound,
     NoDiscountForPurchase,
+    PartialPaymentNotAllowed,
     PinRequired,
 )
 from mileage.ledger import lock_accounts, system_account, transfer
@@ -110,12 +111,15 @@ def ensure_purchase_qualifies(offer: OfferVersion, purchase_amount: int) -> None
 
 
 def compute_discount(offer: OfferVersion, purchase_amount: int, balance: int, asked: int | None = None) -> int:
-    """Return min(purchase × rate rounded down, the offer's cap, the balance, the amount asked).
+    """Return min(purchase × rate rounded down, the offer's cap, its share of the bill, the balance, the amount asked).
+
+    With "no partial payment", the points pay that whole discount or nothing.
 
     :raises InvalidAmount: the amount asked is not a positive whole number.
     :raises BelowMinimumPurchase:
     :raises InsufficientBalance: the card holds no points.
     :raises NoDiscountForPurchase: the purchase is too small for the rate to give a whole point.
+    :raises PartialPaymentNotAllowed: the balance or the amount asked is below the whole discount.
     """
     ensure_purchase_qualifies(offer, purchase_amount)
     if asked is not None and (not isinstance(asked, int) or isinstance(asked, bool) or asked <= 0):
@@ -125,7 +129,18 @@ def compute_discount(offer: OfferVersion, purchase_amount: int, balance: int, as
     by_rate = purchase_amount * offer.rate_bp // BASIS_POINTS
     if by_rate <= 0:
         raise NoDiscountForPurchase(purchase_amount=purchase_amount)
-    return min(by_rate, offer.max_discount, balance, asked if asked is not None else by_rate)
+    full = min(by_rate, offer.max_discount, points_share_limit(offer, purchase_amount))
+    granted = min(full, balance, asked if asked is not None else full)
+    if offer.no_partial_payment and granted < full:
+        raise PartialPaymentNotAllowed(required=full)
+    return granted
+
+
+def points_share_limit(offer: OfferVersion, purchase_amount: int) -> int:
+    """Return the most points may pay of a bill: the offer's share of it (NW: 10 %), or all of it."""
+    if offer.max_share_bp is None:
+        return purchase_amount
+    return purchase_amount * offer.max_share_bp // BASIS_POINTS
 
 
 def ledger_key(action: str, till: Till, idempotency_key: str | None) -> str | None:

@@ -69,6 +69,8 @@ def set_offer(
     days: list[str] | None = None,
     start_minute: int | None = None,
     end_minute: int | None = None,
+    max_share_bp: int | None = None,
+    no_partial_payment: bool = False,
     actor: Actor,
 ) -> OfferVersion:
     """Add a new version of a shop's offer; earlier redemptions keep the version they used.
@@ -79,6 +81,8 @@ def set_offer(
     """
     merchant = get_merchant(session, merchant_id)
     _check_offer_terms(rate_bp, max_discount, min_purchase, start_minute, end_minute)
+    if max_share_bp is not None and not (0 < max_share_bp <= 10_000):
+        raise InvalidOffer(reason="max_share")
     previous = find_current_offer(session, merchant.id)
     offer = OfferVersion(
         merchant_id=merchant.id,
@@ -89,6 +93,8 @@ def set_offer(
         weekdays=weekday_mask(days),
         start_minute=start_minute,
         end_minute=end_minute,
+        max_share_bp=max_share_bp,
+        no_partial_payment=no_partial_payment,
         created_by_user_id=actor.user_id,
     )
     try:
@@ -113,6 +119,8 @@ def _offer_terms(offer: OfferVersion) -> dict:
         "days": weekday_names(offer.weekdays),
         "start_minute": offer.start_minute,
         "end_minute": offer.end_minute,
+        **({"max_share_bp": offer.max_share_bp} if offer.max_share_bp else {}),
+        **({"no_partial_payment": True} if offer.no_partial_payment else {}),
     }
 
 

@@ -29,6 +29,16 @@ class CardSchema(Schema):
     issued_at = fields.DateTime(dump_only=True, attribute="card.issued_at")
 
 
+class OwnTierSchema(Schema):
+    tier = fields.String(dump_only=True, allow_none=True, metadata={"description": "None when the rules have no tiers"})
+    next_tier = fields.String(dump_only=True, allow_none=True)
+    hours_to_next = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "다음 등급까지 N시간"})
+    keep_hours = fields.Integer(dump_only=True, metadata={"description": "hours in the last year that keep the tier"})
+    last_year_hours = fields.Function(lambda standing: standing.last_year_minutes // 60, dump_only=True)
+    lifetime_hours = fields.Function(lambda standing: standing.lifetime_minutes // 60, dump_only=True)
+    keeps = fields.Boolean(dump_only=True)
+
+
 class PinChangeSchema(Schema):
     new_pin = fields.String(required=True, load_only=True, validate=validate.Length(max=64))
     current_pin = fields.String(
@@ -94,6 +104,9 @@ class OwnClaimSchema(Schema):
     note = fields.String(dump_only=True)
     state = fields.String(dump_only=True, metadata={"description": "submitted, approved, rejected or reversed"})
     points = fields.Integer(dump_only=True, allow_none=True)
+    withheld_points = fields.Integer(dump_only=True, allow_none=True,
+                                     metadata={"description": "points a cap kept this approval from paying"})
+    withheld_by = fields.String(dump_only=True, allow_none=True, metadata={"description": "lifetime_cap or yearly_cap"})
     rejection_reason = fields.String(dump_only=True, allow_none=True)
     submitted_at = fields.DateTime(dump_only=True)
     reviewed_at = fields.DateTime(dump_only=True, allow_none=True)

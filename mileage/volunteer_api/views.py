@@ -21,12 +21,14 @@ from mileage.http.blueprints import Blueprint
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor, current_principal, requires, token_signer
 from mileage.http.locale import select_language
+from mileage.tiers.standing import tier_standing
 from mileage.volunteer_api.schemas import (
     CardSchema,
     MovementPageSchema,
     OwnClaimInputSchema,
     OwnClaimPageSchema,
     OwnClaimSchema,
+    OwnTierSchema,
     PageArgsSchema,
     PinChangeSchema,
     PinStateSchema,
@@ -84,6 +86,14 @@ def _image(body: bytes, mimetype: str, **headers: str) -> Response:
 def get_my_card():
     """Return my current card: masked number, status, balance, PIN state."""
     return own_card.my_card(get_session(), my_volunteer_id())
+
+
+@blueprint.route("/tier", methods=["GET"])
+@requires("volunteer")
+@blueprint.response(200, OwnTierSchema)
+def get_my_tier():
+    """Return my card tier, what keeps it, and how many hours to the next one."""
+    return tier_standing(get_session(), my_volunteer_id())
 
 
 @blueprint.route("/card/pin", methods=["PUT"])

@@ -164,3 +164,16 @@ def test_reports_are_for_staff_and_auditors_only(client, login_as, role):
     _, headers = login_as(role)
     response = client.get("/admin/reports/movements", headers=headers)
     assert response.status_code == 403 and response.json["code"] == "role_not_allowed"
+
+
+def test_the_programme_reports_answer_json_and_csv(client, login_as):
+    _, auditor = login_as("auditor")
+    for path in ("withheld", "tiers", "tier-movements", "benefit-uses"):
+        answer = client.get(f"/admin/reports/{path}", headers=auditor)
+        assert answer.status_code == 200, (path, answer.json)
+        assert "rows" in answer.json
+        csv_answer = client.get(f"/admin/reports/{path}?format=csv", headers=auditor)
+        assert csv_answer.status_code == 200 and csv_answer.mimetype == "text/csv"
+        assert csv_answer.data.startswith("\ufeff".encode())
+    headings = client.get("/admin/reports/withheld?format=csv", headers=auditor).data.decode("utf-8-sig")
+    assert headings.splitlines()[0].startswith("월,승인 건수,한도 적용 건수")

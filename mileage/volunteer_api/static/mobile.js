@@ -165,6 +165,7 @@
     $("app").hidden = false;
     $("logout").hidden = false;
     loadCard();
+    loadTier();
     refreshQr();
     loadExpiry();
     historyList.reset();
@@ -193,6 +194,25 @@
     $("current-pin-label").hidden = !card.pin_set;
     $("current-pin").required = card.pin_set;
     return card;
+  }
+
+  // --- tier ---------------------------------------------------------------------------------
+
+  async function loadTier() {
+    let tier;
+    try {
+      tier = await getJson("/me/tier");
+    } catch (error) {
+      return;
+    }
+    if (!tier.tier) return;
+    $("tier-name").textContent = format(T.tier_label, { tier: tier.tier });
+    $("tier-next").textContent = tier.next_tier
+      ? format(T.tier_next, { tier: tier.next_tier, h: numbers.format(tier.hours_to_next) }) : T.tier_top;
+    $("tier-keep").textContent = tier.keep_hours
+      ? format(tier.keeps ? T.tier_keep : T.tier_keep_missed, { need: tier.keep_hours, have: tier.last_year_hours })
+      : "";
+    $("tier").hidden = false;
   }
 
   // --- dynamic QR ---------------------------------------------------------------------------
@@ -553,6 +573,10 @@
     const side = element("div", "amount");
     side.appendChild(element("span", "state state-" + item.state, T["claim_" + item.state] || item.state));
     if (item.points) side.appendChild(element("div", "sub", points(item.points)));
+    if (item.withheld_points && T["withheld_" + item.withheld_by]) {
+      what.appendChild(element("div", "sub withheld", format(T["withheld_" + item.withheld_by],
+        { n: numbers.format(item.withheld_points) })));
+    }
     row.append(what, side);
     return row;
   }

@@ -1,0 +1,1 @@
+"""Staff API: the programme's rule sets (versions, presets, what-if) and card tiers."""
