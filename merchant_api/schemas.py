@@ -28,6 +28,13 @@ def _clock(minute: int | None) -> str | None:
 class MerchantTokenRequestSchema(Schema):
     key_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     secret = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    session = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["browser", "remember"]),
+        metadata={"description": "For the counter page: also start a session kept in an httpOnly cookie "
+                                 "(`browser`: until the browser closes, at most 14 hours; `remember`: 30 days), "
+                                 "renewed at POST /merchant/auth/refresh. POS clients leave it out."},
+    )
 
 
 class MerchantTokenSchema(Schema):

@@ -591,6 +591,14 @@ class TerminalRevoked(NotAuthenticated):
     en = "This terminal has been revoked."
 
 
+class NoTerminalSession(RuleViolation):
+    """The counter page asked to renew a session this browser does not have (nothing presented)."""
+
+    code = "no_terminal_session"
+    ko = "이 기기에는 계산대 로그인이 없습니다. 단말기 ID와 비밀키로 로그인하세요."
+    en = "This device has no counter sign-in. Sign in with the terminal ID and secret."
+
+
 class TerminalAlreadyRevoked(Conflict):
     code = "terminal_already_revoked"
     ko = "이미 사용이 중지된 단말기입니다."

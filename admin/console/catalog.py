@@ -277,6 +277,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "merchants.revoke": ("폐기", "Revoke"),
     "merchants.revoke_question": ("이 단말기를 폐기할까요?", "Revoke this terminal?"),
     "merchants.terminal_revoked": ("단말기 {key_id}을(를) 폐기했습니다.", "Terminal {key_id} revoked."),
+    "merchants.end_sessions": ("계산대 로그아웃", "Sign out counters"),
+    "merchants.end_sessions_question": (
+        "이 단말기로 로그인한 모든 계산대 화면을 로그아웃할까요?", "Sign out every counter page using this terminal?"
+    ),
+    "merchants.sessions_ended": (
+        "단말기 {key_id}의 계산대 세션 {n}개를 끝냈습니다.", "Ended {n} counter sessions of terminal {key_id}."
+    ),
     "merchants.secret_title": ("단말기 접속 정보", "Terminal credentials"),
     "merchants.secret_once": (
         "비밀키는 지금 한 번만 보입니다. 가맹점에 안전하게 전달하세요.",

@@ -27,6 +27,7 @@ from mileage.models.merchants import (
     Refund,
     SettlementClosure,
     Terminal,
+    TerminalSession,
 )
 from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
 from mileage.models.qr import UsedQrToken
@@ -67,6 +68,7 @@ __all__ = [
     "Role",
     "SettlementClosure",
     "Terminal",
+    "TerminalSession",
     "UsedQrToken",
     "User",
     "Volunteer",
