@@ -104,8 +104,10 @@ def test_scan_a_phone_qr_preview_confirm_see_the_receipt_and_refund(page, live_s
     page.wait_for_selector("#today-list li .refund-button")
     assert "1건" in page.inner_text("#till")
     page.click("#today-list li .refund-button")
-    page.click("#today-list li form button[type=submit]")
-    page.wait_for_selector("#today-notice:has-text('2,000점 환불했습니다.')")
+    page.click("#today-list li .refund button:has-text('전액')")
+    page.click("#today-list li .refund button[type=submit]")
+    page.click("#today-list li .refund-confirm button:has-text('환불 확인')")
+    page.wait_for_selector("#today-notice:has-text('2,000원 환불했습니다.')")
     assert card_balance(live_server, counter.card_id) == 10_000
 
 
