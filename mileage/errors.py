@@ -591,6 +591,14 @@ class TerminalRevoked(NotAuthenticated):
     en = "This terminal has been revoked."
 
 
+class NoBrowserSession(RuleViolation):
+    """A page asked to renew a sign-in this browser does not have (no refresh cookie)."""
+
+    code = "no_browser_session"
+    ko = "이 기기에는 로그인 정보가 없습니다. 아이디와 비밀번호로 로그인하세요."
+    en = "This device is not signed in. Sign in with your username and password."
+
+
 class NoTerminalSession(RuleViolation):
     """The counter page asked to renew a session this browser does not have (nothing presented)."""
 

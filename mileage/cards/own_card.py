@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.cards.lookup import card_balance, current_card, ensure_card_usable
 from mileage.cards.qr import IssuedQrToken, issue_qr_token
-from mileage.models import Card, Volunteer
+from mileage.models import Card, UsedQrToken, Volunteer
 from mileage.people.tokens import TokenSigner
 from mileage.people.volunteers import get_volunteer
 
@@ -47,3 +48,31 @@ def issue_my_qr_token(session: Session, signer: TokenSigner, volunteer_id: int) 
     card = current_card(session, volunteer_id)
     ensure_card_usable(card)
     return issue_qr_token(signer, card)
+
+
+@dataclass(frozen=True)
+class QrStatus:
+    """Whether a shop has used one of the volunteer's QR tokens, and the card's balance now."""
+
+    used: bool
+    balance: int
+    card_status: str
+
+
+def my_qr_status(session: Session, volunteer_id: int, token_id: str) -> QrStatus:
+    """Tell the phone whether its QR token was used, so it can show the new balance and a fresh code.
+
+    Only the volunteer's own cards count: another card's token id reads as unused. Two primary-key
+    reads, so a phone may ask every few seconds.
+
+    :raises VolunteerHasNoCard:
+    """
+    card = current_card(session, volunteer_id)
+    used_by = session.scalar(select(UsedQrToken.card_id).where(UsedQrToken.jti == (token_id or "")[:64]))
+    mine = used_by is not None and (used_by == card.id or _is_earlier_card_of(session, used_by, card))
+    return QrStatus(used=mine, balance=card_balance(session, card), card_status=str(card.status))
+
+
+def _is_earlier_card_of(session: Session, card_id: int, current: Card) -> bool:
+    earlier = session.get(Card, card_id)
+    return earlier is not None and earlier.volunteer_id == current.volunteer_id

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
-from mileage.errors import ConsoleNotAllowed, InvalidCredentials, RefreshTokenReused, TokenExpired, TokenRevoked
+from mileage.errors import (
+    ConsoleNotAllowed,
+    InvalidCredentials,
+    RefreshTokenReused,
+    TokenExpired,
+    TokenRevoked,
+    UserNotFound,
+)
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import RefreshToken, User
 from mileage.people.roles import STAFF_READERS
@@ -137,3 +144,23 @@ def sign_out(session: Session, signer: TokenSigner, refresh_token: str) -> None:
     except TokenExpired:
         return
     revoke_family(session, claims.get("fam", ""))
+
+
+def end_sign_ins(session: Session, user_id: int, *, actor: Actor) -> int:
+    """Revoke every sign-in of a user (a lost phone): each refresh token stops working; return how many.
+
+    Access tokens already handed out run out within minutes; nothing new is issued to the user's devices.
+
+    :raises UserNotFound:
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(user_id=user_id)
+    ended = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None), RefreshToken.used_at.is_(None))
+        .values(revoked_at=utc_now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    record_audit(session, actor, "user.end_sign_ins", target_type="user", target_id=user.id, after={"ended": ended})
+    return ended

@@ -120,3 +120,16 @@ class QrTokenSchema(Schema):
     refresh_after_seconds = fields.Integer(
         dump_only=True, metadata={"description": "Fetch a new QR after this many seconds, before this one expires."}
     )
+
+
+class QrStatusArgsSchema(Schema):
+    token_id = fields.String(
+        required=True, validate=validate.Length(min=1, max=64),
+        metadata={"description": "The X-QR-Token-Id header of the QR image the phone shows."},
+    )
+
+
+class QrStatusSchema(Schema):
+    used = fields.Boolean(dump_only=True, metadata={"description": "A shop has redeemed with this QR code."})
+    balance = fields.Integer(dump_only=True, metadata={"description": "Points on the card now."})
+    card_status = fields.String(dump_only=True, metadata={"description": "active, lost or blocked"})

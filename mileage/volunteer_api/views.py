@@ -29,6 +29,8 @@ from mileage.volunteer_api.schemas import (
     PageArgsSchema,
     PinChangeSchema,
     PinStateSchema,
+    QrStatusArgsSchema,
+    QrStatusSchema,
     QrTokenSchema,
     StatementArgsSchema,
 )
@@ -166,7 +168,11 @@ def _issue_my_qr():
 
 def _qr_headers(issued, refresh_after: int) -> dict[str, str]:
     # The page reads these to know when to fetch the next image.
-    return {"X-QR-Expires-At": issued.expires_at.isoformat(), "X-QR-Refresh-After": str(refresh_after)}
+    return {
+        "X-QR-Expires-At": issued.expires_at.isoformat(),
+        "X-QR-Refresh-After": str(refresh_after),
+        "X-QR-Token-Id": issued.token_id,
+    }
 
 
 @blueprint.route("/card/qr", methods=["GET"])
@@ -194,6 +200,15 @@ def get_my_dynamic_qr_svg():
     """Return a fresh dynamic QR code of my card as SVG."""
     issued, refresh_after = _issue_my_qr()
     return _image(render_qr_svg(issued.token), SVG, **_qr_headers(issued, refresh_after))
+
+
+@blueprint.route("/card/qr-status", methods=["GET"])
+@requires("volunteer")
+@blueprint.arguments(QrStatusArgsSchema, location="query")
+@blueprint.response(200, QrStatusSchema)
+def get_my_qr_status(args):
+    """Tell whether a shop has used my QR code (by its X-QR-Token-Id), with my balance now; cheap to poll."""
+    return own_card.my_qr_status(get_session(), my_volunteer_id(), args["token_id"])
 
 
 @blueprint.route("/card/printed-qr.png", methods=["GET"])

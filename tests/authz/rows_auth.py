@@ -6,5 +6,8 @@ ROWS = {
     ("POST", "/auth/token"): PUBLIC,
     ("POST", "/auth/refresh"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,
+    ("POST", "/auth/session"): PUBLIC,
+    ("POST", "/auth/session/refresh"): PUBLIC,
+    ("POST", "/auth/session/end"): PUBLIC,
     ("GET", "/auth/me"): EVERY_ROLE,
 }

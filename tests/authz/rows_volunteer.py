@@ -11,6 +11,7 @@ ROWS = {
     ("GET", "/me/statement.csv"): VOLUNTEER,
     ("GET", "/me/card/qr"): VOLUNTEER,
     ("GET", "/me/card/qr.png"): VOLUNTEER,
+    ("GET", "/me/card/qr-status"): VOLUNTEER,
     ("GET", "/me/card/qr.svg"): VOLUNTEER,
     ("GET", "/me/card/printed-qr.png"): VOLUNTEER,
     ("GET", "/me/card/printed-qr.svg"): VOLUNTEER,

@@ -7,18 +7,20 @@ Playwright's keyboard wherever the focus is, which is exactly what the scanner d
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from mileage.db import run_in_transaction
-from mileage.shops import terminal_sessions
 from mileage.audit import SYSTEM_ACTOR
-from tests.browser.test_counter_page import (  # noqa: F401 (the module's fixture)
-    card_balance,
-    counter,
-    sign_in_at_the_counter,
-    volunteer_qr_token,
-)
+from mileage.db import run_in_transaction
+from mileage.models import Terminal
+from mileage.shops import terminal_sessions
+from tests.browser.test_counter_page import card_balance, seed_counter, sign_in_at_the_counter, volunteer_qr_token
 
 pytestmark = pytest.mark.browser
+
+@pytest.fixture(scope="module")
+def counter(live_server):
+    return seed_counter(live_server)
+
 
 TABLET_VIEWPORTS = [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}]
 
@@ -157,7 +159,8 @@ def test_a_discount_above_the_cap_is_announced(page, live_server, counter):
 
     page.wait_for_selector("#preview-note", state="visible")
     assert page.inner_text("#preview-discount") == "\u22123,000점"
-    assert page.inner_text("#preview-note") == "요청한 5,000점 대신 3,000점만 할인됩니다: 1회 할인 한도가 3,000점입니다."
+    note = "요청한 5,000점 대신 3,000점만 할인됩니다: 1회 할인 한도가 3,000점입니다."
+    assert page.inner_text("#preview-note") == note
 
 
 def test_a_refund_is_typed_in_won_and_confirmed_before_anything_moves(page, live_server, counter):
@@ -238,7 +241,7 @@ def test_a_wrong_pin_answered_as_403_is_not_taken_for_an_expired_sign_in(page, l
     assert page.is_visible("#app")
 
 
-def test_the_secret_is_never_kept_and_the_session_survives_a_reload_until_staff_end_it(page, live_server, counter):
+def test_the_secret_is_never_kept_and_a_reload_keeps_the_session_until_staff_end_it(page, live_server, counter):
     page.goto(live_server.base_url + "/counter")
     page.fill("#key-id", counter.key_id)
     page.fill("#secret", counter.secret)
@@ -259,9 +262,6 @@ def test_the_secret_is_never_kept_and_the_session_survives_a_reload_until_staff_
     assert "상계 행복베이커리" in page.inner_text("#shop-name")
 
     def end_sessions(session):
-        from mileage.models import Terminal
-        from sqlalchemy import select
-
         terminal_id = session.scalar(select(Terminal.id).where(Terminal.key_id == counter.key_id))
         return terminal_sessions.end_terminal_sessions(session, terminal_id, actor=SYSTEM_ACTOR)
 

@@ -32,6 +32,11 @@ class Counter:
 @pytest.fixture(scope="module")
 def counter(live_server) -> Counter:
     """A shop (10 %, at most 3,000 points) with a terminal, and two volunteers with 10,000 points each."""
+    return seed_counter(live_server)
+
+
+def seed_counter(live_server) -> Counter:
+    """Commit a shop (10 %, at most 3,000 points) with a terminal, and two volunteers with 10,000 points each."""
 
     def seed(session):
         make = Factories(session)
