@@ -7,15 +7,21 @@ volunteer has no way to name another volunteer's card.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.cards.lookup import card_balance, current_card, ensure_card_usable
 from mileage.cards.qr import IssuedQrToken, issue_qr_token
-from mileage.models import Card, UsedQrToken, Volunteer
+from mileage.clock import utc_now
+from mileage.models import Card, CardStatus, UsedQrToken, Volunteer
 from mileage.people.tokens import TokenSigner
 from mileage.people.volunteers import get_volunteer
+
+
+# How long the phone tells the volunteer that a new card replaced the old one.
+REISSUE_NOTICE_PERIOD = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,8 @@ class CardSummary:
     card: Card
     volunteer: Volunteer
     balance: int
+    # The last digits of the card this one replaced, while the reissue is recent: the phone says so.
+    replaces_last4: str | None = None
 
 
 def my_card(session: Session, volunteer_id: int) -> CardSummary:
@@ -35,7 +43,18 @@ def my_card(session: Session, volunteer_id: int) -> CardSummary:
     """
     volunteer = get_volunteer(session, volunteer_id)
     card = current_card(session, volunteer_id)
-    return CardSummary(card=card, volunteer=volunteer, balance=card_balance(session, card))
+    replaced = None
+    if card.issued_at >= utc_now() - REISSUE_NOTICE_PERIOD:
+        replaced = session.scalar(
+            select(Card.number)
+            .where(Card.volunteer_id == volunteer_id, Card.status == CardStatus.REPLACED, Card.id < card.id)
+            .order_by(Card.id.desc())
+            .limit(1)
+        )
+    return CardSummary(
+        card=card, volunteer=volunteer, balance=card_balance(session, card),
+        replaces_last4=replaced[-4:] if replaced else None,
+    )
 
 
 def issue_my_qr_token(session: Session, signer: TokenSigner, volunteer_id: int) -> IssuedQrToken:

@@ -27,6 +27,10 @@ class CardSchema(Schema):
     pin_set = fields.Function(lambda summary: summary.card.pin_hash is not None, dump_only=True)
     pin_locked = fields.Boolean(dump_only=True, attribute="card.pin_locked")
     issued_at = fields.DateTime(dump_only=True, attribute="card.issued_at")
+    replaces_last4 = fields.String(
+        dump_only=True, allow_none=True,
+        metadata={"description": "The last digits of the card this one replaced lately (a reissue), else null."},
+    )
 
 
 class PinChangeSchema(Schema):
@@ -111,7 +115,34 @@ class StatementArgsSchema(Schema):
     @validates_schema
     def _in_order(self, data, **kwargs):
         if data.get("first_day") and data.get("last_day") and data["first_day"] > data["last_day"]:
-            raise ValidationError("'from' must not be after 'to'.", "to")
+            raise ValidationError("'from' must not be after 'to' (the dates are reversed).", "to")
+
+
+class MonthStatementArgsSchema(Schema):
+    month = fields.String(
+        load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM, e.g. 2026-11."),
+        metadata={"description": "A Seoul month, YYYY-MM; this month by default."},
+    )
+
+
+class StatementLineSchema(Schema):
+    day = fields.Date(dump_only=True)
+    kind = fields.String(dump_only=True)
+    memo = fields.String(dump_only=True)
+    organisation_name = fields.String(dump_only=True, allow_none=True)
+    minutes = fields.Integer(dump_only=True, allow_none=True)
+    points = fields.Integer(dump_only=True)
+    balance = fields.Integer(dump_only=True)
+
+
+class MonthStatementSchema(Schema):
+    month = fields.String(dump_only=True)
+    opening_balance = fields.Integer(dump_only=True, attribute="statement.opening_balance")
+    closing_balance = fields.Integer(dump_only=True)
+    earned = fields.Integer(dump_only=True, metadata={"description": "Points credited in the month."})
+    used = fields.Integer(dump_only=True, metadata={"description": "Points spent, donated or expired (positive)."})
+    minutes = fields.Integer(dump_only=True, metadata={"description": "Volunteering minutes credited in the month."})
+    lines = fields.List(fields.Nested(StatementLineSchema), dump_only=True, attribute="statement.lines")
 
 
 class QrTokenSchema(Schema):

@@ -21,6 +21,8 @@ from mileage.errors import VolunteerNotLinked
 from mileage.http.boundary import get_session, request_language
 from mileage.http.callers import current_actor, current_principal, requires, token_signer
 from mileage.volunteer_api.schemas import (
+    MonthStatementArgsSchema,
+    MonthStatementSchema,
     CardSchema,
     MovementPageSchema,
     OwnClaimInputSchema,
@@ -156,6 +158,17 @@ def get_my_statement(args):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@blueprint.route("/statement", methods=["GET"])
+@requires("volunteer")
+@blueprint.arguments(MonthStatementArgsSchema, location="query")
+@blueprint.response(200, MonthStatementSchema)
+def get_my_month_statement(args):
+    """Return my statement for one month (this month by default), to read on the phone."""
+    today = seoul_today()
+    year, month = (int(part) for part in args["month"].split("-")) if args["month"] else (today.year, today.month)
+    return statements.my_month_statement(get_session(), my_volunteer_id(), year, month)
 
 
 # --- QR card --------------------------------------------------------------------------------

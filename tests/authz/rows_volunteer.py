@@ -9,6 +9,7 @@ ROWS = {
     ("GET", "/me/claims"): VOLUNTEER,
     ("POST", "/me/claims"): VOLUNTEER,
     ("GET", "/me/statement.csv"): VOLUNTEER,
+    ("GET", "/me/statement"): VOLUNTEER,
     ("GET", "/me/card/qr"): VOLUNTEER,
     ("GET", "/me/card/qr.png"): VOLUNTEER,
     ("GET", "/me/card/qr-status"): VOLUNTEER,
