@@ -19,7 +19,6 @@ from mileage.models import Card, CardStatus, UsedQrToken, Volunteer
 from mileage.people.tokens import TokenSigner
 from mileage.people.volunteers import get_volunteer
 
-
 # How long the phone tells the volunteer that a new card replaced the old one.
 REISSUE_NOTICE_PERIOD = timedelta(days=30)
 

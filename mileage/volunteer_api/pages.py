@@ -7,7 +7,7 @@ English.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, url_for
 
 from mileage.http.pages import page_language, render_page
 from mileage.volunteer_api.statement_csv import KIND_LABELS, kind_label
@@ -114,6 +114,34 @@ MESSAGES = {
         "closed_suffix": " (마감)",
         "expiry_donation_save": "설정 저장",
         "saved": "저장했습니다.",
+        "tabs_label": "화면 선택",
+        "tab_card": "카드",
+        "tab_history": "내역",
+        "tab_claims": "봉사 신청",
+        "tab_donate": "기부",
+        "tab_settings": "설정",
+        "paid_notice": "가맹점에서 QR 코드를 사용했습니다. 남은 포인트는 {n}입니다. 새 QR 코드를 준비했습니다.",
+        "card_lost": "이 카드는 분실 신고되어 가맹점에서 쓸 수 없습니다. 포인트는 그대로 남아 있습니다. "
+                     "자원봉사센터에 연락해 새 카드를 받으세요.",
+        "card_blocked": "이 카드는 사용이 정지되었습니다. 포인트는 그대로 남아 있습니다. 자원봉사센터에 문의하세요.",
+        "card_replaced": "이 카드는 새 카드로 바뀌었습니다. 새 카드가 준비되어 있으니 자원봉사센터에서 받으세요.",
+        "card_pin_locked": "PIN을 여러 번 잘못 입력해 카드가 잠겼습니다. 자원봉사센터에 연락하면 풀어 드립니다.",
+        "card_reissued": "새 카드(끝자리 {new})가 준비되었습니다. 포인트는 새 카드로 옮겨졌고, "
+                         "이전 카드(끝자리 {old})는 더 이상 쓸 수 없습니다.",
+        "month_heading": "월별 명세",
+        "month_label": "{y}년 {m}월",
+        "month_prev": "이전 달",
+        "month_next": "다음 달",
+        "month_opening": "월초 잔액",
+        "month_closing": "월말 잔액",
+        "month_earned": "적립",
+        "month_used": "사용·기부",
+        "month_hours": "봉사 시간",
+        "month_empty": "이 달에는 내역이 없습니다.",
+        "statement_csv_heading": "명세서 파일 (CSV)",
+        "statement_reversed": "시작일이 종료일보다 늦습니다. 두 날짜를 바꿔 입력하세요.",
+        "pin_retry": "로그인을 갱신했습니다. PIN을 다시 입력하고 저장을 누르세요.",
+        "settings_heading": "설정",
     },
     "en": {
         "title": "Volunteer Mileage",
@@ -207,6 +235,34 @@ MESSAGES = {
         "closed_suffix": " (closed)",
         "expiry_donation_save": "Save setting",
         "saved": "Saved.",
+        "tabs_label": "Sections",
+        "tab_card": "Card",
+        "tab_history": "History",
+        "tab_claims": "Hours",
+        "tab_donate": "Donate",
+        "tab_settings": "Settings",
+        "paid_notice": "A shop has used your QR code. You have {n} left. A new QR code is ready.",
+        "card_lost": "This card was reported lost and cannot be used at shops. Your points are safe. "
+                     "Contact the volunteer centre for a new card.",
+        "card_blocked": "This card is blocked. Your points are safe. Contact the volunteer centre.",
+        "card_replaced": "This card has been replaced. Your new card is ready at the volunteer centre.",
+        "card_pin_locked": "The card is locked after too many wrong PINs. The volunteer centre can unlock it.",
+        "card_reissued": "Your new card (ending {new}) is ready. Your points moved to it; "
+                         "the old card (ending {old}) no longer works.",
+        "month_heading": "Statement by month",
+        "month_label": "{m}/{y}",
+        "month_prev": "Previous month",
+        "month_next": "Next month",
+        "month_opening": "Opening balance",
+        "month_closing": "Closing balance",
+        "month_earned": "Earned",
+        "month_used": "Used or donated",
+        "month_hours": "Hours",
+        "month_empty": "Nothing this month.",
+        "statement_csv_heading": "Statement file (CSV)",
+        "statement_reversed": "The start date is after the end date. Swap the two dates.",
+        "pin_retry": "Your sign-in was renewed. Enter the PIN again and save.",
+        "settings_heading": "Settings",
     },
 }
 
@@ -218,3 +274,27 @@ def volunteer_page():
     messages = dict(MESSAGES[language])
     messages["kinds"] = {kind: kind_label(kind, language) for kind in KIND_LABELS}
     return render_page("volunteer_page/mobile.html", language=language, messages=messages, t=MESSAGES[language])
+
+
+@blueprint.get("/m/manifest.webmanifest")
+def manifest():
+    """Describe the page as a web app, so the volunteer can put her card on the home screen."""
+    language = page_language()
+    icons = [
+        {"src": url_for("volunteer_page.static", filename=f"icon-{size}.png"), "sizes": f"{size}x{size}",
+         "type": "image/png", "purpose": "any"}
+        for size in (192, 512)
+    ]
+    response = jsonify({
+        "name": MESSAGES[language]["title"],
+        "short_name": MESSAGES[language]["title"],
+        "lang": language,
+        "start_url": url_for("volunteer_page.volunteer_page") + "#card",
+        "scope": "/m",
+        "display": "standalone",
+        "background_color": "#f3f6f9",
+        "theme_color": "#1f4e79",
+        "icons": icons,
+    })
+    response.mimetype = "application/manifest+json"
+    return response

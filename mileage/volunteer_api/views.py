@@ -21,9 +21,9 @@ from mileage.errors import VolunteerNotLinked
 from mileage.http.boundary import get_session, request_language
 from mileage.http.callers import current_actor, current_principal, requires, token_signer
 from mileage.volunteer_api.schemas import (
+    CardSchema,
     MonthStatementArgsSchema,
     MonthStatementSchema,
-    CardSchema,
     MovementPageSchema,
     OwnClaimInputSchema,
     OwnClaimPageSchema,
