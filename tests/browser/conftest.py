@@ -73,3 +73,39 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# --- accessibility and screenshots ------------------------------------------------------------
+
+ARTIFACTS = Path(os.environ.get("MILEAGE_ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "artifacts"))
+SERIOUS = {"serious", "critical"}
+
+
+def serious_accessibility_violations(page, *, include: str | None = None) -> list[dict]:
+    """Run axe-core inside the page (the copy the axe-playwright-python wheel ships; no network).
+
+    Returns the serious and critical violations, each with the rule id and the failing nodes.
+    """
+    from importlib.resources import files
+
+    script = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+    page.evaluate(script)
+    context = "document" if include is None else repr(include)
+    results = page.evaluate(
+        f"axe.run({context}, {{resultTypes: ['violations'], runOnly: {{type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    return [
+        {"id": item["id"], "impact": item["impact"], "help": item["help"],
+         "nodes": [node["target"] for node in item["nodes"]][:5]}
+        for item in results["violations"] if item["impact"] in SERIOUS
+    ]
+
+
+def save_screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artefact (artifacts/screenshots/<name>.png)."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
