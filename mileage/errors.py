@@ -242,6 +242,24 @@ class ClaimAlreadyReviewed(Conflict):
     en = 'The claim has already been reviewed (state: {state}).'
 
 
+class ClaimBatchNotFound(NotFound):
+    code = "claim_batch_not_found"
+    ko = "일괄 승인 기록을 찾을 수 없습니다."
+    en = "Approval batch not found."
+
+
+class ClaimBatchAlreadyUndone(Conflict):
+    code = "claim_batch_already_undone"
+    ko = "이 일괄 승인은 이미 되돌렸습니다."
+    en = "This approval batch has already been undone."
+
+
+class ClaimBatchUndoExpired(Conflict):
+    code = "claim_batch_undo_expired"
+    ko = "일괄 승인은 {minutes}분 안에만 한꺼번에 되돌릴 수 있습니다. 신청마다 승인 취소하세요."
+    en = "An approval batch can be undone as a whole for {minutes} minutes only. Reverse the claims one by one."
+
+
 class ClaimNotApproved(Conflict):
     code = "claim_not_approved"
     ko = '승인된 신청만 취소할 수 있습니다. (상태: {state})'

@@ -123,7 +123,31 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "claims.results_approved": ("승인된 신청", "Approved"),
     "claims.results_failed": ("승인하지 못한 신청", "Not approved"),
-    "claims.back_to_queue": ("승인 대기 목록으로", "Back to the queue"),
+    "claims.back_to_queue": ("승인 대기 목록으로 (같은 조건)", "Back to the queue (same filter)"),
+    "claims.matching": (
+        "이 조건에 맞는 대기 신청 {n}건 · 총 {points}", "{n} waiting claims match this filter · {points} in all"
+    ),
+    "claims.matching_capped": (
+        "한 번에 {n}건까지 승인할 수 있습니다. 나머지는 다시 승인하세요.", "At most {n} claims at a time; approve the rest again."
+    ),
+    "claims.approve_matching": ("조건에 맞는 {n}건 모두 승인…", "Approve all {n} matching…"),
+    "claims.confirm_title": ("승인 확인", "Confirm approval"),
+    "claims.confirm_summary": (
+        "{n}건, 총 {points}을 승인합니다. 각 봉사자의 카드에 바로 적립됩니다.",
+        "Approve {n} claims, {points} in all. Each volunteer's card is credited at once.",
+    ),
+    "claims.confirm_button": ("{n}건 · {points} 승인", "Approve {n} · {points}"),
+    "claims.confirm_cancel": ("취소하고 목록으로", "Cancel, back to the queue"),
+    "claims.undo_batch": ("이 일괄 승인 되돌리기 ({n}건)", "Undo this batch ({n} claims)"),
+    "claims.undo_hint": (
+        "{until}까지 이 일괄 승인을 한꺼번에 되돌릴 수 있습니다 (신청마다 승인 취소로 기록됩니다).",
+        "Until {until} this batch can be undone as a whole (each claim is recorded as reversed).",
+    ),
+    "claims.undo_question": ("이 일괄 승인으로 적립한 포인트를 모두 회수할까요?", "Take back every point this batch credited?"),
+    "claims.batch_undone": (
+        "일괄 승인을 되돌렸습니다: {n}건 승인 취소, 회수 {recovered}점, 회수 못 함 {unrecovered}점, 건너뜀 {skipped}건.",
+        "Batch undone: {n} reversed, {recovered} points recovered, {unrecovered} not recoverable, {skipped} skipped.",
+    ),
     "claim_state.submitted": ("승인 대기", "Waiting"),
     "claim_state.approved": ("승인", "Approved"),
     "claim_state.rejected": ("반려", "Rejected"),

@@ -1,7 +1,7 @@
 """Every table of the schema. Importing this package registers all models on `Base.metadata`."""
 
 from mileage.models.access import AuditEvent, IdempotentRequest, RefreshToken
-from mileage.models.claims import Claim, ClaimState, Organisation
+from mileage.models.claims import Claim, ClaimBatch, ClaimBatchItem, ClaimState, Organisation
 from mileage.models.donations import (
     Campaign,
     CampaignItem,
@@ -51,6 +51,8 @@ __all__ = [
     "Card",
     "CardStatus",
     "Claim",
+    "ClaimBatch",
+    "ClaimBatchItem",
     "IdempotentRequest",
     "ClaimState",
     "Hold",

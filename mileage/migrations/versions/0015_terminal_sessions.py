@@ -1,4 +1,4 @@
-"""terminal sessions: the counter page keeps a rotating, revocable session instead of the terminal secret
+"""terminal sessions (the counter keeps a revocable session, never the secret); claim approval batches (undo)
 
 Revision ID: 0015
 Revises: 0009
@@ -35,8 +35,36 @@ def upgrade() -> None:
     op.create_index(op.f("ix_terminal_sessions_terminal_id"), "terminal_sessions", ["terminal_id"], unique=False)
     op.create_index(op.f("ix_terminal_sessions_family"), "terminal_sessions", ["family"], unique=False)
 
+    op.create_table(
+        "claim_batches",
+        sa.Column("id", BIG_ID, nullable=False),
+        sa.Column("approved_by_user_id", BIG_ID, nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claim_count", sa.Integer(), nullable=False),
+        sa.Column("total_points", sa.Integer(), nullable=False),
+        sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("undone_by_user_id", BIG_ID, nullable=True),
+        sa.ForeignKeyConstraint(["approved_by_user_id"], ["users.id"],
+                                name=op.f("fk_claim_batches_approved_by_user_id_users")),
+        sa.ForeignKeyConstraint(["undone_by_user_id"], ["users.id"],
+                                name=op.f("fk_claim_batches_undone_by_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_batches")),
+    )
+    op.create_table(
+        "claim_batch_items",
+        sa.Column("batch_id", BIG_ID, nullable=False),
+        sa.Column("claim_id", BIG_ID, nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["claim_batches.id"], name=op.f("fk_claim_batch_items_batch_id_claim_batches")),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], name=op.f("fk_claim_batch_items_claim_id_claims")),
+        sa.PrimaryKeyConstraint("batch_id", "claim_id", name=op.f("pk_claim_batch_items")),
+    )
+    op.create_index(op.f("ix_claim_batch_items_claim_id"), "claim_batch_items", ["claim_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_claim_batch_items_claim_id"), table_name="claim_batch_items")
+    op.drop_table("claim_batch_items")
+    op.drop_table("claim_batches")
     op.drop_index(op.f("ix_terminal_sessions_family"), table_name="terminal_sessions")
     op.drop_index(op.f("ix_terminal_sessions_terminal_id"), table_name="terminal_sessions")
     op.drop_table("terminal_sessions")
