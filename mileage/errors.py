@@ -322,6 +322,30 @@ class InvalidRole(RuleViolation):
     en = 'Unknown role: {role}'
 
 
+class WrongCurrentPassword(RuleViolation):
+    code = "wrong_current_password"
+    ko = "현재 비밀번호가 올바르지 않습니다."
+    en = "The current password is wrong."
+
+
+class PasswordUnchanged(RuleViolation):
+    code = "password_unchanged"
+    ko = "새 비밀번호가 지금 비밀번호와 같습니다. 다른 비밀번호를 고르세요."
+    en = "The new password is the same as the current one. Choose another."
+
+
+class CannotChangeOwnAccount(Conflict):
+    code = "cannot_change_own_account"
+    ko = "자기 계정의 역할이나 사용 여부는 바꿀 수 없습니다. 다른 관리자에게 요청하세요."
+    en = "You cannot change your own role or disable yourself. Ask another admin."
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    ko = "마지막 관리자입니다. 다른 관리자를 먼저 만드세요."
+    en = "This is the last admin. Make another admin first."
+
+
 class WeakPassword(RuleViolation):
     code = "weak_password"
     ko = '비밀번호는 {min_length}자 이상이어야 합니다.'

@@ -8,7 +8,7 @@ from admin.console import forms
 from admin.console.i18n import console_language, t
 from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_path
 from mileage.claims import batches, review, submission
-from mileage.claims.queue import MAX_MATCHING_CLAIMS, list_claims, list_matching_claims
+from mileage.claims.queue import MAX_MATCHING_CLAIMS, claim_history, list_claims, list_matching_claims
 from mileage.claims.rules import ClaimPolicy
 from mileage.errors import ClaimNotFound
 from mileage.http.boundary import get_session
@@ -174,6 +174,21 @@ def undo_batch(batch_id: int):
         "success" if not outcome.skipped else "warning",
     )
     return redirect_back("console.claims.queue")
+
+
+@blueprint.get("/<int:claim_id>")
+def detail(claim_id: int):
+    """Show one claim and its history: submitted, corrected, approved, rejected, reversed, and by whom."""
+    session = get_session()
+    claim = review.get_claim_in_scope(session, claim_id)
+    return render_template(
+        "console/claims/detail.html",
+        claim=claim,
+        history=claim_history(session, claim_id),
+        points_of=_claim_points,
+        format_clock_time=submission.format_clock_time,
+        reject_reasons=COMMON_REJECT_REASONS,
+    )
 
 
 @blueprint.post("/<int:claim_id>/reject")

@@ -22,6 +22,7 @@ from admin.console import (
     organisation_pages,
     overview,
     report_pages,
+    user_pages,
     volunteer_pages,
 )
 from admin.console.forms import FORM_KEY_FIELD, new_form_key
@@ -43,6 +44,7 @@ from admin.console.security import (
     LANGUAGE,
     csrf_token,
     csrf_token_valid,
+    console_sign_in_token,
     end_console_session,
     load_console_user,
     login_attempt_key,
@@ -56,6 +58,7 @@ from mileage.http.callers import current_actor
 from mileage.http.errors import describe_failure, status_for
 from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
 from mileage.http.pages import add_page_headers
+from mileage.people import console_sessions
 from mileage.people.authentication import sign_in_to_console
 from mileage.reports import dashboard as dashboard_figures
 
@@ -79,11 +82,19 @@ for _area in (
     audit_pages,
 ):
     blueprint.register_blueprint(_area.blueprint)
+blueprint.register_blueprint(user_pages.blueprint)
+blueprint.register_blueprint(user_pages.account)
 
 # Reachable without signing in (still CSRF-checked when posted).
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.switch_language", "console.static"})
 # Posts that change only the user's own session, which auditors may make too.
-SESSION_ENDPOINTS = frozenset({"console.login", "console.logout", "console.switch_language"})
+SESSION_ENDPOINTS = frozenset(
+    {"console.login", "console.logout", "console.switch_language", "console.account.change_password"}
+)
+# Where a user whose password was reset may go before choosing a new one.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"console.account.change_password", "console.logout", "console.switch_language", "console.static"}
+)
 
 _REFILL = "console_refill"
 # Form fields never written back into a refilled form (nor into the session cookie).
@@ -131,13 +142,15 @@ def _guard():
         return None
     user_id, expired = signed_in_user_id()
     if user_id is not None:
-        user = load_console_user(current_app.extensions["mileage.session_factory"], user_id)
+        user = load_console_user(current_app.extensions["mileage.session_factory"], user_id, console_sign_in_token())
         if user is None:
             end_console_session()
         else:
             g.console_user = user
             # mileage.access.current_actor() reads the caller from here, as for a bearer token.
             g.principal = user.principal
+    if g.console_user is not None and g.console_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("console.account.change_password"))
     if g.console_user is None and endpoint not in PUBLIC_ENDPOINTS:
         if expired:
             flash(t("login.expired"), "warning")
@@ -267,7 +280,7 @@ def login():
         return render_template(
             "console/login.html", next_page=next_page, username=username, error=error.message(console_language())
         ), status_for(error)
-    start_console_session(user)
+    start_console_session(user, console_sessions.start_console_sign_in(get_session(), user.id))
     return redirect(next_page or url_for("console.dashboard"), code=303)
 
 
@@ -275,6 +288,7 @@ def login():
 def logout():
     """Sign out of the console."""
     record_audit(get_session(), current_actor(), "console.sign_out", target_type="user", target_id=g.console_user.id)
+    console_sessions.end_console_sign_in(get_session(), console_sign_in_token())
     end_console_session()
     flash(t("login.signed_out"), "info")
     return redirect(url_for("console.login"), code=303)

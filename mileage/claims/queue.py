@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mileage.claims.submission import organisation_in_scope
-from mileage.models import Claim
+from mileage.models import AuditEvent, Claim, User
 from mileage.pagination import Page, fetch_page
 
 
@@ -88,3 +88,17 @@ def my_claims(session: Session, volunteer_id: int, *, limit: int | None = None, 
     """
     query = select(Claim).options(joinedload(Claim.organisation)).where(Claim.volunteer_id == volunteer_id)
     return fetch_page(session, query, Claim.id, limit=limit, cursor=cursor, newest_first=True)
+
+
+def claim_history(session: Session, claim_id: int) -> list[tuple[AuditEvent, User | None]]:
+    """Return what happened to a claim, oldest first: submitted, corrected, approved, rejected, reversed, by whom.
+
+    Bulk approvals and their undo are recorded against each claim as well as against the batch.
+    """
+    events = session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .where(AuditEvent.target_type == "claim", AuditEvent.target_id == str(claim_id))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    return [(event, user) for event, user in events]

@@ -1,6 +1,6 @@
 """Every table of the schema. Importing this package registers all models on `Base.metadata`."""
 
-from mileage.models.access import AuditEvent, IdempotentRequest, RefreshToken
+from mileage.models.access import AuditEvent, ConsoleSession, IdempotentRequest, RefreshToken
 from mileage.models.claims import Claim, ClaimBatch, ClaimBatchItem, ClaimState, Organisation
 from mileage.models.donations import (
     Campaign,
@@ -51,6 +51,7 @@ __all__ = [
     "Card",
     "CardStatus",
     "Claim",
+    "ConsoleSession",
     "ClaimBatch",
     "ClaimBatchItem",
     "IdempotentRequest",

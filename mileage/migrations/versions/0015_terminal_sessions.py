@@ -1,4 +1,5 @@
-"""terminal sessions (the counter keeps a revocable session, never the secret); claim approval batches (undo)
+"""terminal sessions (the counter keeps a revocable session, never the secret); claim approval batches (undo);
+console sessions (sign-out ends the sign-in on the server); users.must_change_password (after a reset)
 
 Revision ID: 0015
 Revises: 0009
@@ -60,8 +61,28 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_claim_batch_items_claim_id"), "claim_batch_items", ["claim_id"], unique=False)
 
+    op.create_table(
+        "console_sessions",
+        sa.Column("id", BIG_ID, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", BIG_ID, nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_console_sessions_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_console_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_console_sessions_token_hash")),
+    )
+    op.create_index(op.f("ix_console_sessions_user_id"), "console_sessions", ["user_id"], unique=False)
+
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("must_change_password")
+    op.drop_index(op.f("ix_console_sessions_user_id"), table_name="console_sessions")
+    op.drop_table("console_sessions")
     op.drop_index(op.f("ix_claim_batch_items_claim_id"), table_name="claim_batch_items")
     op.drop_table("claim_batch_items")
     op.drop_table("claim_batches")
