@@ -36,8 +36,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "users.enabled": ("{username} 계정을 다시 사용하게 했습니다.", "User {username} enabled."),
     "users.role_set": ("{username}의 역할을 {role}(으)로 바꿨습니다.", "{username} is now {role}."),
     "users.temporary_once": (
-        "임시 비밀번호는 이 화면에서 한 번만 보입니다. 본인에게 직접 전달하세요. 다음 로그인 때 새 비밀번호로 바꿔야 합니다.",
-        "The temporary password is shown on this page only. Hand it over in person; it must be changed at next sign-in.",
+        "임시 비밀번호는 이 화면에서 한 번만 보입니다. 본인에게 직접 전달하세요. "
+        "다음 로그인 때 새 비밀번호로 바꿔야 합니다.",
+        "The temporary password is shown on this page only. Hand it over in person; "
+        "it must be changed at next sign-in.",
     ),
     "users.back": ("사용자 목록으로", "Back to users"),
     "users.password_title": ("비밀번호 변경", "Change password"),
@@ -168,7 +170,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "이 조건에 맞는 대기 신청 {n}건 · 총 {points}", "{n} waiting claims match this filter · {points} in all"
     ),
     "claims.matching_capped": (
-        "한 번에 {n}건까지 승인할 수 있습니다. 나머지는 다시 승인하세요.", "At most {n} claims at a time; approve the rest again."
+        "한 번에 {n}건까지 승인할 수 있습니다. 나머지는 다시 승인하세요.",
+        "At most {n} claims at a time; approve the rest again.",
     ),
     "claims.approve_matching": ("조건에 맞는 {n}건 모두 승인…", "Approve all {n} matching…"),
     "claims.confirm_title": ("승인 확인", "Confirm approval"),
@@ -183,9 +186,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "{until}까지 이 일괄 승인을 한꺼번에 되돌릴 수 있습니다 (신청마다 승인 취소로 기록됩니다).",
         "Until {until} this batch can be undone as a whole (each claim is recorded as reversed).",
     ),
-    "claims.undo_question": ("이 일괄 승인으로 적립한 포인트를 모두 회수할까요?", "Take back every point this batch credited?"),
+    "claims.undo_question": (
+        "이 일괄 승인으로 적립한 포인트를 모두 회수할까요?", "Take back every point this batch credited?"
+    ),
     "claims.batch_undone": (
-        "일괄 승인을 되돌렸습니다: {n}건 승인 취소, 회수 {recovered}점, 회수 못 함 {unrecovered}점, 건너뜀 {skipped}건.",
+        "일괄 승인을 되돌렸습니다: {n}건 승인 취소, 회수 {recovered}점, "
+        "회수 못 함 {unrecovered}점, 건너뜀 {skipped}건.",
         "Batch undone: {n} reversed, {recovered} points recovered, {unrecovered} not recoverable, {skipped} skipped.",
     ),
     "claim_event.claim.submit": ("신청됨", "Submitted"),

@@ -42,9 +42,9 @@ from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_pat
 from admin.console.security import (
     CSRF_FIELD,
     LANGUAGE,
+    console_sign_in_token,
     csrf_token,
     csrf_token_valid,
-    console_sign_in_token,
     end_console_session,
     load_console_user,
     login_attempt_key,

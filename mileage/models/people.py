@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
