@@ -77,3 +77,45 @@ def test_the_phone_sections(page, live_server, people, section):
     expect(page.locator(f"#section-{section}")).to_be_visible()
     page.wait_for_timeout(500)
     assert_accessible(page, f"phone-{section}")
+
+
+def test_the_console_screens(browser, live_server):
+    from mileage.db import run_in_transaction
+    from tests.support.factories import Factories
+
+    def seed(session):
+        make = Factories(session)
+        make.user(role="admin", username="a11y.admin", password=PASSWORD)
+        organisation = make.organisation(name="접근성 점검 기관")
+        claims = [make.claim(organisation=organisation, minutes=60) for _ in range(3)]
+        return organisation.id, claims[0].id
+
+    organisation_id, claim_id = run_in_transaction(live_server.session_factory, seed)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    base = live_server.base_url
+    try:
+        page.goto(f"{base}/console/login")
+        assert_accessible(page, "console-0-sign-in", min_target=None)
+        page.get_by_label("아이디").fill("a11y.admin")
+        page.get_by_label("비밀번호").fill(PASSWORD)
+        page.get_by_role("button", name="로그인").click()
+        page.wait_for_url(f"{base}/console/")
+        assert_accessible(page, "console-dashboard", min_target=None)
+        page.goto(f"{base}/console/claims/?organisation_id={organisation_id}")
+        assert_accessible(page, "console-queue", min_target=None)
+        page.locator("#approve-matching").click()
+        expect(page.locator("#confirm-summary")).to_be_visible()
+        assert_accessible(page, "console-confirm", min_target=None)
+        page.locator("#confirm-approve").click()
+        expect(page.locator("#bulk-summary")).to_be_visible()
+        assert_accessible(page, "console-results", min_target=None)
+        page.goto(f"{base}/console/claims/{claim_id}")
+        assert_accessible(page, "console-claim", min_target=None)
+        page.goto(f"{base}/console/users/")
+        assert_accessible(page, "console-users", min_target=None)
+        page.goto(f"{base}/console/account/password")
+        assert_accessible(page, "console-password", min_target=None)
+    finally:
+        context.close()
