@@ -25,8 +25,10 @@
   // A cashier types an amount at a few keys a second: ask for a quote once they pause.
   const QUOTE_DELAY_MS = 700;
   const MAX_PIN_LENGTH = 6;
-  // A scanner types far faster than a person: keys closer than this belong to one burst...
-  const SCAN_KEY_GAP_MS = 60;
+  // A scanner types far faster than a person: keys closer than this belong to one burst (wide
+  // enough for a Bluetooth scanner or a busy tablet that delivers keys unevenly; a person typing
+  // twelve keys that fast and then Enter outside the scan field is not entering an amount)...
+  const SCAN_KEY_GAP_MS = 250;
   // ...and a burst this long ending in Enter is a scan (a printed card number has 16 digits).
   const SCAN_MIN_LENGTH = 12;
   const NOTICE_MS = 10000;
@@ -375,7 +377,12 @@
     if (event.key.length === 1) {
       if (!burst || now - burst.last > SCAN_KEY_GAP_MS) {
         const target = document.activeElement;
-        burst = { text: "", target, before: isTextField(target) ? target.value : null, last: now };
+        const field = isTextField(target);
+        // Whether the burst starts on an empty or wholly selected field: then the field holds
+        // exactly what was typed, even if the keys came in two bursts.
+        const whole = field && target.selectionStart === 0 && target.selectionEnd === target.value.length;
+        const replacing = field && (!target.value || whole);
+        burst = { text: "", target, before: field ? target.value : null, replacing, last: now };
       }
       burst.text += event.key;
       burst.last = now;
@@ -385,11 +392,15 @@
     const ended = burst;
     burst = null;
     if (event.key !== "Enter" || !ended) return;
-    if (now - ended.last > SCAN_KEY_GAP_MS * 4 || ended.text.length < SCAN_MIN_LENGTH) return;
+    if (now - ended.last > SCAN_KEY_GAP_MS || ended.text.length < SCAN_MIN_LENGTH) return;
     // A scan: its Enter presses nothing, and what it typed into another field comes back out.
     event.preventDefault();
     event.stopPropagation();
-    if (ended.before !== null && ended.target !== $("scan")) ended.target.value = ended.before;
+    if (ended.target === $("scan")) {
+      acceptScan(ended.replacing ? $("scan").value : ended.text);
+      return;
+    }
+    if (ended.before !== null) ended.target.value = ended.before;
     acceptScan(ended.text);
   }, true);
 

@@ -170,6 +170,8 @@ def test_a_refund_is_typed_in_won_and_confirmed_before_anything_moves(page, live
     after_sale = card_balance(live_server, counter.card_id)
 
     button = page.locator("#today-list li .refund-button").first
+    button.wait_for(state="visible")
+    page.wait_for_timeout(300)  # today's list is drawn again once the till answers
     lines = button.evaluate("b => { const r = document.createRange(); r.selectNodeContents(b); "
                             "return new Set(Array.from(r.getClientRects(), c => Math.round(c.top))).size; }")
     assert lines == 1, "the refund button's label wraps"
