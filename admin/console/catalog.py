@@ -13,6 +13,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.reports": ("보고서", "Reports"),
     "nav.audit": ("감사 로그", "Audit log"),
     "nav.users": ("사용자", "Users"),
+    "volunteers.end_sign_ins": ("휴대폰 로그아웃", "Sign out of phones"),
+    "volunteers.end_sign_ins_question": (
+        "이 봉사자를 모든 휴대폰에서 로그아웃할까요?", "Sign this volunteer out of every phone?"
+    ),
+    "volunteers.sign_ins_ended": ("휴대폰 로그인 {n}개를 끝냈습니다.", "Ended {n} phone sign-ins."),
     "users.title": ("사용자 관리", "Users"),
     "users.username": ("아이디", "Username"),
     "users.display_name": ("이름", "Name"),

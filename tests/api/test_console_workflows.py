@@ -231,3 +231,19 @@ def test_anyone_changes_their_own_password_auditors_too(client, make, session):
                                                       "confirm_password": "next-password-2"})
     assert redirect_of(done)[0] == 303
     assert [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "user.change_password"))]
+
+
+def test_staff_sign_a_volunteer_out_of_every_phone(app, console, make, session):
+    card = make.card()
+    make.user(role="volunteer", volunteer_id=card.volunteer_id, username="phone.owner", password=PASSWORD)
+    phone = app.test_client()
+    assert phone.post("/auth/session", json={"username": "phone.owner", "password": PASSWORD}).status_code == 200
+    page = console.get(f"/console/volunteers/{card.volunteer_id}")
+    assert 'id="end-sign-ins"' in page.get_data(as_text=True)
+    done = console.post(f"/console/volunteers/{card.volunteer_id}/sign-ins/end",
+                        {"_back": f"/console/volunteers/{card.volunteer_id}"})
+    assert redirect_of(done)[0] == 303
+    assert "휴대폰 로그인 1개를 끝냈습니다." in text_of(console.get(redirect_of(done)[1]))
+    refused = phone.post("/auth/session/refresh")
+    assert refused.status_code == 401
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "user.end_sign_ins")).one()
