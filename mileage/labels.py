@@ -178,6 +178,20 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "user.reset_password": NP_("action", "Password reset"),
         "user.change_password": NP_("action", "Password changed"),
         "user.set_role": NP_("action", "Role changed"),
+        "user.end_sign_ins": NP_("action", "Phone sign-ins ended"),
+        "terminal.end_sessions": NP_("action", "Counter sessions ended"),
+        "claims.approve_batch": NP_("action", "Claims approved as a batch"),
+        "claims.undo_batch": NP_("action", "Approval batch undone"),
+    },
+    # What happened to one claim, in its history on the claim's page (the audit log's actions).
+    "claim_event": {
+        "claim.submit": NP_("claim_event", "Submitted"),
+        "claim.correct": NP_("claim_event", "Corrected"),
+        "claim.update": NP_("claim_event", "Corrected"),
+        "claim.approve": NP_("claim_event", "Approved"),
+        "claim.reject": NP_("claim_event", "Rejected"),
+        "claim.reverse": NP_("claim_event", "Reversed"),
+        "claim.import": NP_("claim_event", "Imported"),
     },
     "entry_kind": {
         "claim_approval": NP_("entry_kind", "hours credited"),

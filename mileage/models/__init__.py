@@ -1,7 +1,7 @@
 """Every table of the schema. Importing this package registers all models on `Base.metadata`."""
 
-from mileage.models.access import AuditEvent, IdempotentRequest, RefreshToken
-from mileage.models.claims import Claim, ClaimState, Organisation
+from mileage.models.access import AuditEvent, ConsoleSession, IdempotentRequest, RefreshToken
+from mileage.models.claims import Claim, ClaimBatch, ClaimBatchItem, ClaimState, Organisation
 from mileage.models.donations import (
     Campaign,
     CampaignItem,
@@ -27,6 +27,7 @@ from mileage.models.merchants import (
     Refund,
     SettlementClosure,
     Terminal,
+    TerminalSession,
 )
 from mileage.models.operations import JobRun, JobStatus, WorkerLease
 from mileage.models.people import Card, CardStatus, Role, User, Volunteer, VolunteerStatus
@@ -54,6 +55,9 @@ __all__ = [
     "Card",
     "CardStatus",
     "Claim",
+    "ConsoleSession",
+    "ClaimBatch",
+    "ClaimBatchItem",
     "IdempotentRequest",
     "ClaimState",
     "Hold",
@@ -71,6 +75,7 @@ __all__ = [
     "Role",
     "SettlementClosure",
     "Terminal",
+    "TerminalSession",
     "UsedQrToken",
     "User",
     "Volunteer",
