@@ -217,14 +217,17 @@ class MonthStatement:
     minutes: int
 
 
-def my_month_statement(session: Session, volunteer_id: int, year: int, month: int) -> MonthStatement:
-    """Return the volunteer's statement for one Seoul month: opening, movements, closing and totals.
+def my_month_statement(
+    session: Session, volunteer_id: int, year: int, month: int, *, language: str | None = None
+) -> MonthStatement:
+    """Return the volunteer's statement for one Seoul month: opening, movements, closing and totals (memos
+    in a language).
 
     :raises VolunteerNotFound:
     """
     first = date(year, month, 1)
     last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
-    statement = my_statement(session, volunteer_id, first_day=first, last_day=last)
+    statement = my_statement(session, volunteer_id, first_day=first, last_day=last, language=language)
     closing = statement.lines[-1].balance if statement.lines else statement.opening_balance
     return MonthStatement(
         month=f"{year:04d}-{month:02d}",

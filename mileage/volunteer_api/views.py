@@ -175,7 +175,7 @@ def get_my_month_statement(args):
     """Return my statement for one month (this month by default), to read on the phone."""
     today = seoul_today()
     year, month = (int(part) for part in args["month"].split("-")) if args["month"] else (today.year, today.month)
-    return statements.my_month_statement(get_session(), my_volunteer_id(), year, month)
+    return statements.my_month_statement(get_session(), my_volunteer_id(), year, month, language=select_language())
 
 
 # --- QR card --------------------------------------------------------------------------------

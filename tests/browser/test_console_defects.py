@@ -131,14 +131,13 @@ def test_an_admin_resets_a_password_and_the_user_must_change_it(page, browser, l
     other = browser.new_context(locale="ko-KR")
     try:
         staff_page = other.new_page()
+        # The temporary password does not sign in (main's rule): the sign-in form asks for a new one.
         sign_in(staff_page, base, "forgetful.staff", temporary)
-        staff_page.wait_for_url(re.compile(r".*/console/account/password"))
-        expect(staff_page.locator("#must-change")).to_be_visible()
+        expect(staff_page.locator(".flash.error")).to_contain_text("비밀번호가 초기화되었습니다")
         staff_page.get_by_label("현재 비밀번호").fill(temporary)
         staff_page.get_by_label("새 비밀번호 (8자 이상)").fill("my-own-password-7")
         staff_page.get_by_label("새 비밀번호 확인").fill("my-own-password-7")
-        staff_page.get_by_role("button", name="비밀번호 바꾸기").click()
+        staff_page.get_by_role("button", name="로그인").click()
         staff_page.wait_for_url(f"{base}/console/")
-        expect(staff_page.locator(".flash.success")).to_contain_text("비밀번호를 바꿨습니다.")
     finally:
         other.close()
