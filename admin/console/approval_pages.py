@@ -172,8 +172,8 @@ def undo_batch(batch_id: int):
         _(
             "Batch undone: %(n)s reversed, %(recovered)s points recovered, %(unrecovered)s not recoverable, "
             "%(skipped)s skipped.",
-            n=len(outcome.reversed), recovered=f"{outcome.recovered_points:,}",
-            unrecovered=f"{outcome.unrecovered_points:,}", skipped=len(outcome.skipped),
+            n=len(outcome.reversed), recovered=number(outcome.recovered_points),
+            unrecovered=number(outcome.unrecovered_points), skipped=len(outcome.skipped),
         ),
         "success" if not outcome.skipped else "warning",
     )
