@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from mileage.http.pages import page_language, page_messages, render_page
-from mileage.i18n import N_
+from mileage.i18n import N_, NP_
 
 blueprint = Blueprint(
     "counter_page",
@@ -28,7 +28,7 @@ MESSAGES = {
     "login_heading": N_("Terminal sign-in"),
     "key_id": N_("Terminal ID"),
     "secret": N_("Secret"),
-    "remember": N_("Remember on this device"),
+    "remember": N_("Stay signed in on this device (30 days; the secret is not kept)"),
     "login_button": N_("Sign in"),
     "logout": N_("Sign out"),
     "scan_label": N_("Scan the QR code or the card number"),
@@ -61,9 +61,9 @@ MESSAGES = {
     "till_total": N_("Today: {count} sales · discount {gross} · refunds {refunds} · net {net}"),
     "empty": N_("No sales yet today."),
     "refund": N_("Refund"),
-    "refund_amount": N_("Points to refund"),
+    "refund_amount": N_("Refund (won, at most {n})"),
     "refund_confirm": N_("Confirm refund"),
-    "refund_done": N_("Refunded {n}."),
+    "refund_done": N_("Sale #{id}: refunded {n}."),
     "refunded": N_("refunded {n}"),
     "won": N_("{n} won"),
     "points": N_("{n} points"),
@@ -73,6 +73,18 @@ MESSAGES = {
     "amount_first": N_("Enter the purchase amount."),
     "pin_first": N_("Enter the PIN."),
     "pin_backspace": N_("Delete the last digit"),
+    "refund_all": NP_("counter page", "All"),
+    "refund_question": N_("Customer {holder} · sale #{id}: give {n} back to the card?"),
+    "refund_amount_first": N_("Enter the amount to refund."),
+    "refund_too_much": N_("This sale can be refunded at most {n}."),
+    "purchase_of": N_("purchase {n}"),
+    "cancel": N_("Cancel"),
+    "min_purchase_hint": N_("The minimum purchase is {n}."),
+    "reduced": N_("Asked for {requested}, discounting {discount}: {reason}"),
+    "reduced_by_cap": N_("the shop's cap per purchase is {cap}."),
+    "reduced_by_rate": N_("the rate is {rate}%% of the purchase."),
+    "reduced_by_balance": N_("the card's balance is lower."),
+    "retry_sale": N_("Your sign-in was renewed. Enter the PIN again and press Apply discount."),
 }
 
 

@@ -42,6 +42,13 @@ class MerchantTokenRequestSchema(Schema):
             "example": "mileage-demo-terminal-1234",
         },
     )
+    session = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["browser", "remember"]),
+        metadata={"description": "For the counter page: also start a session kept in an httpOnly cookie "
+                                 "(`browser`: until the browser closes, at most 14 hours; `remember`: 30 days), "
+                                 "renewed at POST /merchant/auth/refresh. POS clients leave it out."},
+    )
 
 
 class MerchantTokenSchema(Schema):

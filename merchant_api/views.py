@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import current_app, g, request
+from flask import after_this_request, current_app, g, request
 
 from merchant_api.schemas import (
     MerchantCaptureSchema,
@@ -41,7 +41,7 @@ from mileage.http.limits import limiter
 from mileage.http.schemas import SettlementArgsSchema, SettlementLineSchema, SettlementSchema
 from mileage.http.settlement import CSV_SCHEMA, settlement_answer
 from mileage.people.tokens import Principal
-from mileage.shops import checkout, counter, holds, offers, redemptions, settlement, terminals
+from mileage.shops import checkout, counter, holds, offers, redemptions, settlement, terminal_sessions, terminals
 
 blueprint = Blueprint(
     "merchant", __name__, url_prefix="/merchant", description="Partner shops: scan, redeem, refund, settle"
@@ -60,6 +60,11 @@ SCAN_LIMIT_PER_TERMINAL = "60 per minute"
 PIN_FAILURE_LIMIT_PER_TERMINAL = "10 per 10 minutes"
 CREDENTIAL_LIMIT_PER_IP = "20 per 10 minutes"
 CREDENTIAL_LIMIT_PER_KEY = "5 per 10 minutes"
+# A counter page refreshes about once per access token; far more is someone trying session tokens.
+SESSION_REFRESH_LIMIT_PER_IP = "30 per 10 minutes"
+# Only the sign-in routes read the counter's session cookie; the page's script never sees it.
+SESSION_COOKIE = "mileage_counter_session"
+SESSION_COOKIE_PATH = "/merchant/auth"
 PIN_FAILURE_CODES = frozenset({"wrong_pin", "card_pin_locked"})
 
 
@@ -138,8 +143,68 @@ def _failed_credentials(response) -> bool:
 @blueprint.response(200, MerchantTokenSchema)
 @blueprint.doc(security=[])
 def issue_token(body):
-    """Exchange a terminal's key id and secret for a short-lived access token (role merchant)."""
-    return terminals.issue_terminal_token(get_session(), token_signer(), body["key_id"], body["secret"])
+    """Exchange a terminal's key id and secret for a short-lived access token (role merchant).
+
+    With `session`, the counter page also gets a session in an httpOnly cookie, so it never keeps the secret.
+    """
+    if body["session"] is None:
+        return terminals.issue_terminal_token(get_session(), token_signer(), body["key_id"], body["secret"])
+    grant = terminal_sessions.start_terminal_session(
+        get_session(), token_signer(), body["key_id"], body["secret"], persistent=body["session"] == "remember"
+    )
+    _keep_session_cookie(grant)
+    return grant.token
+
+
+def _keep_session_cookie(grant: terminal_sessions.TerminalSessionGrant) -> None:
+    @after_this_request
+    def set_cookie(response):
+        if response.status_code < 300:
+            response.set_cookie(
+                SESSION_COOKIE, grant.session_token, max_age=grant.max_age if grant.persistent else None,
+                path=SESSION_COOKIE_PATH, httponly=True, secure=request.is_secure, samesite="Strict",
+            )
+        return response
+
+
+def _clear_session_cookie() -> None:
+    @after_this_request
+    def clear_cookie(response):
+        response.delete_cookie(SESSION_COOKIE, path=SESSION_COOKIE_PATH, httponly=True, samesite="Strict")
+        return response
+
+
+def _failed_refresh(response) -> bool:
+    return response.status_code == 401
+
+
+@blueprint.route("/auth/refresh", methods=["POST"])
+@limiter.limit(SESSION_REFRESH_LIMIT_PER_IP, deduct_when=_failed_refresh)
+@blueprint.response(200, MerchantTokenSchema)
+@blueprint.doc(security=[])
+def refresh_session():
+    """Renew the counter page's session (its httpOnly cookie) for a new access token; the cookie rotates.
+
+    :raises TokenRevoked: no session, or it was ended (sign-out, staff, a rotated or revoked terminal).
+    """
+    try:
+        grant = terminal_sessions.refresh_terminal_session(
+            get_session(), token_signer(), request.cookies.get(SESSION_COOKIE, "")
+        )
+    except Exception:
+        _clear_session_cookie()
+        raise
+    _keep_session_cookie(grant)
+    return grant.token
+
+
+@blueprint.route("/auth/sign-out", methods=["POST"])
+@blueprint.response(204)
+@blueprint.doc(security=[])
+def end_session():
+    """End the counter page's session: its cookie stops working here and everywhere it was copied."""
+    terminal_sessions.end_terminal_session(get_session(), request.cookies.get(SESSION_COOKIE, ""))
+    _clear_session_cookie()
 
 
 @blueprint.route("/me", methods=["GET"])

@@ -249,6 +249,23 @@ class ClaimAlreadyReviewed(Conflict):
     labelled_params = {'state': 'claim_state'}
 
 
+class ClaimBatchNotFound(NotFound):
+    code = "claim_batch_not_found"
+    text = N_("Approval batch not found.")
+
+
+class ClaimBatchAlreadyUndone(Conflict):
+    code = "claim_batch_already_undone"
+    text = N_("This approval batch has already been undone.")
+
+
+class ClaimBatchUndoExpired(Conflict):
+    code = "claim_batch_undo_expired"
+    text = N_(
+        "An approval batch can be undone as a whole for %(minutes)s minutes only. Reverse the claims one by one."
+    )
+
+
 class ClaimNotApproved(Conflict):
     code = "claim_not_approved"
     text = N_("Only an approved claim can be reversed; this one is %(state)s.")
@@ -727,6 +744,20 @@ class InvalidTerminalCredentials(NotAuthenticated):
 class TerminalRevoked(NotAuthenticated):
     code = "terminal_revoked"
     text = N_("This terminal has been revoked.")
+
+
+class NoBrowserSession(RuleViolation):
+    """A page asked to renew a sign-in this browser does not have (no refresh cookie)."""
+
+    code = "no_browser_session"
+    text = N_("This device is not signed in. Sign in with your username and password.")
+
+
+class NoTerminalSession(RuleViolation):
+    """The counter page asked to renew a session this browser does not have (nothing presented)."""
+
+    code = "no_terminal_session"
+    text = N_("This device has no counter sign-in. Sign in with the terminal ID and secret.")
 
 
 class TerminalAlreadyRevoked(Conflict):

@@ -192,6 +192,20 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "rule_set.create": NP_("action", "Rule set version added"),
         "tiers.review": NP_("action", "Tier review run"),
         "merchant.tier_benefit": NP_("action", "Tier discount set"),
+        "user.end_sign_ins": NP_("action", "Phone sign-ins ended"),
+        "terminal.end_sessions": NP_("action", "Counter sessions ended"),
+        "claims.approve_batch": NP_("action", "Claims approved as a batch"),
+        "claims.undo_batch": NP_("action", "Approval batch undone"),
+    },
+    # What happened to one claim, in its history on the claim's page (the audit log's actions).
+    "claim_event": {
+        "claim.submit": NP_("claim_event", "Submitted"),
+        "claim.correct": NP_("claim_event", "Corrected"),
+        "claim.update": NP_("claim_event", "Corrected"),
+        "claim.approve": NP_("claim_event", "Approved"),
+        "claim.reject": NP_("claim_event", "Rejected"),
+        "claim.reverse": NP_("claim_event", "Reversed"),
+        "claim.import": NP_("claim_event", "Imported"),
     },
     "entry_kind": {
         "claim_approval": NP_("entry_kind", "hours credited"),

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, render_template, request
+from flask import Blueprint, current_app, flash, render_template, request, url_for
 
 from admin.console import forms
 from admin.console.i18n import N_, NP_, _, console_language, number
-from admin.console.navigation import redirect_back
-from mileage.claims import review, submission
-from mileage.claims.queue import list_claims
-from mileage.claims.rules import ClaimPolicy
+from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_path
+from mileage.claims import batches, review, submission
+from mileage.claims.queue import MAX_MATCHING_CLAIMS, claim_history, list_claims, list_matching_claims
+from mileage.claims.rules import ClaimPolicy, policy_on
 from mileage.errors import ClaimNotFound
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
-from mileage.models import ClaimState
+from mileage.models import Claim, ClaimState
 from mileage.people import organisations
 
 blueprint = Blueprint("claims", __name__, url_prefix="/claims")
@@ -47,6 +47,26 @@ def _queue_filters() -> dict:
     }
 
 
+def _claim_points(claim) -> int:
+    if claim.points is not None:
+        return claim.points
+    # A waiting claim shows what the rule set of its day pays for its minutes (caps and bands apply at approval).
+    return policy_on(get_session(), claim.work_date, _policy()).points_for(claim.end_minute - claim.start_minute)
+
+
+def _matching_waiting(session, filters: dict) -> list:
+    """Return the waiting claims a queue filter matches (every page of it, not only the one shown)."""
+    return list_matching_claims(
+        session,
+        state=str(ClaimState.SUBMITTED),
+        organisation_id=filters["organisation_id"],
+        volunteer_id=filters["volunteer_id"],
+        category=filters["category"] or None,
+        date_from=filters["date_from"],
+        date_to=filters["date_to"],
+    )
+
+
 @blueprint.get("/")
 def queue():
     """List claims (those waiting for review unless filtered otherwise), newest first."""
@@ -54,6 +74,7 @@ def queue():
     filters = _queue_filters()
     # The queue is for review: without a state chosen it shows what waits.
     state = filters["state"] if "state" in request.args else str(ClaimState.SUBMITTED)
+    matching = _matching_waiting(session, filters) if state == str(ClaimState.SUBMITTED) else []
     page = list_claims(
         session,
         state=state or None,
@@ -76,7 +97,47 @@ def queue():
         reject_reasons=COMMON_REJECT_REASONS,
         estimates=review.estimate_points(session, page.items, policy=_policy()),
         format_clock_time=submission.format_clock_time,
+        matching_count=len(matching),
+        matching_points=sum(_claim_points(claim) for claim in matching),
+        matching_capped=len(matching) >= MAX_MATCHING_CLAIMS,
+        filter_fields={name: value for name, value in request.args.items() if name not in ("cursor", "state")},
     )
+
+
+@blueprint.post("/approve/review")
+def review_approval():
+    """Show what an approval would do (how many claims, how many points) and ask to confirm it.
+
+    Either the ticked claims, or with scope=matching every waiting claim the queue's filter matches.
+    The confirmation lists the claims by id, so what is approved is exactly what was shown.
+    """
+    session = get_session()
+    if request.form.get("scope") == "matching":
+        filters = {
+            "organisation_id": forms.integer("organisation_id", label=N_("Organisation"), minimum=1),
+            "date_from": forms.day("date_from", label=NP_("common.date_from", "From")),
+            "date_to": forms.day("date_to", label=N_("To")),
+            "category": forms.text("category", label=NP_("claims.category", "Category"), max_length=50),
+            "volunteer_id": forms.integer("volunteer_id", label=N_("Volunteer"), minimum=1),
+        }
+        claims = _matching_waiting(session, filters)
+    else:
+        claim_ids = forms.ids("claim_id", label=N_("claims to approve"))
+        claims = [claim for claim in (session.get(Claim, claim_id) for claim_id in claim_ids) if claim]
+        claims = [claim for claim in claims if claim.state == ClaimState.SUBMITTED]
+    if not claims:
+        raise forms.FormInvalid(field=_("claims to approve"))
+    return render_template(
+        "console/claims/confirm.html",
+        claims=claims,
+        total_points=sum(_claim_points(claim) for claim in claims),
+        points_of=_claim_points,
+        format_clock_time=submission.format_clock_time,
+    )
+
+
+def _back_to_queue() -> str:
+    return safe_console_path(request.form.get(BACK_FIELD)) or url_for("console.claims.queue")
 
 
 @blueprint.post("/approve")
@@ -86,7 +147,7 @@ def approve():
     if not claim_ids:
         raise forms.FormInvalid(field=_("claims to approve"))
     session = get_session()
-    result = review.approve_claims(session, claim_ids, actor=current_actor(), policy=_policy())
+    result = batches.approve_batch(session, claim_ids, actor=current_actor(), policy=_policy())
     failures = []
     for claim_id, error in result.failed.items():
         try:
@@ -98,8 +159,42 @@ def approve():
         "console/claims/approved.html",
         approved=result.approved,
         failures=failures,
-        total_points=sum(claim.points or 0 for claim in result.approved),
+        total_points=result.total_points,
+        batch=result.batch,
+        undo_until=batches.undo_deadline(result.batch) if result.batch else None,
+        back_to_queue=_back_to_queue(),
         format_clock_time=submission.format_clock_time,
+    )
+
+
+@blueprint.post("/batches/<int:batch_id>/undo")
+def undo_batch(batch_id: int):
+    """Undo a batch just approved: reverse each of its claims (audited), within the undo window."""
+    outcome = batches.undo_batch(get_session(), batch_id, actor=current_actor())
+    flash(
+        _(
+            "Batch undone: %(n)s reversed, %(recovered)s points recovered, %(unrecovered)s not recoverable, "
+            "%(skipped)s skipped.",
+            n=len(outcome.reversed), recovered=number(outcome.recovered_points),
+            unrecovered=number(outcome.unrecovered_points), skipped=len(outcome.skipped),
+        ),
+        "success" if not outcome.skipped else "warning",
+    )
+    return redirect_back("console.claims.queue")
+
+
+@blueprint.get("/<int:claim_id>")
+def detail(claim_id: int):
+    """Show one claim and its history: submitted, corrected, approved, rejected, reversed, and by whom."""
+    session = get_session()
+    claim = review.get_claim_in_scope(session, claim_id)
+    return render_template(
+        "console/claims/detail.html",
+        claim=claim,
+        history=claim_history(session, claim_id),
+        points_of=_claim_points,
+        format_clock_time=submission.format_clock_time,
+        reject_reasons=COMMON_REJECT_REASONS,
     )
 
 

@@ -16,7 +16,7 @@ from mileage.http.callers import current_actor
 from mileage.models import MerchantStatus
 from mileage.programme.book import current_rule_set
 from mileage.shops import benefits as shop_benefits
-from mileage.shops import merchants, redemptions, terminals
+from mileage.shops import merchants, redemptions, terminal_sessions, terminals
 from mileage.shops import offers as shops_offers
 
 blueprint = Blueprint("merchants", __name__, url_prefix="/merchants")
@@ -174,4 +174,13 @@ def revoke_terminal(terminal_id: int):
     """Revoke a terminal: its secret and tokens stop working at once."""
     terminal = terminals.revoke_terminal(get_session(), terminal_id, actor=current_actor())
     flash(_("Terminal %(key_id)s revoked.", key_id=terminal.key_id), "success")
+    return redirect_back("console.merchants.detail", merchant_id=terminal.merchant_id)
+
+
+@blueprint.post("/terminals/<int:terminal_id>/sessions/end")
+def end_terminal_sessions(terminal_id: int):
+    """Sign out every counter page signed in as a terminal (a lost tablet); its secret still works."""
+    ended = terminal_sessions.end_terminal_sessions(get_session(), terminal_id, actor=current_actor())
+    terminal = terminals.get_terminal(get_session(), terminal_id)
+    flash(_("Ended %(n)s counter sessions of terminal %(key_id)s.", key_id=terminal.key_id, n=ended), "success")
     return redirect_back("console.merchants.detail", merchant_id=terminal.merchant_id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from mileage.clock import utc_now
 from mileage.models import User
+from mileage.people.console_sessions import console_sign_in_is_live
 from mileage.people.roles import STAFF, STAFF_READERS
 from mileage.people.tokens import Principal
 
@@ -35,6 +36,8 @@ _USER_ID = "console_user_id"
 _STARTED_AT = "console_started_at"
 _SEEN_AT = "console_seen_at"
 _CSRF = "console_csrf"
+# The server-side sign-in this cookie belongs to (mileage.people.console_sessions).
+_SIGN_IN = "console_sign_in"
 LANGUAGE = CONSOLE_SESSION_KEY
 
 
@@ -46,6 +49,7 @@ class ConsoleUser:
     username: str
     display_name: str
     role: str
+    must_change_password: bool = False
 
     @property
     def can_write(self) -> bool:
@@ -88,7 +92,7 @@ def csrf_token_valid() -> bool:
 
 # --- sign-in sessions -----------------------------------------------------------------------
 
-def start_console_session(user: User) -> None:
+def start_console_session(user: User, sign_in_token: str) -> None:
     """Sign a user in: a fresh session (new CSRF secret, against fixation) that keeps only the language."""
     language = session.get(LANGUAGE)
     session.clear()
@@ -99,6 +103,12 @@ def start_console_session(user: User) -> None:
     session[_STARTED_AT] = now
     session[_SEEN_AT] = now
     session[_CSRF] = secrets.token_urlsafe(32)
+    session[_SIGN_IN] = sign_in_token
+
+
+def console_sign_in_token() -> str | None:
+    """Return the token of the server-side sign-in this browser session carries."""
+    return session.get(_SIGN_IN)
 
 
 def end_console_session() -> None:
@@ -127,8 +137,8 @@ def signed_in_user_id() -> tuple[int | None, bool]:
     return int(user_id), False
 
 
-def load_console_user(session_factory, user_id: int) -> ConsoleUser | None:
-    """Return the user behind a sign-in if they may still use the console, else None.
+def load_console_user(session_factory, user_id: int, sign_in_token: str | None = None) -> ConsoleUser | None:
+    """Return the user behind a sign-in if they may still use the console and the sign-in is live, else None.
 
     Read in a short session of its own, not the request's: a view such as a campaign run must be
     free to commit in transactions of its own (SQLite lets only one connection write).
@@ -138,7 +148,11 @@ def load_console_user(session_factory, user_id: int) -> ConsoleUser | None:
         user = db.get(User, user_id)
         if user is None or not user.is_active or user.role not in CONSOLE_ROLES:
             return None
-        return ConsoleUser(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
+        # Signed out (or ended by an admin) on the server: a copied cookie stops working too.
+        if not console_sign_in_is_live(db, user.id, sign_in_token):
+            return None
+        return ConsoleUser(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                           must_change_password=user.must_change_password)
     finally:
         db.rollback()
         db.close()

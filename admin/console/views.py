@@ -25,9 +25,10 @@ from admin.console import (
     report_pages,
     rule_pages,
     upload_pages,
+    user_pages,
     volunteer_pages,
 )
-from admin.console.forms import FORM_KEY_FIELD, new_form_key
+from admin.console.forms import FORM_KEY_FIELD, FormInvalid, new_form_key
 from admin.console.i18n import (
     N_,
     _,
@@ -43,6 +44,7 @@ from admin.console.i18n import (
 from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_path
 from admin.console.security import (
     CSRF_FIELD,
+    console_sign_in_token,
     csrf_token,
     csrf_token_valid,
     end_console_session,
@@ -53,14 +55,22 @@ from admin.console.security import (
 )
 from mileage import i18n
 from mileage.audit import record_audit
-from mileage.errors import ConsoleNotAllowed, DomainError, InvalidCredentials, PasswordChangeRequired
+from mileage.errors import (
+    ConsoleNotAllowed,
+    DomainError,
+    InvalidCredentials,
+    PasswordChangeRequired,
+    PasswordUnchanged,
+    WeakPassword,
+)
 from mileage.http.boundary import get_session, request_id
 from mileage.http.callers import current_actor
 from mileage.http.errors import describe_failure, status_for
 from mileage.http.limits import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, failed_sign_in, limiter
 from mileage.http.locale import CONSOLE_SESSION_KEY, remember_language
 from mileage.http.pages import add_page_headers, language_choices
-from mileage.people.authentication import sign_in_to_console
+from mileage.people import console_sessions
+from mileage.people.authentication import change_own_password, sign_in_to_console
 from mileage.reports import dashboard as dashboard_figures
 
 log = logging.getLogger("mileage.console")
@@ -86,11 +96,19 @@ for _area in (
     rule_pages,
 ):
     blueprint.register_blueprint(_area.blueprint)
+blueprint.register_blueprint(user_pages.blueprint)
+blueprint.register_blueprint(user_pages.account)
 
 # Reachable without signing in (still CSRF-checked when posted).
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.switch_language", "console.static"})
 # Posts that change only the user's own session, which auditors may make too.
-SESSION_ENDPOINTS = frozenset({"console.login", "console.logout", "console.switch_language"})
+SESSION_ENDPOINTS = frozenset(
+    {"console.login", "console.logout", "console.switch_language", "console.account.change_password"}
+)
+# Where a user whose password was reset may go before choosing a new one.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"console.account.change_password", "console.logout", "console.switch_language", "console.static"}
+)
 
 _REFILL = "console_refill"
 # Form fields never written back into a refilled form (nor into the session cookie).
@@ -140,13 +158,15 @@ def _guard():
         return None
     user_id, expired = signed_in_user_id()
     if user_id is not None:
-        user = load_console_user(current_app.extensions["mileage.session_factory"], user_id)
+        user = load_console_user(current_app.extensions["mileage.session_factory"], user_id, console_sign_in_token())
         if user is None:
             end_console_session()
         else:
             g.console_user = user
             # mileage.access.current_actor() reads the caller from here, as for a bearer token.
             g.principal = user.principal
+    if g.console_user is not None and g.console_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("console.account.change_password"))
     if g.console_user is None and endpoint not in PUBLIC_ENDPOINTS:
         if expired:
             flash(_("Your sign-in expired. Please sign in again."), "warning")
@@ -266,17 +286,33 @@ def login():
             return redirect(next_page or url_for("console.dashboard"))
         return render_template("console/login.html", next_page=next_page, username="")
     username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    new_password = request.form.get("new_password")
     try:
+        if new_password is not None:
+            # A reset (or first) password is replaced here, on the sign-in form, before signing in.
+            if new_password != request.form.get("confirm_password"):
+                raise FormInvalid(field=_("Confirm new password"))
+            change_own_password(
+                get_session(), username, password, new_password,
+                ip_address=request.remote_addr, request_id=request_id(),
+            )
+            password = new_password
         user = sign_in_to_console(
-            get_session(), username, request.form.get("password", ""),
-            ip_address=request.remote_addr, request_id=request_id(),
+            get_session(), username, password, ip_address=request.remote_addr, request_id=request_id(),
         )
-    except (InvalidCredentials, ConsoleNotAllowed, PasswordChangeRequired) as error:
-        # A reset password must be changed first (POST /auth/password); the form says so.
+    except PasswordChangeRequired as error:
+        # A reset password must be changed first: the form asks for a new one.
         return render_template(
-            "console/login.html", next_page=next_page, username=username, error=error.message(console_language())
+            "console/login.html", next_page=next_page, username=username, error=error.message(console_language()),
+            change_password=True,
         ), status_for(error)
-    start_console_session(user)
+    except (InvalidCredentials, ConsoleNotAllowed, FormInvalid, WeakPassword, PasswordUnchanged) as error:
+        return render_template(
+            "console/login.html", next_page=next_page, username=username, error=error.message(console_language()),
+            change_password=new_password is not None,
+        ), status_for(error)
+    start_console_session(user, console_sessions.start_console_sign_in(get_session(), user.id))
     return redirect(next_page or url_for("console.dashboard"), code=303)
 
 
@@ -284,6 +320,7 @@ def login():
 def logout():
     """Sign out of the console."""
     record_audit(get_session(), current_actor(), "console.sign_out", target_type="user", target_id=g.console_user.id)
+    console_sessions.end_console_sign_in(get_session(), console_sign_in_token())
     end_console_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("console.login"), code=303)

@@ -15,7 +15,7 @@ from mileage.donations import donate as donations_donate
 from mileage.http.boundary import get_session
 from mileage.http.callers import current_actor
 from mileage.models import ConsentMethod, VolunteerStatus
-from mileage.people import volunteers
+from mileage.people import authentication, volunteers
 from mileage.tiers.history import tier_history
 from mileage.tiers.standing import tier_standing
 
@@ -90,6 +90,18 @@ def detail(volunteer_id: int):
         tier=tier_standing(session, volunteer_id),
         tier_history=tier_history(session, volunteer_id, limit=10),
     )
+
+
+@blueprint.post("/<int:volunteer_id>/sign-ins/end")
+def end_sign_ins(volunteer_id: int):
+    """Sign the volunteer out of every phone (a lost phone): her refresh tokens stop working at once."""
+    session = get_session()
+    profile = volunteers.get_volunteer_profile(session, volunteer_id)
+    if profile.login is None:
+        raise forms.FormInvalid(field=_("Sign-in"))
+    ended = authentication.end_sign_ins(session, profile.login.id, actor=current_actor())
+    flash(_("Ended %(n)s phone sign-ins.", n=ended), "success")
+    return redirect_back("console.volunteers.detail", volunteer_id=volunteer_id)
 
 
 @blueprint.post("/<int:volunteer_id>/status")

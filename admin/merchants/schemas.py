@@ -122,6 +122,10 @@ class StaffTerminalSchema(Schema):
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
+class StaffTerminalSessionsEndedSchema(Schema):
+    ended = fields.Integer(dump_only=True, metadata={"description": "Counter-page sessions ended."})
+
+
 class StaffTerminalListSchema(Schema):
     items = fields.List(fields.Nested(StaffTerminalSchema), dump_only=True)
 

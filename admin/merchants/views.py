@@ -19,6 +19,7 @@ from admin.merchants.schemas import (
     StaffTerminalCredentialsSchema,
     StaffTerminalListSchema,
     StaffTerminalSchema,
+    StaffTerminalSessionsEndedSchema,
     StaffTierBenefitSchema,
 )
 from mileage.errors import NotFound
@@ -30,7 +31,7 @@ from mileage.http.schemas import SettlementSchema
 from mileage.http.settlement import CSV_SCHEMA, settlement_answer
 from mileage.models import Merchant, MerchantStatus, PeriodKind
 from mileage.people.roles import STAFF, STAFF_READERS
-from mileage.shops import benefits, merchants, offers, settlement, terminals
+from mileage.shops import benefits, merchants, offers, settlement, terminal_sessions, terminals
 
 blueprint = Blueprint(
     "admin_merchants", __name__, url_prefix="/admin",
@@ -168,6 +169,14 @@ def rotate_terminal(terminal_id):
 def revoke_terminal(terminal_id):
     """Revoke a terminal: its secret and its tokens are refused at once."""
     return terminals.revoke_terminal(get_session(), terminal_id, actor=current_actor())
+
+
+@blueprint.route("/terminals/<int:terminal_id>/sessions/end", methods=["POST"])
+@requires(*STAFF)
+@blueprint.response(200, StaffTerminalSessionsEndedSchema)
+def end_terminal_sessions(terminal_id):
+    """Sign out every counter page signed in as this terminal; its secret keeps working for a new sign-in."""
+    return {"ended": terminal_sessions.end_terminal_sessions(get_session(), terminal_id, actor=current_actor())}
 
 
 # --- settlement -----------------------------------------------------------------------------

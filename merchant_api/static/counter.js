@@ -1,5 +1,13 @@
 // The cashier's counter page: terminal sign-in, scan, amount, discount preview, PIN pad for printed
 // cards, confirm with an Idempotency-Key, receipt, and today's sales with refunds.
+//
+// Two rules hold whatever the cashier does:
+//  * the card charged is the scan the cashier sees: the scan field, the preview and the sale are
+//    one state; editing or clearing the field cancels the card, and an answer for another scan is
+//    thrown away;
+//  * a scanner's keystrokes always land as a scan: a fast burst of characters ending in Enter is
+//    taken as a scan wherever the focus is (amount, points, a refund field, a button, nothing), the
+//    characters it typed into another field are taken back out, and its Enter presses nothing.
 (function () {
   "use strict";
 
@@ -10,22 +18,32 @@
   const numbers = new Intl.NumberFormat(LOCALE);
   const clock = new Intl.DateTimeFormat(LOCALE, { timeZone: "Asia/Seoul", hour: "2-digit", minute: "2-digit" });
   const seoulDay = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Seoul" });
-  const CREDENTIALS_KEY = "mileage.counter.credentials";
-  // Sign in again a little before the access token expires rather than waiting for a 401.
+  // The secret used to be kept here; it is removed from every browser that still has it.
+  const OLD_CREDENTIALS_KEY = "mileage.counter.credentials";
+  // Renew a little before the access token expires rather than waiting for a 401.
   const TOKEN_MARGIN_MS = 15000;
-  const QUOTE_DELAY_MS = 300;
+  // A cashier types an amount at a few keys a second: ask for a quote once they pause.
+  const QUOTE_DELAY_MS = 700;
   const MAX_PIN_LENGTH = 6;
-  // A printed card number is 16 digits: longer "amounts" are scans that landed in the wrong field.
-  const CARD_NUMBER_LENGTH = 16;
+  // A scanner types far faster than a person: keys closer than this belong to one burst (wide
+  // enough for a Bluetooth scanner or a busy tablet that delivers keys unevenly; a person typing
+  // twelve keys that fast and then Enter outside the scan field is not entering an amount)...
+  const SCAN_KEY_GAP_MS = 250;
+  // ...and a burst this long ending in Enter is a scan (a printed card number has 16 digits).
+  const SCAN_MIN_LENGTH = 12;
+  const NOTICE_MS = 10000;
 
   const format = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
   const won = (n) => format(T.won, { n: numbers.format(n) });
   const points = (n) => format(T.points, { n: numbers.format(n) });
 
-  let credentials = null;
   let token = null;
   let tokenExpiresAt = 0;
-  const sale = { scanned: "", quote: null, pin: "", key: null, quoteSeq: 0, timer: null, busy: false };
+  let offer = null;
+  let noticeTimer = null;
+  const sale = {
+    scanned: "", quote: null, pin: "", key: null, quoteSeq: 0, timer: null, busy: false, pendingScan: null,
+  };
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -37,6 +55,13 @@
   function showMessage(node, message) {
     node.textContent = message || "";
     node.hidden = !message;
+  }
+
+  function showNotice(message) {
+    window.clearTimeout(noticeTimer);
+    showMessage($("today-notice"), message);
+    // A notice is about what just happened; it goes away instead of staying for the whole shift.
+    if (message) noticeTimer = window.setTimeout(() => showMessage($("today-notice"), ""), NOTICE_MS);
   }
 
   function newIdempotencyKey() {
@@ -51,29 +76,9 @@
     return digits ? Number(digits) : null;
   }
 
-  // --- credentials and tokens ---------------------------------------------------------------
-
-  function loadCredentials() {
-    const stored = window.sessionStorage.getItem(CREDENTIALS_KEY) || window.localStorage.getItem(CREDENTIALS_KEY);
-    try {
-      return stored ? JSON.parse(stored) : null;
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function saveCredentials(value, remember) {
-    const text = JSON.stringify(value);
-    window.sessionStorage.setItem(CREDENTIALS_KEY, text);
-    if (remember) window.localStorage.setItem(CREDENTIALS_KEY, text);
-  }
-
-  function forgetCredentials() {
-    window.sessionStorage.removeItem(CREDENTIALS_KEY);
-    window.localStorage.removeItem(CREDENTIALS_KEY);
-    credentials = null;
-    token = null;
-  }
+  // --- the terminal session and tokens ------------------------------------------------------
+  // The page never holds the terminal secret: signing in starts a session kept in an httpOnly
+  // cookie, and the access token lives in memory only.
 
   class ApiError extends Error {
     constructor(status, body) {
@@ -91,36 +96,50 @@
     }
   }
 
-  async function signIn(value) {
+  async function post(path, json) {
     let response;
     try {
-      response = await fetch("/merchant/auth/token", {
+      response = await fetch(path, {
         method: "POST",
+        credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept-Language": LANG },
-        body: JSON.stringify(value),
+        body: json === undefined ? undefined : JSON.stringify(json),
       });
     } catch (error) {
       throw new ApiError(0, null);
     }
     const body = await readBody(response);
     if (!response.ok) throw new ApiError(response.status, body);
-    token = body.access_token;
-    tokenExpiresAt = Date.now() + body.expires_in * 1000;
-    credentials = value;
+    return body;
   }
 
-  // Sign in again with the kept credentials; when they no longer work (rotated, revoked,
-  // suspended), go back to the sign-in form instead of failing every call.
+  function keepToken(body) {
+    token = body.access_token;
+    tokenExpiresAt = Date.now() + body.expires_in * 1000;
+  }
+
+  async function signIn(keyId, secret, remember) {
+    keepToken(await post("/merchant/auth/token", {
+      key_id: keyId, secret, session: remember ? "remember" : "browser",
+    }));
+  }
+
+  // Renew the access token from the session; when the session is gone (signed out, ended by staff,
+  // terminal rotated or revoked), go back to the sign-in form instead of failing every call.
   async function renewToken() {
     try {
-      await signIn(credentials);
+      keepToken(await post("/merchant/auth/refresh"));
     } catch (error) {
-      if (error.status === 401 || error.status === 403) {
-        forgetCredentials();
-        showLogin(error.message);
+      if (error.status !== 0) {
+        token = null;
+        showLogin(error.code === "no_terminal_session" ? "" : T.session_expired);
       }
       throw error;
     }
+  }
+
+  function isTokenFailure(error) {
+    return error.status === 401 && /^token_|^terminal_revoked$/.test(error.code || "");
   }
 
   async function api(path, options = {}, retried = false) {
@@ -138,11 +157,19 @@
       throw new ApiError(0, null);
     }
     const body = await readBody(response);
-    if (response.status === 401 && !retried && body && /^token_/.test(body.code || "")) {
+    const failure = response.ok ? null : new ApiError(response.status, body);
+    // Only a refused token is renewed and retried, never a refused PIN (wrong_pin is about the
+    // card, whether it comes as 401 or 403), and never a request that carried a PIN: sending it
+    // again could spend another of the card's attempts.
+    if (failure && isTokenFailure(failure) && !retried) {
       token = null;
+      if (options.carriesPin) {
+        await renewToken();
+        throw failure;
+      }
       return api(path, options, true);
     }
-    if (!response.ok) throw new ApiError(response.status, body);
+    if (failure) throw failure;
     return body;
   }
 
@@ -159,6 +186,7 @@
 
   async function showApp() {
     const me = await api("/merchant/me");
+    offer = me.offer;
     $("shop-name").textContent = "· " + me.merchant_name + (me.terminal_label ? " (" + me.terminal_label + ")" : "");
     $("login").hidden = true;
     $("app").hidden = false;
@@ -169,25 +197,30 @@
 
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const value = { key_id: $("key-id").value.trim(), secret: $("secret").value };
     try {
-      await signIn(value);
-      saveCredentials(value, $("remember").checked);
+      await signIn($("key-id").value.trim(), $("secret").value, $("remember").checked);
       $("secret").value = "";
       await showApp();
     } catch (error) {
+      $("secret").value = "";
       showLogin(error.message);
     }
   });
 
-  $("logout").addEventListener("click", () => {
-    forgetCredentials();
+  $("logout").addEventListener("click", async () => {
+    token = null;
+    try {
+      await post("/merchant/auth/sign-out");
+    } catch (error) {
+      // Signed out here either way; the server ends the session when it is reachable.
+    }
     showLogin("");
   });
 
   // --- the sale -----------------------------------------------------------------------------
 
   function resetSale() {
+    window.clearTimeout(sale.timer);
     sale.scanned = "";
     sale.quote = null;
     sale.pin = "";
@@ -201,13 +234,19 @@
     $("receipt").hidden = true;
     $("sale").hidden = false;
     showMessage($("sale-error"), "");
+    showMessage($("sale-hint"), "");
+    showMessage($("preview-note"), "");
     renderPin();
     updateConfirm();
     $("scan").focus();
   }
 
+  function quoteIsCurrent() {
+    return Boolean(sale.quote) && sale.quote.scanned === sale.scanned && $("scan").value.trim() === sale.scanned;
+  }
+
   function updateConfirm() {
-    const ready = sale.quote && (!sale.quote.needs_pin || sale.pin.length >= 4);
+    const ready = quoteIsCurrent() && (!sale.quote.needs_pin || sale.pin.length >= 4);
     $("confirm").disabled = !ready || sale.busy;
     $("confirm").textContent = sale.busy ? T.working : T.confirm;
   }
@@ -220,14 +259,29 @@
   function invalidateQuote() {
     sale.quote = null;
     sale.key = null;
+    sale.quoteSeq += 1;
     $("preview").hidden = true;
+    showMessage($("preview-note"), "");
     updateConfirm();
+  }
+
+  // The cashier changed the scan field by hand: the card scanned before is no longer the sale's.
+  function cancelCard() {
+    window.clearTimeout(sale.timer);
+    sale.scanned = "";
+    sale.pin = "";
+    invalidateQuote();
+    $("pin-pad").hidden = true;
+    showMessage($("sale-error"), "");
+    renderPin();
   }
 
   function scheduleQuote() {
     window.clearTimeout(sale.timer);
     invalidateQuote();
-    sale.timer = window.setTimeout(requestQuote, QUOTE_DELAY_MS);
+    showMessage($("sale-error"), "");
+    showMessage($("sale-hint"), "");
+    sale.timer = window.setTimeout(() => requestQuote({ typing: true }), QUOTE_DELAY_MS);
   }
 
   function saleBody() {
@@ -237,14 +291,36 @@
     return body;
   }
 
-  async function requestQuote() {
+  // Why a quote gives less than the cashier asked for: the shop's cap, the offer's rate, or the card.
+  function reductionNote(quote, requested) {
+    if (!requested || quote.discount >= requested) return "";
+    let reason = T.reduced_by_balance;
+    if (offer && quote.discount === offer.max_discount) {
+      reason = format(T.reduced_by_cap, { cap: points(offer.max_discount) });
+    } else if (offer && quote.discount === Math.floor((quote.purchase_amount * offer.rate_bp) / 10000)) {
+      reason = format(T.reduced_by_rate, { rate: numbers.format(offer.rate_bp / 100) });
+    }
+    return format(T.reduced, { requested: points(requested), discount: points(quote.discount), reason });
+  }
+
+  async function requestQuote(options = {}) {
     window.clearTimeout(sale.timer);
-    if (!sale.scanned || !digitsOf($("amount").value)) return;
+    const purchase = digitsOf($("amount").value);
+    if (!sale.scanned || !purchase) return;
+    // While the cashier is still typing, an amount under the minimum is not an error yet.
+    if (options.typing && offer && purchase < offer.min_purchase) {
+      showMessage($("sale-hint"), format(T.min_purchase_hint, { n: won(offer.min_purchase) }));
+      return;
+    }
+    showMessage($("sale-hint"), "");
+    const body = saleBody();
     const seq = ++sale.quoteSeq;
     try {
       // One scan answers both: the tier benefit (no points) and the points discount.
-      const quote = await api("/merchant/checkout/preview", { method: "POST", json: saleBody() });
-      if (seq !== sale.quoteSeq) return; // a newer amount or scan superseded this answer
+      const quote = await api("/merchant/checkout/preview", { method: "POST", json: body });
+      // A newer amount or scan superseded this answer, or the field no longer shows its card.
+      if (seq !== sale.quoteSeq || body.scanned !== sale.scanned) return;
+      quote.scanned = body.scanned;
       sale.quote = quote;
       $("preview-holder").textContent = quote.holder_name;
       $("preview-card").textContent = (quote.is_dynamic ? T.card_dynamic : T.card_printed) + " " + quote.card_number;
@@ -252,6 +328,7 @@
       $("preview-discount").textContent = quote.discount ? "\u2212" + points(quote.discount)
         : (quote.points_refusal_message || points(0));
       $("preview-to-pay").textContent = won(quote.amount_to_pay);
+      showMessage($("preview-note"), reductionNote(quote, body.discount));
       $("preview").hidden = false;
       $("pin-pad").hidden = !quote.needs_pin;
       showMessage($("sale-error"), "");
@@ -264,28 +341,84 @@
     updateConfirm();
   }
 
-  function takeScan(text) {
-    sale.scanned = text.trim();
+  function isTextField(node) {
+    return Boolean(node) && (node.tagName === "INPUT" || node.tagName === "TEXTAREA");
+  }
+
+  // Take a scan as the sale's card, replacing whatever was there (never appended to it).
+  function acceptScan(text) {
+    const scanned = String(text || "").trim();
+    if (!scanned) return;
+    if (sale.busy) {
+      sale.pendingScan = scanned; // taken when the sale in flight has its answer
+      return;
+    }
+    if (!$("receipt").hidden) resetSale(); // a scan on the receipt starts the next sale
+    window.clearTimeout(sale.timer);
+    showNotice("");
+    closeRefundForms();
+    sale.scanned = scanned;
     sale.pin = "";
+    invalidateQuote();
+    $("pin-pad").hidden = true;
+    showMessage($("sale-error"), "");
+    $("scan").value = scanned;
     renderPin();
-    $("scan").value = sale.scanned;
     if (digitsOf($("amount").value)) {
+      if (document.activeElement !== $("amount")) $("amount").focus();
       requestQuote();
     } else {
-      invalidateQuote();
       $("amount").focus();
     }
   }
 
+  // Every keystroke passes here first (capture), whatever has the focus.
+  let burst = null;
+  document.addEventListener("keydown", (event) => {
+    if ($("app").hidden || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    const now = performance.now();
+    if (event.key.length === 1) {
+      if (!burst || now - burst.last > SCAN_KEY_GAP_MS) {
+        const target = document.activeElement;
+        const field = isTextField(target);
+        // Whether the burst starts on an empty or wholly selected field: then the field holds
+        // exactly what was typed, even if the keys came in two bursts.
+        const whole = field && target.selectionStart === 0 && target.selectionEnd === target.value.length;
+        const replacing = field && (!target.value || whole);
+        burst = { text: "", target, before: field ? target.value : null, replacing, last: now };
+      }
+      burst.text += event.key;
+      burst.last = now;
+      return;
+    }
+    if (event.key === "Shift") return; // scanners press Shift for capitals
+    const ended = burst;
+    burst = null;
+    if (event.key !== "Enter" || !ended) return;
+    if (now - ended.last > SCAN_KEY_GAP_MS || ended.text.length < SCAN_MIN_LENGTH) return;
+    // A scan: its Enter presses nothing, and what it typed into another field comes back out.
+    event.preventDefault();
+    event.stopPropagation();
+    if (ended.target === $("scan")) {
+      acceptScan(ended.replacing ? $("scan").value : ended.text);
+      return;
+    }
+    if (ended.before !== null) ended.target.value = ended.before;
+    acceptScan(ended.text);
+  }, true);
+
   $("scan").addEventListener("keydown", (event) => {
     if (event.key !== "Enter") return;
     event.preventDefault();
-    if ($("scan").value.trim()) takeScan($("scan").value);
+    if ($("scan").value.trim()) acceptScan($("scan").value);
   });
 
   $("scan").addEventListener("input", () => {
-    if ($("scan").value.trim() !== sale.scanned) invalidateQuote();
+    if ($("scan").value.trim() !== sale.scanned) cancelCard();
   });
+
+  // Typing into the scan field replaces the last card instead of adding to it.
+  $("scan").addEventListener("focus", () => $("scan").select());
 
   ["amount", "discount"].forEach((id) => {
     const field = $(id);
@@ -293,18 +426,11 @@
     field.addEventListener("keydown", (event) => {
       if (event.key !== "Enter") return;
       event.preventDefault();
-      const typed = field.value.trim();
-      if (id === "amount" && typed.replace(/[\s-]/g, "").length >= CARD_NUMBER_LENGTH) {
-        // The scanner typed into the amount field: treat it as the scan it is.
-        field.value = "";
-        takeScan(typed);
-        return;
-      }
       requestQuote();
     });
     field.addEventListener("blur", () => {
       const value = digitsOf(field.value);
-      if (value !== null && String(value).length < CARD_NUMBER_LENGTH) field.value = numbers.format(value);
+      if (value !== null && String(value).length < 13) field.value = numbers.format(value);
     });
   });
 
@@ -318,29 +444,43 @@
   $("pin-back").addEventListener("click", () => { sale.pin = sale.pin.slice(0, -1); renderPin(); });
 
   $("confirm").addEventListener("click", async () => {
-    if (!sale.scanned) return showMessage($("sale-error"), T.scan_first);
+    if (sale.busy) return;
+    if (!sale.scanned || $("scan").value.trim() !== sale.scanned) return showMessage($("sale-error"), T.scan_first);
     if (!digitsOf($("amount").value)) return showMessage($("sale-error"), T.amount_first);
-    if (sale.quote && sale.quote.needs_pin && sale.pin.length < 4) return showMessage($("sale-error"), T.pin_first);
+    if (!quoteIsCurrent()) return requestQuote();
+    if (sale.quote.needs_pin && sale.pin.length < 4) return showMessage($("sale-error"), T.pin_first);
     const body = saleBody();
-    if (sale.quote && sale.quote.needs_pin) body.pin = sale.pin;
+    const carriesPin = sale.quote.needs_pin;
+    if (carriesPin) body.pin = sale.pin;
     // Kept across a lost connection, so pressing again cannot redeem twice.
     sale.key = sale.key || newIdempotencyKey();
     sale.busy = true;
     updateConfirm();
     try {
       const receipt = await api("/merchant/checkout", {
-        method: "POST", json: body, headers: { "Idempotency-Key": sale.key },
+        method: "POST", json: body, headers: { "Idempotency-Key": sale.key }, carriesPin,
       });
+      sale.busy = false;
       showReceipt(receipt);
       loadToday();
     } catch (error) {
+      sale.busy = false;
       if (error.status !== 0) sale.key = null; // the server answered: a new attempt is a new request
-      if (error.code === "wrong_pin") sale.pin = "";
+      // Branch on the code, not the status: a wrong PIN is about the card, never the session.
+      if (error.code === "wrong_pin" || error.code === "card_pin_locked") {
+        sale.pin = "";
+      } else if (isTokenFailure(error)) {
+        sale.pin = "";
+        error.message = T.retry_sale;
+      }
       renderPin();
-      showMessage($("sale-error"), error.message);
+      if (!$("app").hidden) showMessage($("sale-error"), error.message);
     } finally {
       sale.busy = false;
       updateConfirm();
+      const pending = sale.pendingScan;
+      sale.pendingScan = null;
+      if (pending) acceptScan(pending);
     }
   });
 
@@ -370,7 +510,7 @@
 
   $("new-sale").addEventListener("click", resetSale);
 
-  // --- today's sales ------------------------------------------------------------------------
+  // --- today's sales and refunds ------------------------------------------------------------
 
   async function loadToday() {
     try {
@@ -380,13 +520,13 @@
       ]);
       $("till").textContent = format(T.till_total, {
         count: numbers.format(till.redemption_count),
-        gross: points(till.gross_discount),
-        refunds: points(till.refunds),
-        net: points(till.net),
+        gross: won(till.gross_discount),
+        refunds: won(till.refunds),
+        net: won(till.net),
       });
       renderToday(page.items);
     } catch (error) {
-      showMessage($("today-notice"), error.message);
+      if (!$("app").hidden) showNotice(error.message);
     }
   }
 
@@ -399,9 +539,9 @@
       row.dataset.redemptionId = String(item.id);
       const line = element("div", "line");
       const text = element("div");
-      text.append(element("div", null, item.holder_name + " \u2212" + points(item.discount)));
-      const meta = [clock.format(new Date(item.created_at)), "#" + item.id, won(item.purchase_amount)];
-      if (item.refunded_amount) meta.push(format(T.refunded, { n: points(item.refunded_amount) }));
+      text.append(element("div", null, item.holder_name + " \u2212" + won(item.discount)));
+      const meta = [clock.format(new Date(item.created_at)), "#" + item.id, format(T.purchase_of, { n: won(item.purchase_amount) })];
+      if (item.refunded_amount) meta.push(format(T.refunded, { n: won(item.refunded_amount) }));
       text.append(element("div", "meta", meta.join(" · ")));
       line.append(text);
       if (item.refundable > 0) {
@@ -415,30 +555,77 @@
     });
   }
 
+  function closeRefundForms() {
+    $("today-list").querySelectorAll(".refund").forEach((node) => node.remove());
+  }
+
+  // A refund is typed in won (a point is a won of discount), starts empty, and is asked once more
+  // with the customer, the sale and the amount before anything moves.
   function toggleRefundForm(row, item) {
-    const open = row.querySelector("form");
-    if (open) return open.remove();
-    const form = element("form");
+    const open = row.querySelector(".refund");
+    closeRefundForms();
+    if (open) return;
+    const form = element("form", "refund");
+    const label = element("label", "refund-label", format(T.refund_amount, { n: won(item.refundable) }));
     const input = element("input");
     input.inputMode = "numeric";
-    input.value = String(item.refundable);
-    input.setAttribute("aria-label", T.refund_amount);
-    const submit = element("button", null, T.refund_confirm);
-    submit.type = "submit";
-    form.append(input, submit);
-    const key = newIdempotencyKey();
-    form.addEventListener("submit", async (event) => {
+    input.autocomplete = "off";
+    input.id = "refund-amount-" + item.id;
+    label.htmlFor = input.id;
+    const all = element("button", "secondary", T.refund_all);
+    all.type = "button";
+    all.addEventListener("click", () => { input.value = numbers.format(item.refundable); input.focus(); });
+    const next = element("button", "danger", T.refund);
+    next.type = "submit";
+    const error = element("p", "error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    const fields = element("div", "refund-fields");
+    fields.append(input, all, next);
+    form.append(label, fields, error);
+
+    const confirm = element("div", "refund-confirm");
+    confirm.hidden = true;
+    confirm.setAttribute("role", "alertdialog");
+    const question = element("p", "refund-question");
+    question.id = "refund-question-" + item.id;
+    confirm.setAttribute("aria-labelledby", question.id);
+    const yes = element("button", "danger", T.refund_confirm);
+    yes.type = "button";
+    const no = element("button", "secondary", T.cancel);
+    no.type = "button";
+    const answers = element("div", "refund-fields");
+    answers.append(yes, no);
+    confirm.append(question, answers);
+    form.append(confirm);
+
+    let key = null;
+    let amount = null;
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      submit.disabled = true;
+      amount = digitsOf(input.value);
+      if (!amount) return showMessage(error, T.refund_amount_first);
+      if (amount > item.refundable) return showMessage(error, format(T.refund_too_much, { n: won(item.refundable) }));
+      showMessage(error, "");
+      question.textContent = format(T.refund_question, { holder: item.holder_name, id: item.id, n: won(amount) });
+      fields.hidden = true;
+      confirm.hidden = false;
+      key = newIdempotencyKey(); // one key per confirmed amount
+      yes.focus();
+    });
+    no.addEventListener("click", () => { confirm.hidden = true; fields.hidden = false; input.focus(); });
+    yes.addEventListener("click", async () => {
+      yes.disabled = true;
       try {
         const refund = await api("/merchant/redemptions/" + item.id + "/refunds", {
-          method: "POST", json: { amount: digitsOf(input.value) }, headers: { "Idempotency-Key": key },
+          method: "POST", json: { amount }, headers: { "Idempotency-Key": key },
         });
-        showMessage($("today-notice"), format(T.refund_done, { n: points(refund.amount) }));
+        showNotice(format(T.refund_done, { n: won(refund.amount), id: item.id }));
         await loadToday();
-      } catch (error) {
-        submit.disabled = false;
-        showMessage($("today-notice"), error.message);
+        $("scan").focus();
+      } catch (failure) {
+        yes.disabled = false;
+        showMessage(error, failure.message);
       }
     });
     row.append(form);
@@ -447,10 +634,9 @@
 
   // --- start --------------------------------------------------------------------------------
 
-  credentials = loadCredentials();
-  if (credentials) {
-    showApp().catch((error) => showLogin(error.message));
-  } else {
-    showLogin("");
-  }
+  window.localStorage.removeItem(OLD_CREDENTIALS_KEY);
+  window.sessionStorage.removeItem(OLD_CREDENTIALS_KEY);
+  renewToken().then(showApp, () => {
+    if ($("login").hidden) showLogin(T.network_error);
+  }).catch((error) => showLogin(error.message));
 })();

@@ -26,6 +26,13 @@ class TokenPairSchema(Schema):
     role = fields.String(dump_only=True)
 
 
+class BrowserTokenSchema(Schema):
+    access_token = fields.String(dump_only=True)
+    token_type = fields.String(dump_only=True, dump_default="Bearer")
+    expires_in = fields.Integer(dump_only=True, metadata={"description": "Seconds until the access token expires."})
+    role = fields.String(dump_only=True)
+
+
 class PrincipalSchema(Schema):
     role = fields.String(dump_only=True)
     user_id = fields.Integer(dump_only=True, allow_none=True)

@@ -44,6 +44,8 @@ class IssuedQrToken:
 
     token: str
     expires_at: datetime
+    # The token's id: the phone asks whether a shop has used it (`own_card.my_qr_status`).
+    token_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def issue_qr_token(signer: TokenSigner, card: Card, *, now: datetime | None = No
     now = now or utc_now()
     claims = {"sub": f"card:{card.id}", "cn": card.number[-4:], "jti": secrets.token_hex(16)}
     token = signer.sign(claims, token_type=QR_TOKEN_TYPE, ttl=QR_TOKEN_TTL, now=now)
-    return IssuedQrToken(token=token, expires_at=now + QR_TOKEN_TTL)
+    return IssuedQrToken(token=token, expires_at=now + QR_TOKEN_TTL, token_id=claims["jti"])
 
 
 def read_scan(

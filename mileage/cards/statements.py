@@ -203,3 +203,37 @@ def my_statement(
             )
         )
     return Statement(first_day=first_day, last_day=last_day, opening_balance=opening_balance, lines=lines)
+
+
+@dataclass(frozen=True)
+class MonthStatement:
+    """One Seoul month of the volunteer's statement, with what adds up over it."""
+
+    month: str
+    statement: Statement
+    closing_balance: int
+    earned: int
+    used: int
+    minutes: int
+
+
+def my_month_statement(
+    session: Session, volunteer_id: int, year: int, month: int, *, language: str | None = None
+) -> MonthStatement:
+    """Return the volunteer's statement for one Seoul month: opening, movements, closing and totals (memos
+    in a language).
+
+    :raises VolunteerNotFound:
+    """
+    first = date(year, month, 1)
+    last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+    statement = my_statement(session, volunteer_id, first_day=first, last_day=last, language=language)
+    closing = statement.lines[-1].balance if statement.lines else statement.opening_balance
+    return MonthStatement(
+        month=f"{year:04d}-{month:02d}",
+        statement=statement,
+        closing_balance=closing,
+        earned=sum(line.points for line in statement.lines if line.points > 0),
+        used=-sum(line.points for line in statement.lines if line.points < 0),
+        minutes=sum(line.minutes or 0 for line in statement.lines if line.points > 0),
+    )

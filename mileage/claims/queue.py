@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mileage.claims.submission import organisation_in_scope
-from mileage.models import Claim
+from mileage.models import AuditEvent, Claim, User
 from mileage.pagination import Page, fetch_page
 
 
@@ -30,7 +30,15 @@ def list_claims(
     :raises NotOwner: a coordinator asked for another organisation.
     :raises InvalidCursor:
     """
-    statement = select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
+    statement = _filtered(
+        select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation)),
+        organisation_scope=organisation_scope, state=state, organisation_id=organisation_id,
+        volunteer_id=volunteer_id, category=category, date_from=date_from, date_to=date_to,
+    )
+    return fetch_page(session, statement, Claim.id, limit=limit, cursor=cursor, newest_first=True)
+
+
+def _filtered(statement, *, organisation_scope, state, organisation_id, volunteer_id, category, date_from, date_to):
     if organisation_id is not None or organisation_scope is not None:
         statement = statement.where(Claim.organisation_id == organisation_in_scope(organisation_id, organisation_scope))
     if state:
@@ -43,7 +51,34 @@ def list_claims(
         statement = statement.where(Claim.work_date >= date_from)
     if date_to is not None:
         statement = statement.where(Claim.work_date <= date_to)
-    return fetch_page(session, statement, Claim.id, limit=limit, cursor=cursor, newest_first=True)
+    return statement
+
+
+# A whole event's claims, with room to spare; a larger selection is approved in several rounds.
+MAX_MATCHING_CLAIMS = 2000
+
+
+def list_matching_claims(
+    session: Session,
+    *,
+    organisation_scope: int | None = None,
+    state: str | None = None,
+    organisation_id: int | None = None,
+    volunteer_id: int | None = None,
+    category: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[Claim]:
+    """Return every claim a filter matches (oldest first, at most MAX_MATCHING_CLAIMS), for "select all N".
+
+    :raises NotOwner: a coordinator asked for another organisation.
+    """
+    statement = _filtered(
+        select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation)),
+        organisation_scope=organisation_scope, state=state, organisation_id=organisation_id,
+        volunteer_id=volunteer_id, category=category, date_from=date_from, date_to=date_to,
+    )
+    return list(session.scalars(statement.order_by(Claim.id).limit(MAX_MATCHING_CLAIMS)))
 
 
 def my_claims(session: Session, volunteer_id: int, *, limit: int | None = None, cursor: str | None = None) -> Page:
@@ -53,3 +88,17 @@ def my_claims(session: Session, volunteer_id: int, *, limit: int | None = None, 
     """
     query = select(Claim).options(joinedload(Claim.organisation)).where(Claim.volunteer_id == volunteer_id)
     return fetch_page(session, query, Claim.id, limit=limit, cursor=cursor, newest_first=True)
+
+
+def claim_history(session: Session, claim_id: int) -> list[tuple[AuditEvent, User | None]]:
+    """Return what happened to a claim, oldest first: submitted, corrected, approved, rejected, reversed, by whom.
+
+    Bulk approvals and their undo are recorded against each claim as well as against the batch.
+    """
+    events = session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .where(AuditEvent.target_type == "claim", AuditEvent.target_id == str(claim_id))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    return [(event, user) for event, user in events]

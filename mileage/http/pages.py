@@ -35,9 +35,16 @@ def language_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def page_messages(messages: dict[str, str], language: str) -> dict[str, str]:
-    """Return the catalogue entries a page's script needs, by the keys it reads, in a language."""
-    return {key: i18n.translate(language, message) for key, message in messages.items()}
+def page_messages(messages: dict[str, str | tuple[str, str]], language: str) -> dict[str, str]:
+    """Return the catalogue entries a page's script needs, by the keys it reads, in a language.
+
+    A message is an N_ msgid or an NP_ (context, msgid) pair, for an English word that is two Korean ones.
+    """
+    return {
+        key: i18n.translate_in_context(language, *message) if isinstance(message, tuple)
+        else i18n.translate(language, message)
+        for key, message in messages.items()
+    }
 
 
 def add_page_headers(response: Response) -> Response:

@@ -129,6 +129,7 @@ SCHEMA_MESSAGES = (
     N_("The period must start before it ends."),
     N_("The end time must be after the start time."),
     N_("The start day must not be after the end day."),
+    N_("Use YYYY-MM, e.g. 2026-11."),
     N_("A sign-in needs a password."),
     N_("A password needs a username."),
     N_("The end date must not be before the start date."),

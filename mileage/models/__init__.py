@@ -1,7 +1,7 @@
 """Every table of the schema. Importing this package registers all models on `Base.metadata`."""
 
-from mileage.models.access import AuditEvent, IdempotentRequest, RefreshToken
-from mileage.models.claims import Claim, ClaimState, Organisation
+from mileage.models.access import AuditEvent, ConsoleSession, IdempotentRequest, RefreshToken
+from mileage.models.claims import Claim, ClaimBatch, ClaimBatchItem, ClaimState, Organisation
 from mileage.models.donations import (
     Campaign,
     CampaignItem,
@@ -36,6 +36,7 @@ from mileage.models.merchants import (
     Refund,
     SettlementClosure,
     Terminal,
+    TerminalSession,
     TierBenefit,
 )
 from mileage.models.operations import JobRun, JobStatus, WorkerLease
@@ -72,6 +73,9 @@ __all__ = [
     "SiteVisitState",
     "CardStatus",
     "Claim",
+    "ConsoleSession",
+    "ClaimBatch",
+    "ClaimBatchItem",
     "IdempotentRequest",
     "ClaimState",
     "Hold",
@@ -89,6 +93,7 @@ __all__ = [
     "Role",
     "SettlementClosure",
     "Terminal",
+    "TerminalSession",
     "UsedQrToken",
     "BenefitUse",
     "RuleSetVersion",

@@ -58,3 +58,19 @@ class IdempotentRequest(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+
+
+class ConsoleSession(Base):
+    """A staff member's sign-in to the console, so that signing out ends it on the server too.
+
+    The browser's signed cookie holds a random token; only its SHA-256 is stored. A 256-bit random
+    token needs no slow hash (nothing to guess), and the console checks it on every request.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

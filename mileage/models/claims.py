@@ -80,3 +80,28 @@ class Claim(Base):
     def minutes(self) -> int:
         """Return the length of the claim in minutes."""
         return self.end_minute - self.start_minute
+
+
+class ClaimBatch(Base):
+    """Claims approved together from the console, so the whole batch can be undone for a short while."""
+
+    __tablename__ = "claim_batches"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    claim_count: Mapped[int] = mapped_column(Integer)
+    total_points: Mapped[int] = mapped_column(Integer)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    items: Mapped[list[ClaimBatchItem]] = relationship(order_by="ClaimBatchItem.claim_id")
+
+
+class ClaimBatchItem(Base):
+    """One claim of an approval batch."""
+
+    __tablename__ = "claim_batch_items"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("claim_batches.id"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True, index=True)

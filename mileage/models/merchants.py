@@ -136,6 +136,30 @@ class Terminal(Base):
     merchant: Mapped[Merchant] = relationship()
 
 
+class TerminalSession(Base):
+    """A signed-in counter page: a rotating, revocable session kept in an httpOnly cookie, never the secret.
+
+    The browser holds `<id>.<secret>`; only the secret's argon2 hash is stored. Each refresh marks the
+    session used and starts its successor in the same family; a used one presented again was copied,
+    so the whole family ends.
+    """
+
+    __tablename__ = "terminal_sessions"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("merchant_terminals.id"), index=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    # A session the cashier asked to keep ("기억하기") outlives the browser; others end with it.
+    persistent: Mapped[bool] = mapped_column(default=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    terminal: Mapped[Terminal] = relationship()
+
+
 class Redemption(Base):
     """A discount granted at a shop: points moved from a card to the shop's account in one entry."""
 

@@ -18,6 +18,7 @@ from mileage.errors import (
     RefreshTokenReused,
     TokenExpired,
     TokenRevoked,
+    UserNotFound,
 )
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import RefreshToken, User
@@ -176,3 +177,23 @@ def sign_out(session: Session, signer: TokenSigner, refresh_token: str) -> None:
     except TokenExpired:
         return
     revoke_family(session, claims.get("fam", ""))
+
+
+def end_sign_ins(session: Session, user_id: int, *, actor: Actor) -> int:
+    """Revoke every sign-in of a user (a lost phone): each refresh token stops working; return how many.
+
+    Access tokens already handed out run out within minutes; nothing new is issued to the user's devices.
+
+    :raises UserNotFound:
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(user_id=user_id)
+    ended = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None), RefreshToken.used_at.is_(None))
+        .values(revoked_at=utc_now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    record_audit(session, actor, "user.end_sign_ins", target_type="user", target_id=user.id, after={"ended": ended})
+    return ended

@@ -33,7 +33,7 @@ from mileage.errors import (
     WeakPassword,
 )
 from mileage.hashing import hash_secret, verify_secret
-from mileage.models import Organisation, RefreshToken, Role, User, Volunteer
+from mileage.models import ConsoleSession, Organisation, RefreshToken, Role, User, Volunteer
 from mileage.pagination import Page, fetch_page
 
 MIN_PASSWORD_LENGTH = 8
@@ -236,12 +236,22 @@ def _refuse_losing_last_admin(session: Session, user: User) -> None:
         raise LastActiveAdmin(user_id=user.id)
 
 
-def _revoke_sign_ins(session: Session, user_id: int) -> None:
-    """Revoke every refresh token of a user: their sign-ins end when the access token expires."""
+def _revoke_sign_ins(session: Session, user_id: int, *, console: bool = True) -> None:
+    """Revoke every refresh token of a user (their API sign-ins end when the access token expires) and,
+    unless told otherwise, end their console sign-ins at once."""
+    now = utc_now()
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utc_now())
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not console:
+        return
+    session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=now)
         .execution_options(synchronize_session=False)
     )
 
@@ -326,7 +336,8 @@ def change_password(session: Session, user: User, *, new_password: str, actor: A
         raise PasswordUnchanged()
     user.password_hash = hash_secret(new_password)
     user.must_change_password = False
-    _revoke_sign_ins(session, user.id)
+    # Other devices signed in with the old password sign in again; the console sign-in in use stays.
+    _revoke_sign_ins(session, user.id, console=False)
     session.flush()
     record_audit(session, actor, "user.change_password", target_type="user", target_id=user.id)
     return user

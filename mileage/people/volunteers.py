@@ -167,7 +167,8 @@ def search_volunteers(
     """Find volunteers whose name, phone number, card number or 1365 id matches what staff typed.
 
     A name matches by any part of it; a phone number by its digits, with or without dashes, so
-    the last four digits are enough; a card number (any status) and a 1365 id only whole.
+    the last four digits are enough; a card number (any status) whole or by its last four digits;
+    a 1365 id only whole.
     Oldest registration first.
 
     :raises InvalidCursor:
@@ -190,6 +191,9 @@ def _search_conditions(query: str) -> list:
         conditions.append(stored_digits.contains(digits, autoescape=True))
     if is_valid_card_number(digits):
         conditions.append(exists().where(Card.volunteer_id == Volunteer.id, Card.number == digits))
+    # The last four digits of a card, as printed on it and as shops and phones show it (**** 1234).
+    if re.fullmatch(r"[\s*-]*[0-9]{4}", query):
+        conditions.append(exists().where(Card.volunteer_id == Volunteer.id, Card.number.endswith(digits)))
     return conditions
 
 

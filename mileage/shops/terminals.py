@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from mileage.audit import Actor, record_audit
@@ -21,7 +21,7 @@ from mileage.errors import (
     TerminalRevoked,
 )
 from mileage.hashing import hash_secret, verify_secret
-from mileage.models import Merchant, Role, Terminal
+from mileage.models import Merchant, Role, Terminal, TerminalSession
 from mileage.people.tokens import Principal, TokenSigner, issue_access_token
 from mileage.shops.merchants import ensure_merchant_may_trade, get_merchant
 
@@ -103,6 +103,8 @@ def rotate_terminal_secret(session: Session, terminal_id: int, *, actor: Actor) 
     secret = _new_secret()
     terminal.secret_hash = hash_secret(secret)
     terminal.rotated_at = utc_now()
+    # A secret is rotated because it may have leaked: the counter pages signed in with it sign in again.
+    _end_sessions(session, terminal.id)
     session.flush()
     record_audit(
         session, actor, "terminal.rotate", target_type="terminal", target_id=terminal.id,
@@ -121,12 +123,22 @@ def revoke_terminal(session: Session, terminal_id: int, *, actor: Actor) -> Term
     if terminal.revoked_at is not None:
         raise TerminalAlreadyRevoked(terminal_id=terminal_id)
     terminal.revoked_at = utc_now()
+    _end_sessions(session, terminal.id)
     session.flush()
     record_audit(
         session, actor, "terminal.revoke", target_type="terminal", target_id=terminal.id,
         after={"merchant_id": terminal.merchant_id, "key_id": terminal.key_id},
     )
     return terminal
+
+
+def _end_sessions(session: Session, terminal_id: int) -> None:
+    session.execute(
+        update(TerminalSession)
+        .where(TerminalSession.terminal_id == terminal_id, TerminalSession.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def terminal_principal(terminal: Terminal) -> Principal:

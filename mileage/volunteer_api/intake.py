@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from mileage import i18n
 from mileage.claims.categories import CATEGORIES
+from mileage.claims.rules import policy_on
 from mileage.claims.self_submission import volunteers_may_submit
 from mileage.clock import seoul_today
 from mileage.http.blueprints import Blueprint
@@ -40,7 +41,7 @@ class ClaimOptionsSchema(Schema):
 def get_claim_options():
     """Tell whether I may submit my own hours, the organisations to choose from and the usual categories."""
     session = get_session()
-    policy = current_app.config["CLAIM_POLICY"]
+    policy = policy_on(session, seoul_today(), current_app.config["CLAIM_POLICY"])
     return {
         "self_submission": volunteers_may_submit(session, seoul_today(), policy=policy),
         "claim_window_days": policy.claim_window_days,

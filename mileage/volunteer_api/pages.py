@@ -7,10 +7,11 @@ English.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, url_for
 
+from mileage import i18n
 from mileage.http.pages import page_language, page_messages, render_page
-from mileage.i18n import N_
+from mileage.i18n import N_, NP_
 from mileage.labels import LABELS, label
 from mileage.volunteer_api.intake_messages import INTAKE_MESSAGES
 
@@ -127,6 +128,38 @@ MESSAGES = {
     "closed_suffix": N_(" (closed)"),
     "expiry_donation_save": N_("Save setting"),
     "saved": N_("Saved."),
+    "tabs_label": N_("Sections"),
+    "tab_card": N_("Card"),
+    "tab_history": NP_("phone page", "History"),
+    "tab_claims": NP_("phone tab", "Hours"),
+    "tab_donate": NP_("phone page", "Donate"),
+    "tab_settings": N_("Settings"),
+    "paid_notice": N_("A shop has used your QR code. You have {n} left. A new QR code is ready."),
+    "card_lost": N_(
+        "This card was reported lost and cannot be used at shops. Your points are safe. "
+        "Contact the volunteer centre for a new card."
+    ),
+    "card_blocked": N_("This card is blocked. Your points are safe. Contact the volunteer centre."),
+    "card_replaced": N_("This card has been replaced. Your new card is ready at the volunteer centre."),
+    "card_pin_locked": N_("The card is locked after too many wrong PINs. The volunteer centre can unlock it."),
+    "card_reissued": N_(
+        "Your new card (ending {new}) is ready. Your points moved to it; "
+        "the old card (ending {old}) no longer works."
+    ),
+    "month_heading": N_("Statement by month"),
+    "month_label": N_("{m}/{y}"),
+    "month_prev": N_("Previous month"),
+    "month_next": N_("Next month"),
+    "month_opening": N_("Opening balance"),
+    "month_closing": N_("Closing balance"),
+    "month_earned": N_("Earned"),
+    "month_used": N_("Used or donated"),
+    "month_hours": NP_("phone page", "Hours"),
+    "month_empty": N_("Nothing this month."),
+    "statement_csv_heading": N_("Statement file (CSV)"),
+    "statement_reversed": N_("The start date is after the end date. Swap the two dates."),
+    "pin_retry": N_("Your sign-in was renewed. Enter the PIN again and save."),
+    "settings_heading": N_("Settings"),
 }
 
 
@@ -140,3 +173,28 @@ def volunteer_page():
         "volunteer_page/mobile.html", language=language, messages=messages,
         intake=page_messages(INTAKE_MESSAGES, language),
     )
+
+
+@blueprint.get("/m/manifest.webmanifest")
+def manifest():
+    """Describe the page as a web app, so the volunteer can put her card on the home screen."""
+    language = page_language()
+    title = i18n.translate(language, MESSAGES["title"])
+    icons = [
+        {"src": url_for("volunteer_page.static", filename=f"icon-{size}.png"), "sizes": f"{size}x{size}",
+         "type": "image/png", "purpose": "any"}
+        for size in (192, 512)
+    ]
+    response = jsonify({
+        "name": title,
+        "short_name": title,
+        "lang": language,
+        "start_url": url_for("volunteer_page.volunteer_page") + "#card",
+        "scope": "/m",
+        "display": "standalone",
+        "background_color": "#f3f6f9",
+        "theme_color": "#1f4e79",
+        "icons": icons,
+    })
+    response.mimetype = "application/manifest+json"
+    return response

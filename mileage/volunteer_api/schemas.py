@@ -27,6 +27,10 @@ class CardSchema(Schema):
     pin_set = fields.Function(lambda summary: summary.card.pin_hash is not None, dump_only=True)
     pin_locked = fields.Boolean(dump_only=True, attribute="card.pin_locked")
     issued_at = fields.DateTime(dump_only=True, attribute="card.issued_at")
+    replaces_last4 = fields.String(
+        dump_only=True, allow_none=True,
+        metadata={"description": "The last digits of the card this one replaced lately (a reissue), else null."},
+    )
 
 
 class OwnTierSchema(Schema):
@@ -127,9 +131,49 @@ class StatementArgsSchema(Schema):
             raise ValidationError("The start day must not be after the end day.", "to")
 
 
+class MonthStatementArgsSchema(Schema):
+    month = fields.String(
+        load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM, e.g. 2026-11."),
+        metadata={"description": "A Seoul month, YYYY-MM; this month by default."},
+    )
+
+
+class StatementLineSchema(Schema):
+    day = fields.Date(dump_only=True)
+    kind = fields.String(dump_only=True)
+    memo = fields.String(dump_only=True)
+    organisation_name = fields.String(dump_only=True, allow_none=True)
+    minutes = fields.Integer(dump_only=True, allow_none=True)
+    points = fields.Integer(dump_only=True)
+    balance = fields.Integer(dump_only=True)
+
+
+class MonthStatementSchema(Schema):
+    month = fields.String(dump_only=True)
+    opening_balance = fields.Integer(dump_only=True, attribute="statement.opening_balance")
+    closing_balance = fields.Integer(dump_only=True)
+    earned = fields.Integer(dump_only=True, metadata={"description": "Points credited in the month."})
+    used = fields.Integer(dump_only=True, metadata={"description": "Points spent, donated or expired (positive)."})
+    minutes = fields.Integer(dump_only=True, metadata={"description": "Volunteering minutes credited in the month."})
+    lines = fields.List(fields.Nested(StatementLineSchema), dump_only=True, attribute="statement.lines")
+
+
 class QrTokenSchema(Schema):
     token = fields.String(dump_only=True, metadata={"description": "The signed single-use payload of the QR."})
     expires_at = fields.DateTime(dump_only=True)
     refresh_after_seconds = fields.Integer(
         dump_only=True, metadata={"description": "Fetch a new QR after this many seconds, before this one expires."}
     )
+
+
+class QrStatusArgsSchema(Schema):
+    token_id = fields.String(
+        required=True, validate=validate.Length(min=1, max=64),
+        metadata={"description": "The X-QR-Token-Id header of the QR image the phone shows."},
+    )
+
+
+class QrStatusSchema(Schema):
+    used = fields.Boolean(dump_only=True, metadata={"description": "A shop has redeemed with this QR code."})
+    balance = fields.Integer(dump_only=True, metadata={"description": "Points on the card now."})
+    card_status = fields.String(dump_only=True, metadata={"description": "active, lost or blocked"})

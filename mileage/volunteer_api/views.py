@@ -24,6 +24,8 @@ from mileage.http.locale import select_language
 from mileage.tiers.standing import tier_standing
 from mileage.volunteer_api.schemas import (
     CardSchema,
+    MonthStatementArgsSchema,
+    MonthStatementSchema,
     MovementPageSchema,
     OwnClaimInputSchema,
     OwnClaimPageSchema,
@@ -32,6 +34,8 @@ from mileage.volunteer_api.schemas import (
     PageArgsSchema,
     PinChangeSchema,
     PinStateSchema,
+    QrStatusArgsSchema,
+    QrStatusSchema,
     QrTokenSchema,
     StatementArgsSchema,
 )
@@ -173,6 +177,17 @@ def get_my_statement(args):
     )
 
 
+@blueprint.route("/statement", methods=["GET"])
+@requires("volunteer")
+@blueprint.arguments(MonthStatementArgsSchema, location="query")
+@blueprint.response(200, MonthStatementSchema)
+def get_my_month_statement(args):
+    """Return my statement for one month (this month by default), to read on the phone."""
+    today = seoul_today()
+    year, month = (int(part) for part in args["month"].split("-")) if args["month"] else (today.year, today.month)
+    return statements.my_month_statement(get_session(), my_volunteer_id(), year, month, language=select_language())
+
+
 # --- QR card --------------------------------------------------------------------------------
 
 def _issue_my_qr():
@@ -183,7 +198,11 @@ def _issue_my_qr():
 
 def _qr_headers(issued, refresh_after: int) -> dict[str, str]:
     # The page reads these to know when to fetch the next image.
-    return {"X-QR-Expires-At": issued.expires_at.isoformat(), "X-QR-Refresh-After": str(refresh_after)}
+    return {
+        "X-QR-Expires-At": issued.expires_at.isoformat(),
+        "X-QR-Refresh-After": str(refresh_after),
+        "X-QR-Token-Id": issued.token_id,
+    }
 
 
 @blueprint.route("/card/qr", methods=["GET"])
@@ -211,6 +230,15 @@ def get_my_dynamic_qr_svg():
     """Return a fresh dynamic QR code of my card as SVG."""
     issued, refresh_after = _issue_my_qr()
     return _image(render_qr_svg(issued.token), SVG, **_qr_headers(issued, refresh_after))
+
+
+@blueprint.route("/card/qr-status", methods=["GET"])
+@requires("volunteer")
+@blueprint.arguments(QrStatusArgsSchema, location="query")
+@blueprint.response(200, QrStatusSchema)
+def get_my_qr_status(args):
+    """Tell whether a shop has used my QR code (by its X-QR-Token-Id), with my balance now; cheap to poll."""
+    return own_card.my_qr_status(get_session(), my_volunteer_id(), args["token_id"])
 
 
 @blueprint.route("/card/printed-qr.png", methods=["GET"])

@@ -245,7 +245,7 @@ def test_login_and_language_forms_need_the_csrf_secret_too(console, staff):
 
 def _console_post_routes(app) -> list[str]:
     """Every POST route of the console, ids filled in, except sign-in, sign-out, language and the catch-all."""
-    own_session = {"/console/login", "/console/logout", "/console/language"}
+    own_session = {"/console/login", "/console/logout", "/console/language", "/console/account/password"}
     return [
         re.sub(r"<int:[a-z_]+>", "1", rule.rule)
         for rule in app.url_map.iter_rules()

@@ -42,11 +42,14 @@ def test_the_page_loads_nothing_from_other_servers(client):
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "script-src 'self'" in policy
     assets = re.findall(r"""(?:src|href)="(/m/static/[^"]+)\"""", html)
-    assert len(assets) == 3  # the stylesheet, the script, the own-claim and certificate script
+    # The stylesheet, the scripts (the card's, and the own claims' and certificates') and the home-screen icons.
+    assert sorted(assets) == ["/m/static/icon-180.png", "/m/static/icon-192.png", "/m/static/mobile-intake.js",
+                              "/m/static/mobile.css", "/m/static/mobile.js"]
     for asset in assets:
         with client.get(asset) as served:
             assert served.status_code == 200, asset
-            assert b"http://" not in served.data and b"https://" not in served.data
+            if not asset.endswith(".png"):
+                assert b"http://" not in served.data and b"https://" not in served.data
 
 
 def test_the_page_is_not_part_of_the_api_document(app):

@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from mileage.claims.rules import ClaimPolicy
 from mileage.clock import seoul_today
 
 
@@ -23,7 +24,7 @@ def test_the_form_gets_organisations_and_a_submitted_claim_waits_for_staff(clien
 
 
 def test_where_the_rules_do_not_allow_it_the_form_says_so_and_submitting_is_refused(app, client, make, login_as):
-    app.config["CLAIM_POLICY"] = replace(app.config["CLAIM_POLICY"], volunteers_may_self_submit=False)
+    app.config["CLAIM_POLICY"] = replace(ClaimPolicy(), volunteers_may_self_submit=False)
     _user, headers = login_as("volunteer")
     assert client.get("/me/claim-options", headers=headers).json["self_submission"] is False
     refused = client.post("/me/claims", headers=headers, json={

@@ -7,5 +7,8 @@ ROWS = {
     ("POST", "/auth/refresh"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,
     ("POST", "/auth/password"): PUBLIC,
+    ("POST", "/auth/session"): PUBLIC,
+    ("POST", "/auth/session/refresh"): PUBLIC,
+    ("POST", "/auth/session/end"): PUBLIC,
     ("GET", "/auth/me"): EVERY_ROLE,
 }

@@ -5,6 +5,8 @@ from tests.authz.roles import MERCHANT, PUBLIC, STAFF, STAFF_READ
 ROWS = {
     # The shop's terminals.
     ("POST", "/merchant/auth/token"): PUBLIC,
+    ("POST", "/merchant/auth/refresh"): PUBLIC,
+    ("POST", "/merchant/auth/sign-out"): PUBLIC,
     ("GET", "/merchant/me"): MERCHANT,
     ("POST", "/merchant/quote"): MERCHANT,
     ("POST", "/merchant/redemptions"): MERCHANT,
@@ -30,6 +32,7 @@ ROWS = {
     ("POST", "/admin/merchants/{merchant_id}/terminals"): STAFF,
     ("POST", "/admin/terminals/{terminal_id}/rotate"): STAFF,
     ("POST", "/admin/terminals/{terminal_id}/revoke"): STAFF,
+    ("POST", "/admin/terminals/{terminal_id}/sessions/end"): STAFF,
     ("GET", "/admin/settlement"): STAFF_READ,
     ("POST", "/admin/settlement/closures"): STAFF,
 }

@@ -83,6 +83,9 @@ def test_sign_in_bulk_approve_three_claims_and_see_the_balances_rise(live_server
     page.locator("#select-all").check()
     assert page.locator("[data-selected-count]").inner_text() == "3건 선택됨"
     approve.click()
+    page.wait_for_selector("#confirm-summary")
+    assert "3건, 총 5,500점을 승인합니다." in page.locator("#confirm-summary").inner_text()
+    page.locator("#confirm-approve").click()
 
     page.wait_for_selector("#bulk-summary")
     assert page.locator("#bulk-summary").inner_text().strip() == "3건 승인 (5,500점 적립), 0건 실패"

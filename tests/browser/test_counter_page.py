@@ -32,6 +32,11 @@ class Counter:
 @pytest.fixture(scope="module")
 def counter(live_server) -> Counter:
     """A shop (10 %, at most 3,000 points) with a terminal, and two volunteers with 10,000 points each."""
+    return seed_counter(live_server)
+
+
+def seed_counter(live_server) -> Counter:
+    """Commit a shop (10 %, at most 3,000 points) with a terminal, and two volunteers with 10,000 points each."""
 
     def seed(session):
         make = Factories(session)
@@ -104,8 +109,10 @@ def test_scan_a_phone_qr_preview_confirm_see_the_receipt_and_refund(page, live_s
     page.wait_for_selector("#today-list li .refund-button")
     assert "1건" in page.inner_text("#till")
     page.click("#today-list li .refund-button")
-    page.click("#today-list li form button[type=submit]")
-    page.wait_for_selector("#today-notice:has-text('2,000점 환불했습니다.')")
+    page.click("#today-list li .refund button:has-text('전액')")
+    page.click("#today-list li .refund button[type=submit]")
+    page.click("#today-list li .refund-confirm button:has-text('환불 확인')")
+    page.wait_for_selector("#today-notice:has-text('2,000원 환불했습니다.')")
     assert card_balance(live_server, counter.card_id) == 10_000
 
 

@@ -161,6 +161,7 @@ def test_the_certificate_printed_to_pdf_carries_a_qr_that_opens_its_verification
     page.fill("#username", "field.volunteer")
     page.fill("#password", PASSWORD)
     page.click("#login-form button[type=submit]")
+    page.click("#tabs a[data-section=history]")  # 내역: the statement and the certificate of hours
     page.fill("#certificate-from", (seoul_today() - timedelta(days=30)).isoformat())
     page.click("#certificate-issue")
     expect(page.locator("#certificate-ok")).to_contain_text("확인서 VC-")
@@ -193,6 +194,7 @@ def test_a_volunteer_submits_their_own_hours_on_the_phone(live_server, page, peo
     page.fill("#username", "field.volunteer")
     page.fill("#password", PASSWORD)
     page.click("#login-form button[type=submit]")
+    page.click("#tabs a[data-section=claims]")  # 봉사 신청
     expect(page.locator("#own-claim-form")).to_be_visible()
     page.select_option("#own-claim-organisation", label="상계 노인복지관")
     day = seoul_today() - timedelta(days=5)

@@ -121,12 +121,22 @@ def test_the_volunteers_page_speaks_korean_with_a_real_history(page, live_server
     page.fill("#username", world.volunteer_username)
     page.fill("#password", PASSWORD)
     page.click("#login-form button[type=submit]")
+    page.wait_for_selector(".tab[data-section=history]")
+    page.wait_for_timeout(300)
+    assert leaks_on(page, world) == []
+    # The page shows one section at a time (issue 14): read each of them.
+    page.click(".tab[data-section=history]")
     page.wait_for_selector("#history li")
     page.wait_for_timeout(300)
     text = page.inner_text("#history")
     # The donation's memo, rendered from its parameters (and the counter's sale, when that test ran first).
     assert "노원 푸드뱅크에 기부" in text
     assert leaks_on(page, world) == []
+    for section in ("claims", "settings"):
+        page.click(f".tab[data-section={section}]")
+        page.wait_for_timeout(300)
+        assert leaks_on(page, world) == [], section
+    page.click(".tab[data-section=donate]")
     page.click("#donate-start")
     assert leaks_on(page, world) == []
 

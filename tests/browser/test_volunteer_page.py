@@ -52,22 +52,34 @@ def volunteer(live_server):
     return run_in_transaction(live_server.session_factory, seed)
 
 
-def sign_in(page, live_server, volunteer, query: str = ""):
-    page.goto(live_server.base_url + "/m" + query)
+def sign_in(page, live_server, volunteer, query: str = "", section: str = ""):
+    page.goto(live_server.base_url + "/m" + query + (f"#{section}" if section else ""))
     page.fill("#username", volunteer.username)
     page.fill("#password", PASSWORD)
     page.click("#login-form button[type=submit]")
 
 
 def api_balance(page) -> int:
-    """Ask the API, with the page's own token, what the card holds."""
+    """Ask the API, with the page's own sign-in (its refresh cookie), what the card holds."""
     return page.evaluate(
         """async () => {
-            const token = sessionStorage.getItem("mileage.access");
+            const renewed = await fetch("/auth/session/refresh", {method: "POST"});
+            const token = (await renewed.json()).access_token;
             const response = await fetch("/me/card", {headers: {Authorization: "Bearer " + token}});
             return (await response.json()).balance;
         }"""
     )
+
+
+def end_her_sign_ins(live_server, volunteer) -> int:
+    from mileage.models import User
+    from mileage.people import authentication
+
+    def end(session):
+        user_id = session.scalar(select(User.id).where(User.username == volunteer.username))
+        return authentication.end_sign_ins(session, user_id, actor=SYSTEM_ACTOR)
+
+    return run_in_transaction(live_server.session_factory, end)
 
 
 def scanned_qr(page) -> str:
@@ -122,6 +134,7 @@ def test_the_qr_renews_itself_before_it_expires(live_server, page, volunteer):
 def test_the_statement_downloads_as_a_csv_file(live_server, page, volunteer):
     sign_in(page, live_server, volunteer)
     expect(page.locator("#balance")).to_have_text("12,345점")
+    page.click(".tab[data-section=history]")
     with page.expect_download() as download_info:
         page.click("#statement-download")
     download = download_info.value
@@ -145,22 +158,30 @@ def test_the_page_in_english_formats_points_the_english_way(live_server, page, v
     expect(page.locator("#balance")).to_have_text("12,345 points")
 
 
-def test_an_expired_access_token_is_renewed_with_the_refresh_token(live_server, page, volunteer):
+def test_an_expired_access_token_is_renewed_with_the_refresh_cookie(live_server, page, volunteer):
     sign_in(page, live_server, volunteer)
     expect(page.locator("#balance")).to_have_text("12,345점")
-    page.evaluate("() => sessionStorage.setItem('mileage.access', 'expired-or-forged')")
-    page.reload()
-    expect(page.locator("#balance")).to_have_text("12,345점")
-    assert page.evaluate("() => sessionStorage.getItem('mileage.access')") != "expired-or-forged"
+    refused = {"done": False}
+
+    def expire_once(route):
+        if refused["done"]:
+            return route.continue_()
+        refused["done"] = True
+        route.fulfill(status=401, content_type="application/json",
+                      body='{"code": "token_expired", "status": 401, "message": "expired"}')
+
+    page.route("**/me/card", expire_once)
+    page.click(".tab[data-section=donate]")
+    page.click("#donate-start")
+    expect(page.locator("#donate-available")).to_contain_text("12,345")
+    assert refused["done"]
     expect(page.locator("#login")).to_be_hidden()
 
 
 def test_a_dead_sign_in_returns_to_the_login_form_with_a_reason(live_server, page, volunteer):
     sign_in(page, live_server, volunteer)
     expect(page.locator("#balance")).to_have_text("12,345점")
-    page.evaluate(
-        "() => { sessionStorage.setItem('mileage.access', 'x'); sessionStorage.setItem('mileage.refresh', 'y'); }"
-    )
+    end_her_sign_ins(live_server, volunteer)  # as staff do from the console
     page.reload()
     expect(page.locator("#login")).to_be_visible()
     expect(page.locator("#login-error")).to_have_text("로그인이 만료되었습니다. 다시 로그인하세요.")
@@ -224,7 +245,7 @@ def choose_cause_and_points(page, donor, typed: str):
 def test_volunteer_donates_to_a_cause_and_gets_a_receipt(live_server, page, donor):
     keys = donation_keys(page)
     before = cause_balance(live_server, donor.cause_id)
-    sign_in(page, live_server, donor)
+    sign_in(page, live_server, donor, section="donate")
     expect(page.locator("#balance")).to_have_text("5,000점")
 
     page.click("#donate-start")
@@ -279,7 +300,7 @@ def test_a_donation_whose_answer_was_lost_is_retried_with_the_same_key_and_made_
 
     page.route("**/me/donations", lose_the_first_answer)
     before = cause_balance(live_server, donor.cause_id)
-    sign_in(page, live_server, donor)
+    sign_in(page, live_server, donor, section="donate")
     expect(page.locator("#balance")).to_have_text("5,000점")
     choose_cause_and_points(page, donor, "700")
     page.click("#donate-submit")
@@ -305,7 +326,7 @@ def test_a_donation_whose_answer_was_lost_is_retried_with_the_same_key_and_made_
 
 
 def test_expiring_points_are_shown_and_can_be_donated_instead(live_server, page, donor):
-    sign_in(page, live_server, donor)
+    sign_in(page, live_server, donor, section="donate")
     when = donor.expiring_on
     expect(page.locator("#expiry-summary")).to_contain_text("1,200점이 소멸될 예정입니다.")
     rows = page.locator("#expiry .expiry-row")
@@ -332,7 +353,7 @@ def test_expiring_points_are_shown_and_can_be_donated_instead(live_server, page,
 
 
 def test_the_donation_and_expiry_read_in_english(live_server, page, donor):
-    sign_in(page, live_server, donor, "?lang=en")
+    sign_in(page, live_server, donor, "?lang=en", section="donate")
     expect(page.locator("#expiry-summary")).to_contain_text("1,200 points will expire by")
     page.click("#donate-start")
     expect(page.locator("#donate-available")).to_have_text("Available balance: 5,000 points")

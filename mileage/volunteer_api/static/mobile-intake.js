@@ -1,5 +1,5 @@
 // /m's own-claim form and certificate of hours: separate sections that call /me/claim-options,
-// POST /me/claims and POST /me/certificates with the access token the page keeps in sessionStorage.
+// POST /me/claims and POST /me/certificates with the access token the card script keeps in memory.
 (function () {
   "use strict";
 
@@ -16,7 +16,7 @@
   }
 
   async function api(path, options) {
-    const token = window.sessionStorage.getItem("mileage.access");
+    const token = window.mileageAccessToken && window.mileageAccessToken();
     if (!token) throw { message: T.signed_out };
     const response = await fetch(path, Object.assign({}, options, {
       headers: { "Accept-Language": LANG, Authorization: "Bearer " + token, "Content-Type": "application/json" },

@@ -1,6 +1,9 @@
-// The volunteer's mobile page: signs in, then shows the card, a self-refreshing QR, donating to a cause,
-// expiring points, history, claims, the statement download and the PIN form, all from the JSON API with
-// the bearer token.
+// The volunteer's mobile page: signs in once on her own phone, then shows the card and a self-refreshing
+// QR (which notices within seconds that a shop used it), history and the statement by month, claims,
+// donating, expiring points and the PIN form, in five sections a thumb can reach, all from the JSON API.
+//
+// The refresh token never reaches this script: it lives in an httpOnly cookie that only /auth/session
+// reads, rotated on every use. The access token is kept in memory only.
 (function () {
   "use strict";
 
@@ -14,10 +17,13 @@
   // API dates ("2026-05-31") are already Seoul days: format them as they are.
   const dayFormat = new Intl.DateTimeFormat(LOCALE, { timeZone: "UTC", year: "numeric", month: "long", day: "numeric" });
   const day = (iso) => dayFormat.format(new Date(iso + "T00:00:00Z"));
-  const store = window.sessionStorage;
-  const KEYS = { access: "mileage.access", refresh: "mileage.refresh", expiresAt: "mileage.expiresAt" };
+  // Tokens used to be kept here; they are removed from every browser that still has them.
+  const OLD_KEYS = ["mileage.access", "mileage.refresh", "mileage.expiresAt"];
   // Refresh the access token a little before it expires rather than waiting for a 401.
   const ACCESS_MARGIN_MS = 15000;
+  // How often the phone asks whether the QR on screen was used at a shop.
+  const QR_STATUS_POLL_MS = 2500;
+  const SECTIONS = ["card", "history", "claims", "donate", "settings"];
 
   const $ = (id) => document.getElementById(id);
   const format = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
@@ -38,15 +44,25 @@
 
   // --- tokens -------------------------------------------------------------------------------
 
-  function saveTokens(pair) {
-    store.setItem(KEYS.access, pair.access_token);
-    store.setItem(KEYS.refresh, pair.refresh_token);
-    store.setItem(KEYS.expiresAt, String(Date.now() + pair.expires_in * 1000));
+  let access = null;
+  let accessExpiresAt = 0;
+
+  function saveTokens(body) {
+    access = body.access_token;
+    accessExpiresAt = Date.now() + body.expires_in * 1000;
   }
 
   function clearTokens() {
-    Object.values(KEYS).forEach((key) => store.removeItem(key));
+    access = null;
+    accessExpiresAt = 0;
   }
+
+  // The access token lives in this script's memory only; the page's other script (mobile-intake.js) asks here.
+  window.mileageAccessToken = () => access;
+
+  // A refused token (expired, revoked...) is about the session; anything else (wrong_pin, whether it
+  // comes as 401 or 403) is about the request and must never cost a refresh and a second attempt.
+  const isTokenFailure = (status, code) => status === 401 && /^(token_|refresh_token_)/.test(code || "");
 
   class ApiError extends Error {
     constructor(status, body) {
@@ -57,19 +73,25 @@
   }
 
   let refreshing = null;
+  let refusedSession = false;
 
   // Refresh tokens work once, so concurrent callers share one refresh instead of racing.
   function refreshAccess() {
     if (!refreshing) {
       refreshing = (async () => {
-        const refreshToken = store.getItem(KEYS.refresh);
-        if (!refreshToken) return false;
-        const response = await fetch("/auth/refresh", {
-          method: "POST",
-          headers: { "Content-Type": "application/json", "Accept-Language": LANG },
-          body: JSON.stringify({ refresh_token: refreshToken }),
-        });
-        if (!response.ok) return false;
+        let response;
+        try {
+          response = await fetch("/auth/session/refresh", {
+            method: "POST", credentials: "same-origin", headers: { "Accept-Language": LANG },
+          });
+        } catch (networkFailure) {
+          return false;
+        }
+        if (!response.ok) {
+          // 422 no_browser_session: never signed in here; 401: the sign-in ended (signed out elsewhere, revoked).
+          refusedSession = response.status === 401;
+          return false;
+        }
         saveTokens(await response.json());
         return true;
       })().finally(() => { refreshing = null; });
@@ -78,8 +100,8 @@
   }
 
   async function api(path, options = {}, retried = false) {
-    if (Date.now() > Number(store.getItem(KEYS.expiresAt) || 0) - ACCESS_MARGIN_MS) await refreshAccess();
-    const token = store.getItem(KEYS.access);
+    if (Date.now() > accessExpiresAt - ACCESS_MARGIN_MS) await refreshAccess();
+    const token = access;
     const headers = Object.assign(
       { "Accept-Language": LANG, Authorization: "Bearer " + token }, options.headers || {});
     let response;
@@ -88,18 +110,21 @@
     } catch (networkFailure) {
       throw new ApiError(0, null);
     }
-    if (response.status === 401 && !retried) {
+    if (response.ok) return response;
+    let body = null;
+    try { body = await response.json(); } catch (notJson) { body = null; }
+    if (isTokenFailure(response.status, body && body.code) && !retried) {
       // Another request may have refreshed meanwhile; otherwise refresh now.
-      if (store.getItem(KEYS.access) !== token || (await refreshAccess())) return api(path, options, true);
-      signOutLocally(T.session_expired);
-      throw new ApiError(401, { message: T.session_expired });
+      const renewed = access !== token || (await refreshAccess());
+      if (!renewed) {
+        signOutLocally(T.session_expired);
+        throw new ApiError(401, { message: T.session_expired, code: "session_expired" });
+      }
+      // A request that carried a PIN is not sent again by itself: she presses the button again.
+      if (options.carriesPin) throw new ApiError(401, { message: T.pin_retry, code: "session_renewed" });
+      return api(path, options, true);
     }
-    if (!response.ok) {
-      let body = null;
-      try { body = await response.json(); } catch (notJson) { body = null; }
-      throw new ApiError(response.status, body);
-    }
-    return response;
+    throw new ApiError(response.status, body);
   }
 
   const getJson = async (path) => (await api(path)).json();
@@ -111,8 +136,9 @@
     showError($("login-error"), "");
     let response;
     try {
-      response = await fetch("/auth/token", {
+      response = await fetch("/auth/session", {
         method: "POST",
+        credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept-Language": LANG },
         body: JSON.stringify({ username: $("username").value, password: $("password").value }),
       });
@@ -126,7 +152,7 @@
       return;
     }
     if (body.role !== "volunteer") {
-      revoke(body.refresh_token);
+      endSession();
       showError($("login-error"), T.not_volunteer);
       return;
     }
@@ -135,19 +161,15 @@
     showApp();
   });
 
-  function revoke(refreshToken) {
-    if (!refreshToken) return;
-    fetch("/auth/logout", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: refreshToken }),
-    }).catch(() => {});
+  // Ends the sign-in on the server: the cookie, and any copy of it, stops working.
+  function endSession() {
+    return fetch("/auth/session/end", { method: "POST", credentials: "same-origin" }).catch(() => {});
   }
 
-  $("logout").addEventListener("click", () => {
-    revoke(store.getItem(KEYS.refresh));
+  ["logout", "logout-settings"].forEach((id) => $(id).addEventListener("click", async () => {
+    await endSession();
     signOutLocally("");
-  });
+  }));
 
   function signOutLocally(message) {
     clearTokens();
@@ -155,6 +177,7 @@
     attempt = null;
     showDonateStep(null);
     $("app").hidden = true;
+    $("tabs").hidden = true;
     $("logout").hidden = true;
     $("login").hidden = false;
     showError($("login-error"), message);
@@ -163,14 +186,35 @@
   function showApp() {
     $("login").hidden = true;
     $("app").hidden = false;
+    $("tabs").hidden = false;
     $("logout").hidden = false;
-    loadCard();
+    showSection();
+    loadCard().then((now) => { if (now && cardUsable(now)) refreshQr(); });
     loadTier();
-    refreshQr();
     loadExpiry();
     historyList.reset();
     claims.reset();
+    loadMonth();
   }
+
+  // --- sections -----------------------------------------------------------------------------
+
+  function currentSection() {
+    const asked = window.location.hash.replace("#", "");
+    return SECTIONS.includes(asked) ? asked : "card";
+  }
+
+  function showSection() {
+    const name = currentSection();
+    document.querySelectorAll(".section").forEach((node) => { node.hidden = node.dataset.section !== name; });
+    document.querySelectorAll(".tab").forEach((tab) => {
+      if (tab.dataset.section === name) tab.setAttribute("aria-current", "page");
+      else tab.removeAttribute("aria-current");
+    });
+    window.scrollTo(0, 0);
+  }
+
+  window.addEventListener("hashchange", showSection);
 
   // --- card ---------------------------------------------------------------------------------
 
@@ -189,6 +233,7 @@
     const status = $("card-status");
     status.textContent = T["status_" + card.status] || card.status;
     status.className = "badge" + (card.status === "active" ? "" : " warn");
+    showCardState(card);
     $("holder").textContent = card.volunteer_name;
     $("pin-state").textContent = card.pin_locked ? T.pin_locked : card.pin_set ? T.pin_is_set : T.pin_not_set;
     $("current-pin-label").hidden = !card.pin_set;
@@ -215,17 +260,46 @@
     $("tier").hidden = false;
   }
 
+  const cardUsable = (summary) => summary.status === "active" && !summary.pin_locked;
+
+  // What happened to the card and what to do, in words, instead of a raw state and a useless button.
+  function showCardState(summary) {
+    let message = "";
+    if (summary.status === "lost") message = T.card_lost;
+    else if (summary.status === "blocked") message = T.card_blocked;
+    else if (summary.status === "replaced") message = T.card_replaced;
+    else if (summary.pin_locked) message = T.card_pin_locked;
+    const notice = $("card-notice");
+    notice.className = "card-notice" + (message ? " warn" : "");
+    if (!message && summary.replaces_last4) {
+      message = format(T.card_reissued, { new: summary.last4, old: summary.replaces_last4 });
+    }
+    showError(notice, message);
+    const usable = cardUsable(summary);
+    $("qr-refresh").hidden = !usable;
+    if (!usable) {
+      stopQr();
+      $("qr").hidden = true;
+      $("qr-countdown").textContent = "";
+      showError($("qr-message"), message);
+    }
+  }
+
   // --- dynamic QR ---------------------------------------------------------------------------
 
   let qrTimer = null;
   let qrTicker = null;
   let qrUrl = null;
   let qrNextAt = 0;
+  let qrTokenId = null;
+  let qrPoll = null;
 
   function stopQr() {
     clearTimeout(qrTimer);
     clearInterval(qrTicker);
-    qrTimer = qrTicker = null;
+    clearInterval(qrPoll);
+    qrTimer = qrTicker = qrPoll = null;
+    qrTokenId = null;
     if (qrUrl) URL.revokeObjectURL(qrUrl);
     qrUrl = null;
     $("qr").removeAttribute("src");
@@ -248,8 +322,13 @@
       clearInterval(qrTicker);
       $("qr").hidden = true;
       $("qr-countdown").textContent = "";
+      qrTokenId = null;
       if (error.status === 401) return;
       showError($("qr-message"), error.message);
+      if (error.code === "card_not_active" || error.code === "card_pin_locked") {
+        loadCard(); // say what happened to the card and what to do
+        return;
+      }
       // A card that is not active stays that way until staff act; only retry transient failures.
       if (error.status === 0 || error.status >= 500) qrTimer = setTimeout(refreshQr, 15000);
       return;
@@ -260,6 +339,9 @@
     qrUrl = url;
     $("qr").hidden = false;
     showError($("qr-message"), "");
+    qrTokenId = response.headers.get("X-QR-Token-Id");
+    clearInterval(qrPoll);
+    qrPoll = setInterval(checkQrUsed, QR_STATUS_POLL_MS);
     const refreshAfter = Math.max(5, parseInt(response.headers.get("X-QR-Refresh-After") || "60", 10));
     qrNextAt = Date.now() + refreshAfter * 1000;
     qrTimer = setTimeout(refreshQr, refreshAfter * 1000);
@@ -268,11 +350,39 @@
     tick();
   }
 
-  $("qr-refresh").addEventListener("click", refreshQr);
+  // A shop scanned and redeemed: show the new balance and a fresh code within seconds, no reload.
+  let checking = false;
+  async function checkQrUsed() {
+    if (!qrTokenId || checking || document.visibilityState !== "visible" || $("app").hidden) return;
+    if (currentSection() !== "card") return;
+    checking = true;
+    const asked = qrTokenId;
+    try {
+      const status = await getJson("/me/card/qr-status?token_id=" + encodeURIComponent(asked));
+      if (status.used && asked === qrTokenId) {
+        $("balance").textContent = points(status.balance);
+        if (card) card.balance = status.balance;
+        showError($("paid-notice"), format(T.paid_notice, { n: points(status.balance) }));
+        qrTokenId = null;
+        refreshQr();
+        historyList.reset();
+        loadMonth();
+      }
+    } catch (error) {
+      // A missed check is retried at the next tick.
+    } finally {
+      checking = false;
+    }
+  }
+
+  $("qr-refresh").addEventListener("click", () => { showError($("paid-notice"), ""); refreshQr(); });
 
   // Phones throttle timers in the background: catch up as soon as the page is visible again.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !$("app").hidden && Date.now() >= qrNextAt) refreshQr();
+    if (document.visibilityState !== "visible" || $("app").hidden) return;
+    if (card && !cardUsable(card)) return;
+    if (Date.now() >= qrNextAt) refreshQr();
+    else checkQrUsed();
   });
 
   // --- causes and donating -------------------------------------------------------------------
@@ -516,12 +626,15 @@
 
   // --- history and claims -------------------------------------------------------------------
 
-  function pagedList(path, listNode, moreButton, renderItem) {
+  // `sortKey`, when given, keeps every loaded item in that order (newest first), whatever page it came on.
+  function pagedList(path, listNode, moreButton, renderItem, sortKey) {
     let cursor = null;
+    let items = [];
 
     async function load(reset) {
       if (reset) {
         cursor = null;
+        items = [];
         listNode.replaceChildren();
       }
       const query = cursor ? "?cursor=" + encodeURIComponent(cursor) : "";
@@ -532,7 +645,13 @@
         if (error.status !== 401) listNode.replaceChildren(element("li", "sub", error.message));
         return;
       }
-      page.items.forEach((item) => listNode.appendChild(renderItem(item)));
+      if (sortKey) {
+        items = items.concat(page.items);
+        items.sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0));
+        listNode.replaceChildren(...items.map(renderItem));
+      } else {
+        page.items.forEach((item) => listNode.appendChild(renderItem(item)));
+      }
       if (!listNode.children.length) listNode.appendChild(element("li", "sub empty", T.empty));
       cursor = page.next_cursor;
       moreButton.hidden = !cursor;
@@ -582,7 +701,63 @@
   }
 
   const historyList = pagedList("/me/history", $("history"), $("history-more"), historyRow);
-  const claims = pagedList("/me/claims", $("claims"), $("claims-more"), claimRow);
+  const claims = pagedList("/me/claims", $("claims"), $("claims-more"), claimRow,
+    (item) => item.work_date + " " + item.start_time + " " + String(item.id).padStart(12, "0"));
+
+  // --- the statement by month ---------------------------------------------------------------
+
+  const todayMonth = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Seoul", year: "numeric", month: "2-digit" })
+    .format(new Date()).slice(0, 7);
+  let shownMonth = todayMonth;
+
+  function shiftMonth(month, by) {
+    const [y, m] = month.split("-").map(Number);
+    const index = y * 12 + (m - 1) + by;
+    return String(Math.floor(index / 12)) + "-" + String((index % 12) + 1).padStart(2, "0");
+  }
+
+  function monthLine(line) {
+    const row = element("li", "month-row");
+    const what = element("div", "what");
+    what.appendChild(element("div", "title", T.kinds[line.kind] || line.kind));
+    const detail = line.organisation_name
+      ? line.organisation_name + (line.minutes ? " · " + duration(line.minutes) : "") : line.memo;
+    if (detail) what.appendChild(element("div", "sub", detail));
+    what.appendChild(element("div", "sub", day(line.day)));
+    const amount = element("div", "amount");
+    amount.appendChild(element("div", line.points > 0 ? "credit" : "debit", signed(line.points)));
+    amount.appendChild(element("div", "sub", format(T.balance_after, { n: numbers.format(line.balance) })));
+    row.append(what, amount);
+    return row;
+  }
+
+  async function loadMonth() {
+    const month = shownMonth;
+    const [y, m] = month.split("-").map(Number);
+    $("month-label").textContent = format(T.month_label, { y, m });
+    $("month-next").disabled = month >= todayMonth;
+    let statement;
+    try {
+      statement = await getJson("/me/statement?month=" + month);
+    } catch (error) {
+      if (error.status !== 401) $("month-lines").replaceChildren(element("li", "sub", error.message));
+      return;
+    }
+    if (month !== shownMonth) return;
+    $("month-opening").textContent = points(statement.opening_balance);
+    $("month-earned").textContent = points(statement.earned);
+    $("month-used").textContent = points(statement.used);
+    $("month-hours").textContent = duration(statement.minutes);
+    $("month-closing").textContent = points(statement.closing_balance);
+    const lines = statement.lines.slice().reverse().map(monthLine);
+    $("month-lines").replaceChildren(...(lines.length ? lines : [element("li", "sub empty", T.month_empty)]));
+  }
+
+  $("month-prev").addEventListener("click", () => { shownMonth = shiftMonth(shownMonth, -1); loadMonth(); });
+  $("month-next").addEventListener("click", () => {
+    if (shownMonth < todayMonth) shownMonth = shiftMonth(shownMonth, 1);
+    loadMonth();
+  });
 
   // --- statement ----------------------------------------------------------------------------
 
@@ -590,6 +765,10 @@
     event.preventDefault();
     showError($("statement-error"), "");
     const query = new URLSearchParams();
+    if ($("statement-from").value && $("statement-to").value && $("statement-from").value > $("statement-to").value) {
+      showError($("statement-error"), T.statement_reversed);
+      return;
+    }
     if ($("statement-from").value) query.set("from", $("statement-from").value);
     if ($("statement-to").value) query.set("to", $("statement-to").value);
     let response;
@@ -621,9 +800,11 @@
     if (card && card.pin_set) body.current_pin = $("current-pin").value;
     try {
       await api("/me/card/pin", {
-        method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+        method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), carriesPin: true,
       });
     } catch (error) {
+      // wrong_pin (401 or 403) is about the card: shown once, never retried with the same PIN.
+      $("current-pin").value = "";
       showError($("pin-error"), error.message);
       loadCard();
       return;
@@ -636,9 +817,9 @@
 
   // --- start --------------------------------------------------------------------------------
 
-  if (store.getItem(KEYS.refresh)) {
-    showApp();
-  } else {
-    $("login").hidden = false;
-  }
+  OLD_KEYS.forEach((key) => { window.sessionStorage.removeItem(key); window.localStorage.removeItem(key); });
+  refreshAccess().then((signedIn) => {
+    if (signedIn) showApp();
+    else signOutLocally(refusedSession ? T.session_expired : "");
+  });
 })();

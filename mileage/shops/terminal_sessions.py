@@ -1,0 +1,172 @@
+"""Counter-page sessions: a terminal signs in once with its secret; the page then keeps a session, never the secret.
+
+The session token (`<id>.<secret>`) lives in an httpOnly cookie the page's script cannot read. It is
+stored as an argon2 hash, rotated on every refresh, and ends on sign-out, when staff end it, when the
+terminal's secret is rotated, or when the terminal is revoked. A rotated token presented again was
+copied: the whole family ends, like the volunteers' refresh tokens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mileage.audit import Actor, record_audit
+from mileage.clock import utc_now
+from mileage.errors import NoTerminalSession, RefreshTokenReused, TokenExpired, TokenRevoked
+from mileage.hashing import hash_secret, verify_secret
+from mileage.models import Terminal, TerminalSession
+from mileage.people.tokens import TokenSigner, issue_access_token
+from mileage.shops.terminals import (
+    TerminalToken,
+    authenticate_terminal,
+    ensure_terminal_may_trade,
+    get_terminal,
+    terminal_principal,
+)
+
+# A kept ("기억하기") session lasts a month of shop days; a browser session a long shift.
+PERSISTENT_SESSION_TTL = timedelta(days=30)
+BROWSER_SESSION_TTL = timedelta(hours=14)
+
+
+@dataclass(frozen=True)
+class TerminalSessionGrant:
+    """An access token plus the session token the browser keeps in its cookie."""
+
+    token: TerminalToken
+    session_token: str
+    persistent: bool
+    max_age: int
+
+
+def _start(session: Session, signer: TokenSigner, terminal: Terminal, *, family: str, persistent: bool):
+    secret = secrets.token_urlsafe(32)
+    ttl = PERSISTENT_SESSION_TTL if persistent else BROWSER_SESSION_TTL
+    now = utc_now()
+    row = TerminalSession(
+        terminal_id=terminal.id, family=family, secret_hash=hash_secret(secret), persistent=persistent,
+        issued_at=now, expires_at=now + ttl,
+    )
+    session.add(row)
+    session.flush()
+    access = issue_access_token(signer, terminal_principal(terminal))
+    return TerminalSessionGrant(
+        token=TerminalToken(access, int(signer.access_ttl.total_seconds()), terminal),
+        session_token=f"{row.id}.{secret}", persistent=persistent, max_age=int(ttl.total_seconds()),
+    )
+
+
+def start_terminal_session(
+    session: Session, signer: TokenSigner, key_id: str, secret: str, *, persistent: bool
+) -> TerminalSessionGrant:
+    """Check a terminal's key id and secret and start a counter-page session.
+
+    :raises InvalidTerminalCredentials:
+    :raises TerminalRevoked:
+    :raises MerchantSuspended:
+    """
+    terminal = authenticate_terminal(session, key_id, secret)
+    return _start(session, signer, terminal, family=secrets.token_hex(16), persistent=persistent)
+
+
+def _find(session: Session, presented: str) -> TerminalSession:
+    row_id, _, secret = (presented or "").partition(".")
+    row = session.get(TerminalSession, int(row_id)) if row_id.isdigit() and len(row_id) < 19 else None
+    if row is None or not verify_secret(row.secret_hash, secret):
+        raise TokenRevoked()
+    return row
+
+
+def refresh_terminal_session(session: Session, signer: TokenSigner, presented: str) -> TerminalSessionGrant:
+    """Exchange a session token for a fresh access token and the session's successor (each works once).
+
+    :raises NoTerminalSession: nothing presented.
+    :raises TokenRevoked: unknown, ended, or the terminal may no longer trade.
+    :raises TokenExpired:
+    :raises RefreshTokenReused: a rotated token came back; the whole session family is ended.
+    """
+    if not presented:
+        raise NoTerminalSession()
+    row = _find(session, presented)
+    if row.revoked_at is not None:
+        raise TokenRevoked()
+    now = utc_now()
+    if row.expires_at <= now:
+        raise TokenExpired()
+    # Conditional: of two refreshes racing with one token, only one rotates it.
+    rotated = session.execute(
+        update(TerminalSession)
+        .where(TerminalSession.id == row.id, TerminalSession.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if rotated != 1:
+        _end_family(session, row.family)
+        raise RefreshTokenReused()
+    terminal = get_terminal(session, row.terminal_id)
+    ensure_terminal_may_trade(session, terminal.merchant_id, terminal.id)
+    successor = _start(session, signer, terminal, family=row.family, persistent=row.persistent)
+    # The successor keeps the family's first deadline: refreshing never extends a session for ever.
+    session.execute(
+        update(TerminalSession)
+        .where(TerminalSession.id == int(successor.session_token.partition(".")[0]))
+        .values(expires_at=row.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    left = int((row.expires_at - now).total_seconds())
+    return TerminalSessionGrant(successor.token, successor.session_token, row.persistent, max(left, 0))
+
+
+def _end_family(session: Session, family: str) -> None:
+    session.execute(
+        update(TerminalSession)
+        .where(TerminalSession.family == family, TerminalSession.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def end_terminal_session(session: Session, presented: str) -> None:
+    """End the counter-page session a token belongs to (sign-out). Unknown or ended tokens are harmless."""
+    try:
+        row = _find(session, presented)
+    except TokenRevoked:
+        return
+    _end_family(session, row.family)
+
+
+def count_live_terminal_sessions(session: Session, terminal_id: int) -> int:
+    """Return how many counter pages are signed in as a terminal now."""
+    rows = session.scalars(
+        select(TerminalSession).where(
+            TerminalSession.terminal_id == terminal_id,
+            TerminalSession.revoked_at.is_(None),
+            TerminalSession.used_at.is_(None),
+        )
+    )
+    now = utc_now()
+    return sum(1 for row in rows if row.expires_at > now)
+
+
+def end_terminal_sessions(session: Session, terminal_id: int, *, actor: Actor, reason: str = "staff") -> int:
+    """End every counter-page session of a terminal (staff, or a secret rotation); return how many ended.
+
+    :raises TerminalNotFound:
+    """
+    terminal = get_terminal(session, terminal_id)
+    ended = session.execute(
+        update(TerminalSession)
+        .where(TerminalSession.terminal_id == terminal.id, TerminalSession.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    record_audit(
+        session, actor, "terminal.end_sessions", target_type="terminal", target_id=terminal.id,
+        after={"merchant_id": terminal.merchant_id, "key_id": terminal.key_id, "ended": ended, "reason": reason},
+    )
+    return ended
