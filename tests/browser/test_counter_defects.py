@@ -112,7 +112,8 @@ def test_a_scan_into_another_field_lands_as_a_scan(page, live_server, counter, f
 def test_typing_an_amount_asks_for_one_quote_and_flashes_no_error(page, live_server, counter):
     sign_in_at_the_counter(page, live_server, counter)
     quotes = []
-    page.on("request", lambda request: quotes.append(request) if request.url.endswith("/merchant/checkout/preview") else None)
+    page.on("request",
+            lambda request: quotes.append(request) if request.url.endswith("/merchant/checkout/preview") else None)
     page.evaluate("""() => {
         window.errorSeen = false;
         const error = document.getElementById('sale-error');
