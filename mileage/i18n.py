@@ -9,6 +9,7 @@ catalogues.
 
 from __future__ import annotations
 
+import decimal
 import os
 import re
 from datetime import date, datetime
@@ -149,7 +150,13 @@ def babel_locale(language: str | None) -> Locale:
 
 def format_number(value: int | None, language: str | None) -> str:
     """Return a whole number with the locale's grouping: 12,000 ("—" for none)."""
-    return "—" if value is None else format_decimal(value, locale=babel_locale(language))
+    if value is None:
+        return "—"
+    try:
+        return format_decimal(value, locale=babel_locale(language))
+    except decimal.InvalidOperation:
+        # Babel rounds through a 28-digit decimal context; a longer number (typed into a file) is grouped plainly.
+        return f"{value:,}"
 
 
 def format_points(value: int | None, language: str | None) -> str:

@@ -47,3 +47,8 @@ def test_the_command_line_language_comes_from_mileage_language(monkeypatch):
     assert i18n.environment_language() == "ko"
     monkeypatch.setenv("MILEAGE_LANGUAGE", "en")
     assert i18n.environment_language() == "en"
+
+
+def test_a_number_longer_than_babels_precision_is_still_grouped():
+    # Found by the fuzz test: a 40-digit number typed into an uploaded file made the row's message a 500.
+    assert i18n.format_number(10**40, "ko") == f"{10**40:,}"
