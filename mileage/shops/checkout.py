@@ -37,8 +37,29 @@ POINTS_REFUSALS = (InsufficientBalance, NoDiscountForPurchase, MerchantHasNoOffe
                    BelowMinimumPurchase, PartialPaymentNotAllowed)
 
 
+class _BothDiscounts:
+    """What a preview and a checkout both tell the cashier: the holder, the tier, what is left to pay."""
+
+    card: Card
+    purchase_amount: int
+    benefit: benefits.BenefitQuote
+    discount: int
+
+    @property
+    def holder_name(self) -> str:
+        return self.card.volunteer.masked_name
+
+    @property
+    def tier(self) -> str | None:
+        return self.benefit.tier
+
+    @property
+    def amount_to_pay(self) -> int:
+        return max(0, self.purchase_amount - self.benefit.amount - self.discount)
+
+
 @dataclass(frozen=True)
-class CounterPreview:
+class CounterPreview(_BothDiscounts):
     """What one scan gives a purchase: the tier and its discount, the points discount, what is left to pay."""
 
     card: Card
@@ -50,24 +71,13 @@ class CounterPreview:
     points_refusal: DomainError | None
 
     @property
-    def holder_name(self) -> str:
-        return self.card.volunteer.masked_name
-
-    @property
-    def tier(self) -> str | None:
-        return self.benefit.tier
-
-    @property
     def discount(self) -> int:
         return self.quote.discount if self.quote is not None else 0
 
-    @property
-    def amount_to_pay(self) -> int:
-        return max(0, self.purchase_amount - self.benefit.amount - self.discount)
 
 
 @dataclass(frozen=True)
-class Checkout:
+class Checkout(_BothDiscounts):
     """What was granted: the points redemption (if any) and the tier benefit use (if any)."""
 
     card: Card
@@ -77,20 +87,9 @@ class Checkout:
     redemption: Redemption | None
 
     @property
-    def holder_name(self) -> str:
-        return self.card.volunteer.masked_name
-
-    @property
-    def tier(self) -> str | None:
-        return self.benefit.tier
-
-    @property
     def discount(self) -> int:
         return self.redemption.discount if self.redemption is not None else 0
 
-    @property
-    def amount_to_pay(self) -> int:
-        return max(0, self.purchase_amount - self.benefit.amount - self.discount)
 
 
 def preview_checkout(
