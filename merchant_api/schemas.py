@@ -381,40 +381,37 @@ class MerchantBenefitSchema(Schema):
     amount = fields.Integer(dump_only=True, metadata={"description": "Won off the bill; no points deducted."})
 
 
-class MerchantCheckoutPreviewSchema(Schema):
+class _BothDiscountsSchema(Schema):
+    """What a checkout preview and a checkout both tell the cashier."""
+
     holder_name = fields.String(dump_only=True, metadata={"description": "Masked, e.g. 김*수."})
     card_number = fields.String(dump_only=True, attribute="card.masked_number",
                                 metadata={"description": "The card's masked number."})
     tier = fields.String(dump_only=True, allow_none=True, metadata={"description": "The card's tier name only."})
-    is_dynamic = fields.Boolean(dump_only=True, metadata={"description": "Scanned from the mobile QR."})
-    needs_pin = fields.Boolean(dump_only=True, metadata={"description": "A printed card asks for its PIN."})
     purchase_amount = fields.Integer(dump_only=True, metadata={"description": "The bill, in won."})
     tier_benefit = fields.Nested(MerchantBenefitSchema, attribute="benefit", dump_only=True,
                                  metadata={"description": "The tier discount (no points deducted)."})
-    discount = fields.Integer(dump_only=True, metadata={"description": "Points discount (0 when none applies)."})
     points_refusal = fields.Function(
-        lambda preview: preview.points_refusal.code if preview.points_refusal else None, dump_only=True,
+        lambda sale: sale.points_refusal.code if sale.points_refusal else None, dump_only=True,
         metadata={"description": "why points give nothing, when a tier benefit still applies"})
     points_refusal_message = fields.Function(
-        lambda preview: preview.points_refusal.message(select_language()) if preview.points_refusal else None,
+        lambda sale: sale.points_refusal.message(select_language()) if sale.points_refusal else None,
         dump_only=True, metadata={"description": "The refusal's sentence in the request's language."})
     amount_to_pay = fields.Integer(dump_only=True, metadata={"description": "What the customer still pays, in won."})
 
 
-class MerchantCheckoutSchema(Schema):
+class MerchantCheckoutPreviewSchema(_BothDiscountsSchema):
+    is_dynamic = fields.Boolean(dump_only=True, metadata={"description": "Scanned from the mobile QR."})
+    needs_pin = fields.Boolean(dump_only=True, metadata={"description": "A printed card asks for its PIN."})
+    discount = fields.Integer(dump_only=True, metadata={"description": "Points discount (0 when none applies)."})
+
+
+class MerchantCheckoutSchema(_BothDiscountsSchema):
     redemption_id = fields.Function(lambda done: done.redemption.id if done.redemption else None, dump_only=True,
                                     metadata={"description": "for a refund of the points; none without points"})
     benefit_use_id = fields.Function(lambda done: done.benefit_use.id if done.benefit_use else None, dump_only=True,
                                      metadata={"description": "The recorded tier benefit use, if any."})
-    holder_name = fields.String(dump_only=True, metadata={"description": "Masked, e.g. 김*수."})
-    card_number = fields.String(dump_only=True, attribute="card.masked_number",
-                                metadata={"description": "The card's masked number."})
-    tier = fields.String(dump_only=True, allow_none=True, metadata={"description": "The card's tier name only."})
-    purchase_amount = fields.Integer(dump_only=True, metadata={"description": "The bill, in won."})
-    tier_benefit = fields.Nested(MerchantBenefitSchema, attribute="benefit", dump_only=True,
-                                 metadata={"description": "The tier discount (no points deducted)."})
     discount = fields.Integer(dump_only=True, metadata={"description": "Points deducted from the card."})
-    amount_to_pay = fields.Integer(dump_only=True, metadata={"description": "What the customer still pays, in won."})
     created_at = fields.Function(
         lambda done: (done.redemption or done.benefit_use).created_at.isoformat()
         if (done.redemption or done.benefit_use) else None, dump_only=True,

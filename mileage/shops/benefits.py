@@ -93,6 +93,15 @@ def benefit_for(session: Session, merchant_id: int, card: Card, purchase_amount:
     return BenefitQuote(tier, benefit.rate_bp, amount)
 
 
+def given_alone(session: Session, key: str | None) -> bool:
+    """Tell whether this key already gave a tier benefit without points (its one outcome, for good)."""
+    if key is None:
+        return False
+    return session.scalar(
+        select(BenefitUse.id).where(BenefitUse.idempotency_key == key, BenefitUse.redemption_id.is_(None))
+    ) is not None
+
+
 def record_benefit_use(
     session: Session, merchant_id: int, card: Card, benefit: BenefitQuote, purchase_amount: int, *,
     redemption_id: int | None = None, key: str | None = None, now: datetime | None = None,

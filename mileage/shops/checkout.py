@@ -35,6 +35,8 @@ from mileage.shops.terminals import ensure_terminal_may_trade
 # Refusals of the points discount that leave a tier benefit standing on its own.
 POINTS_REFUSALS = (InsufficientBalance, NoDiscountForPurchase, MerchantHasNoOffer, OfferNotAvailableNow,
                    BelowMinimumPurchase, PartialPaymentNotAllowed)
+# The points refusals that only a PIN-checked sale of a printed card can find: they depend on the balance.
+BALANCE_REFUSALS = (InsufficientBalance, PartialPaymentNotAllowed)
 
 
 class _BothDiscounts:
@@ -44,6 +46,7 @@ class _BothDiscounts:
     purchase_amount: int
     benefit: benefits.BenefitQuote
     discount: int
+    points_refusal: DomainError | None
 
     @property
     def holder_name(self) -> str:
@@ -85,6 +88,7 @@ class Checkout(_BothDiscounts):
     benefit: benefits.BenefitQuote
     benefit_use: BenefitUse | None
     redemption: Redemption | None
+    points_refusal: DomainError | None = None
 
     @property
     def discount(self) -> int:
@@ -135,21 +139,35 @@ def checkout(
     """
     preview = preview_checkout(session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
                                requested_discount=requested_discount, now=now)
-    redemption = None
-    if use_points and preview.quote is not None:
-        redemption = redemptions.redeem(session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
-                                        requested_discount=requested_discount, pin=pin,
-                                        idempotency_key=idempotency_key, now=now)
+    benefit_key = ledger_key("benefit", till, idempotency_key)
+    redemption, refusal = None, preview.points_refusal
+    if use_points and preview.quote is not None and not benefits.given_alone(session, benefit_key):
+        savepoint = session.begin_nested()
+        try:
+            redemption = redemptions.redeem(
+                session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
+                requested_discount=requested_discount, pin=pin, idempotency_key=idempotency_key, now=now,
+            )
+        except BALANCE_REFUSALS as error:
+            # A printed card's balance shows only once its PIN is right: too few points then still
+            # leave the tier benefit, and the key's one outcome is that benefit alone.
+            savepoint.rollback()
+            if preview.benefit.amount <= 0:
+                raise
+            refusal = error
+        else:
+            savepoint.commit()
+        # Any other refusal (a wrong PIN is counted) is the unit's to end, savepoint and all.
     elif preview.benefit.amount <= 0:
         raise preview.points_refusal or NoDiscountForPurchase(purchase_amount=purchase_amount)
-    else:
+    if redemption is None:
         # A benefit on its own still takes the shop's share lock and uses up a dynamic token.
         lock_merchant_for_trade(session, till.merchant_id)
         use_qr_token(session, read_scan(session, signer, scanned))
     use = benefits.record_benefit_use(
         session, till.merchant_id, preview.card, preview.benefit, purchase_amount,
         redemption_id=redemption.id if redemption is not None else None,
-        key=ledger_key("benefit", till, idempotency_key), now=now,
+        key=benefit_key, now=now,
     )
     return Checkout(card=preview.card, purchase_amount=purchase_amount, benefit=preview.benefit, benefit_use=use,
-                    redemption=redemption)
+                    redemption=redemption, points_refusal=refusal)

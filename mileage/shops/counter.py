@@ -292,7 +292,7 @@ def debit_scanned_card(
     amount = compute_discount(offer, purchase_amount, locked[scan.card.account_id][0], requested_discount)
     entry = transfer(
         session,
-        kind=EntryKind.HOLD if into_holds else "redemption",
+        kind=EntryKind.HOLD if into_holds else EntryKind.REDEMPTION,
         from_account_id=scan.card.account_id,
         to_account_id=destination,
         amount=amount,

@@ -15,6 +15,7 @@ from mileage.clock import seoul_today
 from mileage.models import BenefitUse, JournalEntry
 from mileage.programme import book, presets
 from mileage.shops import benefits, terminals
+from mileage.shops import checkout as sales
 from tests.api.test_merchant_api import OFFER, Shop
 
 TODAY = seoul_today()
@@ -109,10 +110,55 @@ def test_an_empty_card_still_gets_its_tier_benefit_and_is_told_why_no_points(cli
                                                               "purchase_amount": 10_000}, headers=shop.headers).json
     assert preview["tier_benefit"]["amount"] == 1_000 and preview["discount"] == 0
     assert preview["points_refusal"] == "insufficient_balance" and preview["points_refusal_message"]
-    # From the phone: a printed card's checkout asks for the PIN and does not fall back yet (closing note).
     answer = client.post("/merchant/checkout", json={"scanned": phone_qr(client, card), "purchase_amount": 10_000},
                          headers={**shop.headers, "Idempotency-Key": secrets.token_hex(8)})
-    assert answer.json["amount_to_pay"] == 9_000
+    assert answer.status_code == 201, answer.json
+    assert answer.json["amount_to_pay"] == 9_000 and answer.json["points_refusal"] == "insufficient_balance"
+
+
+def test_an_empty_printed_card_gets_its_tier_benefit_once_its_pin_shows_no_points(client, make, session,
+                                                                                  benefit_shop):
+    shop = benefit_shop()
+    card = green_card(session, make)
+    ledger.transfer(session, kind="test_debit", from_account_id=card.account_id,
+                    to_account_id=ledger.system_account(session, "issuance").id, amount=600)
+    # A printed card's preview cannot tell the balance: it promises the offer's discount and asks for the PIN.
+    preview = client.post("/merchant/checkout/preview", json={"scanned": card.number, "purchase_amount": 10_000},
+                          headers=shop.headers).json
+    assert preview["needs_pin"] is True and preview["discount"] == 1_000
+    entries = session.query(JournalEntry).filter(JournalEntry.kind != "refusal").count()
+
+    key = {**shop.headers, "Idempotency-Key": secrets.token_hex(8)}
+    sale = {"scanned": card.number, "purchase_amount": 10_000, "pin": "4321"}
+    answer = client.post("/merchant/checkout", json=sale, headers=key)
+    assert answer.status_code == 201, answer.json
+    assert answer.json["discount"] == 0 and answer.json["redemption_id"] is None
+    assert answer.json["tier_benefit"]["amount"] == 1_000 and answer.json["amount_to_pay"] == 9_000
+    assert answer.json["points_refusal"] == "insufficient_balance" and answer.json["points_refusal_message"]
+    assert session.query(JournalEntry).filter(JournalEntry.kind != "refusal").count() == entries
+
+    # The key has one outcome: its retry replays it, and points credited since change nothing,
+    # also for a caller of the service itself (below the HTTP layer's stored answers).
+    make.credit(card, 5_000)
+    again = client.post("/merchant/checkout", json=sale, headers=key)
+    assert again.status_code == 201 and again.json == answer.json
+    signer = client.application.extensions["mileage.token_signer"]
+    retried = sales.checkout(session, signer, shop.till, scanned=card.number, purchase_amount=10_000, pin="4321",
+                             idempotency_key=key["Idempotency-Key"])
+    assert retried.redemption is None and retried.benefit_use.id == answer.json["benefit_use_id"]
+    assert session.query(BenefitUse).filter_by(card_id=card.id).count() == 1
+    assert ledger.get_balance(session, card.account_id) == 5_000
+
+
+def test_a_wrong_pin_is_refused_and_counted_even_where_a_tier_benefit_stands(client, make, session, benefit_shop):
+    shop = benefit_shop()
+    card = green_card(session, make, extra_points=5_000)
+    answer = client.post("/merchant/checkout", json={"scanned": card.number, "purchase_amount": 10_000, "pin": "0000"},
+                         headers={**shop.headers, "Idempotency-Key": secrets.token_hex(8)})
+    assert answer.status_code in (401, 403, 422) and answer.json["code"] == "wrong_pin"
+    session.expire_all()
+    assert session.get(type(card), card.id).pin_failed_attempts == 1
+    assert session.query(BenefitUse).filter_by(card_id=card.id).count() == 0
 
 
 def test_a_lower_tier_gets_no_benefit_and_no_points_means_the_usual_refusal(client, make, session, benefit_shop):
