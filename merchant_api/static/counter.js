@@ -372,13 +372,19 @@
     }
   }
 
+  // A scanner that stalls mid-code (a weak Bluetooth link, a busy tablet) still types one code: keys
+  // that go on landing in the same field, right after the burst's own, belong to that burst.
+  function stillTyping(current, target) {
+    return target === current.target && isTextField(target) && target.value.endsWith(current.text);
+  }
+
   // Every keystroke passes here first (capture), whatever has the focus.
   let burst = null;
   document.addEventListener("keydown", (event) => {
     if ($("app").hidden || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     const now = performance.now();
     if (event.key.length === 1) {
-      if (!burst || now - burst.last > SCAN_KEY_GAP_MS) {
+      if (!burst || (now - burst.last > SCAN_KEY_GAP_MS && !stillTyping(burst, document.activeElement))) {
         const target = document.activeElement;
         const field = isTextField(target);
         // Whether the burst starts on an empty or wholly selected field: then the field holds
@@ -500,7 +506,8 @@
     showTier("receipt", receipt);
     $("receipt-holder").textContent = receipt.holder_name + " · " + receipt.card_number;
     $("receipt-purchase").textContent = won(receipt.purchase_amount);
-    $("receipt-discount").textContent = "\u2212" + points(receipt.discount);
+    $("receipt-discount").textContent = receipt.discount ? "\u2212" + points(receipt.discount)
+      : (receipt.points_refusal_message || points(0));
     $("receipt-to-pay").textContent = won(receipt.amount_to_pay);
     $("receipt-time").textContent = clock.format(new Date(receipt.created_at));
     $("sale").hidden = true;

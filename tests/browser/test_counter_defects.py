@@ -109,6 +109,21 @@ def test_a_scan_into_another_field_lands_as_a_scan(page, live_server, counter, f
     assert "실물 카드" in page.inner_text("#preview-card")
 
 
+@pytest.mark.parametrize("field", ["scan", "discount"])
+def test_a_scanner_that_stalls_mid_code_still_lands_one_whole_scan(page, live_server, counter, field):
+    start_phone_sale(page, live_server, counter)
+    page.click("#" + field)
+    printed = counter.printed_number
+    page.keyboard.type(printed[:8])
+    page.wait_for_timeout(600)  # a Bluetooth scanner losing its link for a moment
+    scan(page, printed[8:])
+
+    page.wait_for_selector("#pin-pad", state="visible")
+    assert page.input_value("#scan") == printed
+    assert page.input_value("#discount") == ""
+    assert "실물 카드" in page.inner_text("#preview-card")
+
+
 def test_typing_an_amount_asks_for_one_quote_and_flashes_no_error(page, live_server, counter):
     sign_in_at_the_counter(page, live_server, counter)
     quotes = []

@@ -18,7 +18,7 @@ def test_killing_a_worker_and_then_the_master_loses_nothing_and_doubles_nothing(
     def kill_the_master_and_start_again():
         bank.server.kill_master()
         time.sleep(0.5)  # clients find nobody listening
-        bank.server.start()
+        bank.server.start(timeout=120)  # four workers booting on a machine under load
 
     workload.run(
         LOAD_SECONDS,
