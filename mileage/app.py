@@ -115,8 +115,10 @@ def check_database_schema(engine, *, require_database: bool = False) -> None:
     )
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Create the app: configuration, database, error envelope, API blueprints.
+def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
+    """Create the app: configuration, database, and (unless `web` is false) the error envelope and blueprints.
+
+    A command of the CLI needs no web edge, and building the API document is most of an app's start.
 
     :raises ConfigurationError: the configuration or the database's schema does not allow starting.
     """
@@ -152,9 +154,10 @@ def create_app(config: dict | None = None) -> Flask:
         access_ttl=timedelta(seconds=int(app.config.get("ACCESS_TOKEN_SECONDS", 900))),
         refresh_ttl=timedelta(seconds=int(app.config.get("REFRESH_TOKEN_SECONDS", 14 * 24 * 3600))),
     )
-    _register_api(app)
-    # After the API: its own HTTP error handler is replaced by the one envelope.
-    register_error_handlers(app)
+    if web:
+        _register_api(app)
+        # After the API: its own HTTP error handler is replaced by the one envelope.
+        register_error_handlers(app)
     return app
 
 

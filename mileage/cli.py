@@ -69,12 +69,12 @@ class MileageGroup(click.Group):
             raise OperatorFailure(describe_database_failure(error)) from None
 
 
-def _app(*, check_schema: bool = True):
+def _app(*, check_schema: bool = True, web: bool = False):
     """Create the app for one command; its database connections close when the command ends."""
     from mileage.app import create_app
 
     # A command needs its database now: unreachable is a failure, not a warning.
-    app = create_app({"CHECK_SCHEMA": "strict" if check_schema else False})
+    app = create_app({"CHECK_SCHEMA": "strict" if check_schema else False}, web=web)
     click.get_current_context().call_on_close(app.extensions["mileage.engine"].dispose)
     return app
 
@@ -450,7 +450,7 @@ def tiers_review_command(as_of, dry_run: bool) -> None:
 @click.option("--debug/--no-debug", default=False)
 def serve_command(host: str, port: int, debug: bool) -> None:
     """Run the development server (use gunicorn in production)."""
-    _app().run(host=host, port=port, debug=debug)
+    _app(web=True).run(host=host, port=port, debug=debug)
 
 
 @main.command("worker")

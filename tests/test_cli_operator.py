@@ -68,10 +68,12 @@ def test_version():
 
 
 def test_importing_the_command_hashes_nothing():
-    probe = ("import mileage.cli, mileage.people.authentication as a, mileage.shops.terminals as t; "
-             "print(a._dummy_password_hash.cache_info().currsize, t._dummy_secret_hash.cache_info().currsize)")
+    probe = ("import mileage.cli, mileage.app, mileage.people.authentication as a, mileage.shops.terminals as t, "
+             "mileage.claims.site_devices as d; "
+             "print(a._dummy_password_hash.cache_info().currsize, t._dummy_secret_hash.cache_info().currsize, "
+             "d._dummy_secret_hash.cache_info().currsize)")
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["0", "0"]
+    assert result.stdout.split() == ["0", "0", "0"]
 
 
 @pytest.mark.parametrize("env, fragments", [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -23,7 +24,12 @@ from mileage.people.roles import SITE_DEVICE as SITE_ROLE
 from mileage.people.tokens import ACCESS, Principal, TokenSigner
 
 SITE_DEVICE_TOKEN_TTL = timedelta(hours=12)
-_DUMMY_SECRET_HASH = hash_secret(secrets.token_hex(16))
+
+
+@cache
+def _dummy_secret_hash() -> str:
+    """A hash checked for an unknown device, so that it costs as long as a wrong secret (made on first use)."""
+    return hash_secret(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def authenticate_site_device(session: Session, key_id: str, secret: str) -> Site
     """
     device = session.scalar(select(SiteDevice).where(SiteDevice.key_id == (key_id or "").strip()))
     if device is None:
-        verify_secret(_DUMMY_SECRET_HASH, secret or "")
+        verify_secret(_dummy_secret_hash(), secret or "")
         raise InvalidSiteDeviceCredentials()
     if not verify_secret(device.secret_hash, secret or ""):
         raise InvalidSiteDeviceCredentials()

@@ -100,14 +100,20 @@ class ErrorFinder:
     """
 
     def __init__(self) -> None:
-        self._cache: dict[int, frozenset[type[errors.DomainError]]] = {}
+        # Disassembling is most of the cost of building the document, and every operation reaches
+        # much the same functions: each is read once per process, and each app of a process (the
+        # CLI's, every test's) finds the same answers for the same views.
+        self._errors: dict[tuple, frozenset[type[errors.DomainError]]] = {}
+        self._references: dict[types.FunctionType, tuple] = {}
 
     def errors_of(self, *functions) -> frozenset[type[errors.DomainError]]:
-        found: set[type[errors.DomainError]] = set()
-        seen: set[int] = set()
-        for function in functions:
-            self._walk(function, found, seen)
-        return frozenset(cls for cls in found if not _is_family(cls))
+        if functions not in self._errors:
+            found: set[type[errors.DomainError]] = set()
+            seen: set[int] = set()
+            for function in functions:
+                self._walk(function, found, seen)
+            self._errors[functions] = frozenset(cls for cls in found if not _is_family(cls))
+        return self._errors[functions]
 
     def _walk(self, obj, found: set, seen: set) -> None:
         if isinstance(obj, type) and issubclass(obj, errors.DomainError):
@@ -143,34 +149,41 @@ class ErrorFinder:
         self._walk_function(function, found, seen)
 
     def _walk_function(self, function: types.FunctionType, found: set, seen: set) -> None:
-        namespace = function.__globals__
-        names = _attribute_names(function.__code__)
-        referenced = [namespace[name] for name in names if name in namespace]
-        for cell in function.__closure__ or ():
-            try:
-                referenced.append(cell.cell_contents)
-            except ValueError:  # an empty cell
-                continue
-        # Attributes are resolved on the modules and classes the function names, and on the class
-        # a function it calls returns (`token_signer().verify`).
-        receivers = [obj for obj in referenced if isinstance(obj, types.ModuleType | type)]
-        for obj in referenced:
-            returned = _returned_class(obj)
-            if returned is not None:
-                receivers.append(returned)
-        for receiver in receivers:
-            if isinstance(receiver, types.ModuleType) and not receiver.__name__.startswith(OWN_PACKAGES):
-                continue
-            if isinstance(receiver, type) and not (_is_own(receiver) or receiver is errors.DomainError):
-                continue
-            for name in names:
-                attribute = vars(receiver).get(name) if isinstance(receiver, type) else getattr(receiver, name, None)
-                if attribute is not None:
-                    referenced.append(attribute)
-        for obj in referenced:
-            if isinstance(obj, types.ModuleType):
-                continue
+        if function not in self._references:
+            self._references[function] = _references_of(function)
+        for obj in self._references[function]:
             self._walk(obj, found, seen)
+
+
+def _references_of(function: types.FunctionType) -> tuple:
+    namespace = function.__globals__
+    names = _attribute_names(function.__code__)
+    referenced = [namespace[name] for name in names if name in namespace]
+    for cell in function.__closure__ or ():
+        try:
+            referenced.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            continue
+    # Attributes are resolved on the modules and classes the function names, and on the class
+    # a function it calls returns (`token_signer().verify`).
+    receivers = [obj for obj in referenced if isinstance(obj, types.ModuleType | type)]
+    for obj in referenced:
+        returned = _returned_class(obj)
+        if returned is not None:
+            receivers.append(returned)
+    for receiver in receivers:
+        if isinstance(receiver, types.ModuleType) and not receiver.__name__.startswith(OWN_PACKAGES):
+            continue
+        if isinstance(receiver, type) and not (_is_own(receiver) or receiver is errors.DomainError):
+            continue
+        for name in names:
+            attribute = vars(receiver).get(name) if isinstance(receiver, type) else getattr(receiver, name, None)
+            if attribute is not None:
+                referenced.append(attribute)
+    return tuple(obj for obj in referenced if not isinstance(obj, types.ModuleType))
+
+
+ERROR_FINDER = ErrorFinder()
 
 
 def _returned_class(obj) -> type | None:
@@ -321,7 +334,7 @@ class OperationsPlugin(BasePlugin):
 
     def __init__(self) -> None:
         self.app: Flask | None = None
-        self.finder = ErrorFinder()
+        self.finder = ERROR_FINDER
         self.spec = None
 
     def init_spec(self, spec) -> None:
