@@ -7,6 +7,7 @@
 | expire-points | daily 00:10 | expire points credited N years ago (opted-in points are donated) |
 | prune | daily 03:30 | delete used QR tokens, idempotency answers, refresh tokens past their retention |
 | invariant-check | daily 02:00 | check the ledger; a broken invariant is logged as an alert and recorded |
+| review-tiers | daily 00:30 | the yearly tier review, once for each review day (1 January by default) |
 
 Every job is idempotent and commits as it goes (one transaction per hold batch, volunteer or campaign
 item), so a worker killed with SIGKILL loses nothing: the next run carries on where it stopped.
@@ -28,7 +29,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
@@ -39,6 +40,7 @@ from mileage.audit import SYSTEM_ACTOR
 from mileage.clock import SEOUL, seoul_today, utc_now
 from mileage.db import run_in_transaction
 from mileage.models import JobRun, JobStatus, WorkerLease
+from mileage.tiers.review import DEFAULT_REVIEW_DAY, latest_review_day
 
 log = logging.getLogger("mileage.worker")
 
@@ -57,6 +59,7 @@ class WorkerSettings:
     campaign_poll_seconds: int = 15
     hold_batch: int = 100
     expiry_years: int = 5
+    tier_review_day: tuple[int, int] = DEFAULT_REVIEW_DAY
     # A job whose last successful run is older than this makes /healthz/jobs unhealthy.
     stale_after_hours: int = 26
 
@@ -78,7 +81,27 @@ def settings_from(config) -> WorkerSettings:
         campaign_poll_seconds=number(environ, "MILEAGE_WORKER_CAMPAIGN_POLL_SECONDS", 15, minimum=1, maximum=3600),
         hold_batch=number(environ, "MILEAGE_WORKER_HOLD_BATCH", 100, minimum=1, maximum=10_000),
         expiry_years=int(config.get("EXPIRY_YEARS", 5)),
+        tier_review_day=_month_day(environ, "MILEAGE_TIER_REVIEW_DAY", DEFAULT_REVIEW_DAY),
     )
+
+
+def _month_day(environ, name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Read a day of the year written MM-DD.
+
+    :raises ConfigurationError: not a real day of every year (29 February is refused).
+    """
+    from mileage.config import ConfigurationError
+
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        month, day = (int(part) for part in raw.split("-"))
+        date(2001, month, day)  # a year without 29 February
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a day of the year written MM-DD (e.g. 01-01), got {raw[:20]!r}") \
+            from None
+    return month, day
 
 
 # --- the jobs ---------------------------------------------------------------------------------
@@ -127,6 +150,26 @@ def expire_points_job(session_factory, settings: WorkerSettings) -> JobOutcome:
     return JobOutcome(run_expiry(session_factory, as_of=seoul_today(), years=settings.expiry_years).as_dict())
 
 
+def review_tiers_job(session_factory, settings: WorkerSettings) -> JobOutcome:
+    """Hold the yearly tier review once for its review day, or as soon after it as a worker runs.
+
+    A review that runs late is held as of the day it runs, never of the day it missed: the tiers
+    that approvals have moved since then stay as they are.
+    """
+    from mileage.tiers.review import review_tiers
+
+    today = seoul_today()
+    due = latest_review_day(today, settings.tier_review_day).isoformat()
+    last = run_in_transaction(session_factory, lambda session: session.scalar(
+        select(JobRun.detail).where(JobRun.job == "review-tiers", JobRun.status == str(JobStatus.OK))
+        .order_by(JobRun.id.desc()).limit(1)
+    ))
+    if last and last.get("review_of") == due:
+        return JobOutcome({"review_of": due, "already_held": True})
+    moves = run_in_transaction(session_factory, lambda session: review_tiers(session, as_of=today, actor=SYSTEM_ACTOR))
+    return JobOutcome({"review_of": due, "as_of": today.isoformat(), "changes": len(moves)})
+
+
 def prune_job(session_factory, settings: WorkerSettings) -> JobOutcome:
     """Delete records past their published retention."""
     from mileage.retention import prune_expired_records
@@ -163,10 +206,11 @@ JOBS: dict[str, Job] = {
         Job("expire-points", expire_points_job, "cron", {"hour": 0, "minute": 10}),
         Job("prune", prune_job, "cron", {"hour": 3, "minute": 30}),
         Job("invariant-check", invariant_check_job, "cron", {"hour": 2, "minute": 0}),
+        Job("review-tiers", review_tiers_job, "cron", {"hour": 0, "minute": 30}),
     )
 }
 # Jobs whose last run must have succeeded recently for /healthz/jobs to be healthy.
-DAILY_JOBS = ("expire-points", "prune", "invariant-check")
+DAILY_JOBS = ("expire-points", "prune", "invariant-check", "review-tiers")
 
 
 def execute_job(session_factory, job: Job, settings: WorkerSettings, *, worker: str) -> JobRun:

@@ -22,6 +22,15 @@ REASON_APPROVED = "hours_approved"
 REASON_REVERSED = "hours_reversed"
 REASON_REVIEW = "yearly_review"
 REASON_KEEP_MISSED = "keep_condition_missed"
+# The day of the year the review falls on, (month, day) in Seoul: the programmes review at New Year.
+DEFAULT_REVIEW_DAY = (1, 1)
+
+
+def latest_review_day(today: date, review_day: tuple[int, int] = DEFAULT_REVIEW_DAY) -> date:
+    """Return the most recent review day on or before `today` (this year's, or last year's if not reached)."""
+    month, day = review_day
+    this_year = date(today.year, month, day)
+    return this_year if this_year <= today else date(today.year - 1, month, day)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from mileage.worker import (
     jobs_health,
     run_job_once,
 )
+from mileage.tiers.review import latest_review_day
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
 
@@ -189,6 +190,61 @@ def test_daily_jobs_are_overdue_until_they_succeed(committed):
     from mileage.worker import overdue_daily_jobs
 
     engine, factory = committed
-    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "invariant-check"]
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "invariant-check", "review-tiers"]
     assert run_job_once(engine, factory, {}, "invariant-check") == 0
-    assert overdue_daily_jobs(factory) == ["expire-points", "prune"]
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "review-tiers"]
+
+
+def test_the_yearly_tier_review_is_held_once_for_its_day_and_moves_a_lapsed_tier_down(committed):
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.clock import seoul_today
+    from mileage.models import TierChange, VolunteerTier
+    from mileage.programme import book, presets
+
+    engine, factory = committed
+    today = seoul_today()
+
+    def set_up(session):
+        book.create_rule_set(session, name="노원", effective_from=today - timedelta(days=800), actor=SYSTEM_ACTOR,
+                             definition=presets.preset("nowon-2011")["definition"], allow_past=True)
+        volunteer = Factories(session).volunteer()
+        # 그린 two years ago, and no certified hours since: the keep condition (20 h a year) is missed.
+        session.add(VolunteerTier(volunteer_id=volunteer.id, tier="그린", rank=1, since=today - timedelta(days=700)))
+        return volunteer.id
+
+    volunteer_id = run_in_transaction(factory, set_up)
+    first = execute_job(factory, JOBS["review-tiers"], SETTINGS, worker="test")
+    assert first.status == "ok" and first.detail["changes"] == 1
+    assert first.detail["review_of"] == latest_review_day(today).isoformat()
+    assert first.detail["as_of"] == today.isoformat()
+
+    def tier_and_history(session):
+        changes = session.scalars(select(TierChange).where(TierChange.volunteer_id == volunteer_id)).all()
+        return session.get(VolunteerTier, volunteer_id).tier, [(c.from_tier, c.to_tier, c.reason) for c in changes]
+
+    assert run_in_transaction(factory, tier_and_history) == ("일반", [("그린", "일반", "yearly_review")])
+    # The same review day is never held twice, however often the daily job runs.
+    second = execute_job(factory, JOBS["review-tiers"], SETTINGS, worker="test")
+    assert second.status == "ok" and second.detail == {"review_of": first.detail["review_of"], "already_held": True}
+    assert len(run_in_transaction(factory, tier_and_history)[1]) == 1
+
+
+@pytest.mark.parametrize("today, review_day, expected", [
+    ("2026-12-02", (1, 1), "2026-01-01"),
+    ("2026-01-01", (1, 1), "2026-01-01"),
+    ("2026-02-28", (3, 1), "2025-03-01"),
+])
+def test_the_review_due_is_the_latest_review_day_on_or_before_today(today, review_day, expected):
+    from datetime import date
+
+    assert latest_review_day(date.fromisoformat(today), review_day) == date.fromisoformat(expected)
+
+
+@pytest.mark.parametrize("raw", ["13-01", "02-29", "first of january", "1"])
+def test_a_review_day_that_is_not_a_day_of_every_year_is_one_clear_line(monkeypatch, raw):
+    from mileage.config import ConfigurationError
+    from mileage.worker import settings_from
+
+    monkeypatch.setenv("MILEAGE_TIER_REVIEW_DAY", raw)
+    with pytest.raises(ConfigurationError, match="MILEAGE_TIER_REVIEW_DAY must be a day of the year written MM-DD"):
+        settings_from({})
