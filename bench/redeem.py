@@ -90,6 +90,43 @@ class Tally:
     errors: Counter = field(default_factory=Counter)
     acknowledged: int = 0  # every 201, warm-up included, to compare with the database afterwards
 
+    def record(self, outcome: tuple[int, str | None], latency_ms: float, *, measured: bool) -> None:
+        """Count one answer; only a measured one (outside the warm-up) adds a latency or a failure."""
+        if outcome[0] == 201:
+            self.acknowledged += 1
+        if not measured:
+            return
+        if outcome[0] == 201:
+            self.latencies_ms.append(latency_ms)
+        elif outcome[1] in REFUSAL_CODES:
+            self.refused += 1
+        else:
+            self.errors[f"{outcome[0]}:{outcome[1]}"] += 1
+
+
+@dataclass(frozen=True)
+class Load:
+    """What every request draws from: the tills, the cards by Zipf rank, and the QR signer."""
+
+    tills: list[Till]
+    cards_by_rank: list[SeededCard]
+    cumulative: list[float]
+    signer: TokenSigner
+
+    def redeem_once(self, client: JsonClient, rng: random.Random) -> tuple[int, str | None]:
+        """Redeem a fresh QR token of a drawn card at a random till; (0, error) when the connection failed."""
+        card = rng.choices(self.cards_by_rank, cum_weights=self.cumulative)[0]
+        till = self.tills[rng.randrange(len(self.tills))]
+        body = {"scanned": issue_qr_token(self.signer, card).token,
+                "purchase_amount": rng.randrange(5_000, 50_001, 100)}
+        headers = {"Authorization": f"Bearer {till.access_token}", "Idempotency-Key": uuid.uuid4().hex}
+        try:
+            reply = client.request("POST", "/merchant/redemptions", body, headers)
+        except OSError as exc:
+            client.close()
+            return 0, type(exc).__name__
+        return reply.status, reply.code
+
 
 def seed_shops(sessions, count: int) -> tuple[list[tuple[int, str]], str]:
     """Register, activate and give an offer to `count` shops; return their terminal key ids and the secret.
@@ -148,10 +185,7 @@ def zipf_cumulative_weights(count: int, exponent: float) -> list[float]:
 
 def run_load(
     base_url: str,
-    tills: list[Till],
-    cards_by_rank: list[SeededCard],
-    cumulative: list[float],
-    signer: TokenSigner,
+    load: Load,
     *,
     clients: int,
     warmup: float,
@@ -175,30 +209,8 @@ def run_load(
             started = time.monotonic()
             if started >= window["end"]:
                 break
-            card = rng.choices(cards_by_rank, cum_weights=cumulative)[0]
-            till = tills[rng.randrange(len(tills))]
-            body = {
-                "scanned": issue_qr_token(signer, card).token,
-                "purchase_amount": rng.randrange(5_000, 50_001, 100),
-            }
-            headers = {"Authorization": f"Bearer {till.access_token}", "Idempotency-Key": uuid.uuid4().hex}
-            try:
-                reply = client.request("POST", "/merchant/redemptions", body, headers)
-                outcome = reply.status, reply.code
-            except OSError as exc:
-                client.close()
-                outcome = 0, type(exc).__name__
-            finished = time.monotonic()
-            if outcome[0] == 201:
-                tally.acknowledged += 1
-            if started < window["measure"]:
-                continue
-            if outcome[0] == 201:
-                tally.latencies_ms.append((finished - started) * 1000)
-            elif outcome[1] in REFUSAL_CODES:
-                tally.refused += 1
-            else:
-                tally.errors[f"{outcome[0]}:{outcome[1]}"] += 1
+            outcome = load.redeem_once(client, rng)
+            tally.record(outcome, (time.monotonic() - started) * 1000, measured=started >= window["measure"])
         client.close()
 
     threads = [threading.Thread(target=client_thread, args=(i,), daemon=True) for i in range(clients)]
@@ -218,10 +230,7 @@ def run_load(
 
 def run_open_loop(
     base_url: str,
-    tills: list[Till],
-    cards_by_rank: list[SeededCard],
-    cumulative: list[float],
-    signer: TokenSigner,
+    load: Load,
     *,
     rate: float,
     connections: int,
@@ -248,27 +257,8 @@ def run_open_loop(
             started = time.monotonic()
             if started - due > 0.010:
                 late[index] += 1
-            card = rng.choices(cards_by_rank, cum_weights=cumulative)[0]
-            till = tills[rng.randrange(len(tills))]
-            body = {"scanned": issue_qr_token(signer, card).token, "purchase_amount": rng.randrange(5_000, 50_001, 100)}
-            headers = {"Authorization": f"Bearer {till.access_token}", "Idempotency-Key": uuid.uuid4().hex}
-            try:
-                reply = client.request("POST", "/merchant/redemptions", body, headers)
-                outcome = reply.status, reply.code
-            except OSError as exc:
-                client.close()
-                outcome = 0, type(exc).__name__
-            finished = time.monotonic()
-            if outcome[0] == 201:
-                tally.acknowledged += 1
-            if due < window["measure"]:
-                continue
-            if outcome[0] == 201:
-                tally.latencies_ms.append((finished - due) * 1000)
-            elif outcome[1] in REFUSAL_CODES:
-                tally.refused += 1
-            else:
-                tally.errors[f"{outcome[0]}:{outcome[1]}"] += 1
+            outcome = load.redeem_once(client, rng)
+            tally.record(outcome, (time.monotonic() - due) * 1000, measured=due >= window["measure"])
         client.close()
 
     threads = [threading.Thread(target=connection_thread, args=(i,), daemon=True) for i in range(connections)]
@@ -337,21 +327,21 @@ def main() -> None:
             tills = sign_in_tills(server.base_url, terminals, secret)
 
             def load():
-                signer = TokenSigner(key=SIGNING_KEY)
+                work = Load(tills, cards_by_rank, cumulative, TokenSigner(key=SIGNING_KEY))
                 probe = cpu_probe_for(server, engine)
                 if options.rate:
                     progress(f"open loop: {options.rate:g}/s over {options.clients} connections, "
                              f"{options.warmup:g} s warm-up + {seconds} s measured")
                     tallies, cpu, late = run_open_loop(
-                        server.base_url, tills, cards_by_rank, cumulative, signer, rate=options.rate,
+                        server.base_url, work, rate=options.rate,
                         connections=options.clients, warmup=options.warmup, seconds=seconds, cpu_probe=probe,
                     )
                     figures["late_starts"] = late
                 else:
                     progress(f"load: {options.clients} clients, {options.warmup:g} s warm-up + {seconds} s measured")
                     tallies, cpu = run_load(
-                        server.base_url, tills, cards_by_rank, cumulative, signer,
-                        clients=options.clients, warmup=options.warmup, seconds=seconds, cpu_probe=probe,
+                        server.base_url, work, clients=options.clients, warmup=options.warmup, seconds=seconds,
+                        cpu_probe=probe,
                     )
                 return tallies, cpu, max(server.worker_rss_mb(), default=0.0)
 

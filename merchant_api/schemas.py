@@ -230,14 +230,9 @@ class MerchantRefundSchema(Schema):
     )
 
 
-class MerchantReceiptSchema(Schema):
-    id = fields.Integer(dump_only=True, metadata={"description": "The redemption id, for refunds."})
-    terminal_id = fields.Integer(dump_only=True, metadata={"description": "The terminal's id.", "example": 3})
-    terminal_label = fields.String(
-        dump_only=True,
-        attribute="terminal.label",
-        metadata={"description": "The terminal's label, e.g. the till it is.", "example": "카운터 1"},
-    )
+class _CardSaleSchema(Schema):
+    """What a sale and a hold both show: the card, its holder, the purchase and the offer version."""
+
     holder_name = fields.String(
         dump_only=True,
         attribute="card.volunteer.masked_name",
@@ -251,6 +246,23 @@ class MerchantReceiptSchema(Schema):
     purchase_amount = fields.Integer(
         dump_only=True, metadata={"description": "The purchase, in won.", "example": 15000}
     )
+    offer_version_id = fields.Integer(
+        dump_only=True, metadata={"description": "The offer version the discount was computed under.", "example": 12}
+    )
+    created_at = fields.DateTime(
+        dump_only=True,
+        metadata={"description": "When it happened (UTC, ISO 8601).", "example": "2026-12-02T05:30:00+00:00"},
+    )
+
+
+class MerchantReceiptSchema(_CardSaleSchema):
+    id = fields.Integer(dump_only=True, metadata={"description": "The redemption id, for refunds."})
+    terminal_id = fields.Integer(dump_only=True, metadata={"description": "The terminal's id.", "example": 3})
+    terminal_label = fields.String(
+        dump_only=True,
+        attribute="terminal.label",
+        metadata={"description": "The terminal's label, e.g. the till it is.", "example": "카운터 1"},
+    )
     discount = fields.Integer(
         dump_only=True, metadata={"description": "The discount, in points (1 point = 1 won).", "example": 1500}
     )
@@ -260,9 +272,6 @@ class MerchantReceiptSchema(Schema):
     )
     refunded_amount = fields.Integer(dump_only=True, metadata={"description": "Points refunded so far.", "example": 0})
     refundable = fields.Integer(dump_only=True, metadata={"description": "Points still refundable.", "example": 1500})
-    offer_version_id = fields.Integer(
-        dump_only=True, metadata={"description": "The offer version the discount was computed under.", "example": 12}
-    )
     hold_id = fields.Integer(
         dump_only=True,
         allow_none=True,
@@ -271,10 +280,6 @@ class MerchantReceiptSchema(Schema):
     settlement_date = fields.Date(
         dump_only=True,
         metadata={"description": "The Seoul day this counts toward in settlement.", "example": "2026-12-02"},
-    )
-    created_at = fields.DateTime(
-        dump_only=True,
-        metadata={"description": "When it happened (UTC, ISO 8601).", "example": "2026-12-02T05:30:00+00:00"},
     )
 
 
@@ -295,33 +300,13 @@ class MerchantRefundRequestSchema(Schema):
 # --- holds ----------------------------------------------------------------------------------
 
 
-class MerchantHoldSchema(Schema):
+class MerchantHoldSchema(_CardSaleSchema):
     id = fields.Integer(dump_only=True, metadata={"description": "The id.", "example": 42})
     status = fields.String(dump_only=True, metadata={"description": "held, captured, voided or expired"})
     amount = fields.Integer(dump_only=True, metadata={"description": "Points held."})
-    purchase_amount = fields.Integer(
-        dump_only=True, metadata={"description": "The purchase, in won.", "example": 15000}
-    )
-    holder_name = fields.String(
-        dump_only=True,
-        attribute="card.volunteer.masked_name",
-        metadata={"description": "The card holder's name, masked (e.g. 김*수).", "example": "김*수"},
-    )
-    card_number = fields.String(
-        dump_only=True,
-        attribute="card.masked_number",
-        metadata={"description": "The card number, masked.", "example": "9410-****-****-0012"},
-    )
-    offer_version_id = fields.Integer(
-        dump_only=True, metadata={"description": "The offer version the discount was computed under.", "example": 12}
-    )
     expires_at = fields.DateTime(
         dump_only=True,
         metadata={"description": "When an uncaptured hold is released.", "example": "2026-12-02T05:40:00+00:00"},
-    )
-    created_at = fields.DateTime(
-        dump_only=True,
-        metadata={"description": "When it happened (UTC, ISO 8601).", "example": "2026-12-02T05:30:00+00:00"},
     )
     settled_at = fields.DateTime(
         dump_only=True,

@@ -14,6 +14,7 @@ from mileage.db import make_engine, make_session_factory, run_in_transaction
 from mileage.migrations_runner import upgrade_database
 from mileage.models import Account, IdempotentRequest, JobRun, WorkerLease
 from mileage.retention import prune_expired_records
+from mileage.tiers.review import latest_review_day
 from mileage.worker import (
     JOBS,
     WorkerLeaseHolder,
@@ -22,7 +23,6 @@ from mileage.worker import (
     jobs_health,
     run_job_once,
 )
-from mileage.tiers.review import latest_review_day
 from tests.support.databases import configured_server_url, scratch_database
 from tests.support.factories import Factories
 
