@@ -7,6 +7,7 @@
 | expire-points | daily 00:10 | expire points credited N years ago (opted-in points are donated) |
 | prune | daily 03:30 | delete used QR tokens, idempotency answers, refresh tokens past their retention |
 | invariant-check | daily 02:00 | check the ledger; a broken invariant is logged as an alert and recorded |
+| flag-site-visits | daily 00:20 | flag the site check-ins still open after their Seoul day (staff review them) |
 | review-tiers | daily 00:30 | the yearly tier review, once for each review day (1 January by default) |
 
 Every job is idempotent and commits as it goes (one transaction per hold batch, volunteer or campaign
@@ -150,6 +151,13 @@ def expire_points_job(session_factory, settings: WorkerSettings) -> JobOutcome:
     return JobOutcome(run_expiry(session_factory, as_of=seoul_today(), years=settings.expiry_years).as_dict())
 
 
+def flag_site_visits_job(session_factory, settings: WorkerSettings) -> JobOutcome:
+    """Flag every site visit still open after its Seoul day ended: nobody checked out, staff must look."""
+    from mileage.claims.visits import flag_stale_visits
+
+    return JobOutcome({"flagged": run_in_transaction(session_factory, flag_stale_visits)})
+
+
 def review_tiers_job(session_factory, settings: WorkerSettings) -> JobOutcome:
     """Hold the yearly tier review once for its review day, or as soon after it as a worker runs.
 
@@ -206,11 +214,12 @@ JOBS: dict[str, Job] = {
         Job("expire-points", expire_points_job, "cron", {"hour": 0, "minute": 10}),
         Job("prune", prune_job, "cron", {"hour": 3, "minute": 30}),
         Job("invariant-check", invariant_check_job, "cron", {"hour": 2, "minute": 0}),
+        Job("flag-site-visits", flag_site_visits_job, "cron", {"hour": 0, "minute": 20}),
         Job("review-tiers", review_tiers_job, "cron", {"hour": 0, "minute": 30}),
     )
 }
 # Jobs whose last run must have succeeded recently for /healthz/jobs to be healthy.
-DAILY_JOBS = ("expire-points", "prune", "invariant-check", "review-tiers")
+DAILY_JOBS = ("expire-points", "prune", "invariant-check", "flag-site-visits", "review-tiers")
 
 
 def execute_job(session_factory, job: Job, settings: WorkerSettings, *, worker: str) -> JobRun:

@@ -190,9 +190,10 @@ def test_daily_jobs_are_overdue_until_they_succeed(committed):
     from mileage.worker import overdue_daily_jobs
 
     engine, factory = committed
-    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "invariant-check", "review-tiers"]
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "invariant-check", "flag-site-visits",
+                                           "review-tiers"]
     assert run_job_once(engine, factory, {}, "invariant-check") == 0
-    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "review-tiers"]
+    assert overdue_daily_jobs(factory) == ["expire-points", "prune", "flag-site-visits", "review-tiers"]
 
 
 def test_the_yearly_tier_review_is_held_once_for_its_day_and_moves_a_lapsed_tier_down(committed):
@@ -248,3 +249,30 @@ def test_a_review_day_that_is_not_a_day_of_every_year_is_one_clear_line(monkeypa
     monkeypatch.setenv("MILEAGE_TIER_REVIEW_DAY", raw)
     with pytest.raises(ConfigurationError, match="MILEAGE_TIER_REVIEW_DAY must be a day of the year written MM-DD"):
         settings_from({})
+
+
+def test_a_site_visit_nobody_checked_out_of_is_flagged_by_the_worker_after_its_day(committed):
+    from mileage.clock import seoul_today
+    from mileage.models import SiteVisit
+
+    engine, factory = committed
+
+    def set_up(session):
+        place = Factories(session).organisation()
+        ids = []
+        for days_ago in (1, 0):  # yesterday's visit is over; today's may still be going on
+            card = Factories(session).card()
+            visit = SiteVisit(volunteer_id=card.volunteer_id, card_id=card.id, organisation_id=place.id,
+                              work_date=seoul_today() - timedelta(days=days_ago), category="복지",
+                              checked_in_at=utc_now() - timedelta(days=days_ago))
+            session.add(visit)
+            session.flush()
+            ids.append(visit.id)
+        return ids
+
+    yesterday, today = run_in_transaction(factory, set_up)
+    assert run_job_once(engine, factory, {}, "flag-site-visits") == 0
+    states = run_in_transaction(factory, lambda s: {v.id: v.state for v in s.scalars(select(SiteVisit))})
+    assert states == {yesterday: "flagged", today: "open"}
+    run = run_in_transaction(factory, lambda s: s.scalars(select(JobRun).where(JobRun.job == "flag-site-visits")).one())
+    assert run.detail == {"flagged": 1}
