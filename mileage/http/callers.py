@@ -14,7 +14,8 @@ from mileage.errors import (
     TokenInvalid,
     TokenMissing,
 )
-from mileage.http.boundary import request_id
+from mileage.http.boundary import get_session, request_id
+from mileage.people.authentication import ensure_user_still_signed_in
 from mileage.people.roles import EVERY_ROLE
 from mileage.people.tokens import ACCESS, Principal, TokenSigner
 
@@ -58,6 +59,7 @@ def bearer_principal() -> Principal:
     :raises TokenMissing:
     :raises TokenExpired:
     :raises TokenInvalid:
+    :raises TokenRevoked: the user was disabled, or given another role, since the token was issued.
     """
     if "bearer_principal" in g:
         return g.bearer_principal
@@ -67,10 +69,12 @@ def bearer_principal() -> Principal:
         raise TokenMissing()
     claims = token_signer().verify(token.strip(), token_type=ACCESS)
     try:
-        g.bearer_principal = Principal.from_claims(claims)
+        principal = Principal.from_claims(claims)
     except (KeyError, TypeError, ValueError) as exc:
         # Signed by us but not shaped like our tokens: treat it as forged.
         raise TokenInvalid() from exc
+    ensure_user_still_signed_in(get_session(), principal)
+    g.bearer_principal = principal
     return g.bearer_principal
 
 

@@ -157,6 +157,24 @@ def refresh_tokens(session: Session, signer: TokenSigner, refresh_token: str) ->
     return _issue_pair(session, signer, user, family=stored.family)
 
 
+def ensure_user_still_signed_in(session: Session, principal: Principal) -> None:
+    """Refuse a user's access token once the user is disabled, or holds another role or place, since it was issued.
+
+    Access tokens are not stored; without this a disabled coordinator would keep their rights
+    for the rest of the token's 15 minutes. A terminal or a site device is checked by its own scheme.
+
+    :raises TokenRevoked:
+    """
+    if principal.user_id is None:
+        return
+    now = session.execute(
+        select(User.is_active, User.role, User.organisation_id, User.volunteer_id).where(User.id == principal.user_id)
+    ).one_or_none()
+    issued = (True, principal.role, principal.organisation_id, principal.volunteer_id)
+    if now is None or tuple(now) != issued:
+        raise TokenRevoked()
+
+
 def revoke_family(session: Session, family: str) -> None:
     """Revoke every refresh token of one sign-in."""
     session.execute(

@@ -108,3 +108,26 @@ def test_missing_token_is_401_with_envelope(client):
     assert response.status_code == 401
     assert response.json["code"] == "token_missing"
     assert response.json["message"].startswith("Authentication is required")
+
+
+def test_a_disabled_users_access_token_stops_working_at_once(client, session, make, staff):
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.people import users
+
+    headers = {"Authorization": f"Bearer {sign_in(client).json['access_token']}"}
+    assert client.get("/admin/volunteers", headers=headers).status_code == 200
+    users.disable_user(session, staff.id, actor=SYSTEM_ACTOR)
+    refused = client.get("/admin/volunteers", headers=headers)
+    assert (refused.status_code, refused.json["code"]) == (401, "token_revoked")
+
+
+def test_an_access_token_of_the_old_role_stops_working_once_the_role_changes(client, session, make, staff):
+    from mileage.audit import SYSTEM_ACTOR
+    from mileage.people import users
+
+    headers = {"Authorization": f"Bearer {sign_in(client).json['access_token']}"}
+    users.set_role(session, staff.id, "auditor", actor=SYSTEM_ACTOR)
+    refused = client.post("/admin/organisations", json={"name": "노원 복지관"}, headers=headers)
+    assert (refused.status_code, refused.json["code"]) == (401, "token_revoked")
+    again = client.get("/admin/volunteers", headers={"Authorization": f"Bearer {sign_in(client).json['access_token']}"})
+    assert again.status_code == 200  # signing in again gives a token of the role held now

@@ -149,7 +149,7 @@ def test_a_volunteer_lists_only_their_own_receipts(client, make, volunteer):
 
 
 def test_a_volunteer_account_without_a_volunteer_is_refused(client, make, login):
-    headers = login(Principal(role="volunteer", user_id=make.user(role="volunteer").id))
+    headers = login(Principal(role="volunteer", user_id=make.unlinked_user(role="volunteer").id))
     response = client.post("/me/donations", json={"cause_id": make.cause().id, "points": 1}, headers=with_key(headers))
     assert response.status_code == 403 and response.json["code"] == "volunteer_not_linked"
 

@@ -110,7 +110,7 @@ def test_a_claim_body_cannot_name_another_volunteer(client, session, volunteer, 
 
 @pytest.mark.parametrize("path", ME_GET_ROUTES)
 def test_a_volunteer_token_without_a_volunteer_is_refused(client, make, login, path):
-    user = make.user(role="volunteer")
+    user = make.unlinked_user(role="volunteer")
     response = client.get(path, headers=login(Principal(role="volunteer", user_id=user.id)))
     assert response.status_code == 403
     assert response.json["code"] == "volunteer_not_linked"
@@ -119,7 +119,7 @@ def test_a_volunteer_token_without_a_volunteer_is_refused(client, make, login, p
 
 
 def test_unlinked_volunteer_cannot_submit_or_set_a_pin(client, make, login):
-    headers = login(Principal(role="volunteer", user_id=make.user(role="volunteer").id))
+    headers = login(Principal(role="volunteer", user_id=make.unlinked_user(role="volunteer").id))
     assert client.put("/me/card/pin", json={"new_pin": "1234"}, headers=headers).json["code"] == "volunteer_not_linked"
     claim = {
         "organisation_id": 1, "work_date": "2024-01-01", "start_time": "09:00", "end_time": "10:00", "category": "x"

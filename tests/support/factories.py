@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from mileage import ledger
@@ -117,6 +118,17 @@ class Factories:
         if role == "coordinator" and "organisation_id" not in overrides:
             values["organisation_id"] = self.organisation().id
         return users.create_user(self.session, actor=SYSTEM_ACTOR, **values)
+
+    def unlinked_user(self, *, role: str) -> User:
+        """A volunteer or coordinator whose required link is missing (a row from before links were required).
+
+        The services refuse to make one; it is written behind their back, for the views' own checks.
+        """
+        user = self.user(role=role)
+        link = "volunteer_id" if role == "volunteer" else "organisation_id"
+        self.session.execute(update(User).where(User.id == user.id).values({link: None}))
+        self.session.refresh(user)
+        return user
 
     def cause(self, **overrides):
         """A donation cause, active unless `status="closed"` is given."""
