@@ -275,6 +275,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "withheld_by": {
         "lifetime_cap": NP_("withheld_by", "the lifetime cap"),
         "yearly_cap": NP_("withheld_by", "the yearly cap"),
+        "previous_year_hours": NP_("withheld_by", "too few hours the previous year"),
     },
 }
 

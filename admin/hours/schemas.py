@@ -233,7 +233,7 @@ class StaffClaimSchema(Schema):
     withheld_points = fields.Integer(dump_only=True, allow_none=True,
                                      metadata={"description": "points a cap kept this approval from paying"})
     withheld_by = fields.String(dump_only=True, allow_none=True,
-                                metadata={"description": "the cap that withheld them: lifetime_cap or yearly_cap"})
+                                metadata={"description": "why: lifetime_cap, yearly_cap or previous_year_hours"})
     recognised_minutes = fields.Integer(dump_only=True, allow_none=True,
                                         metadata={"description": "minutes the rule set credited (categories)"})
     rule_set_version = fields.Integer(dump_only=True, allow_none=True,

@@ -37,6 +37,9 @@ class RuleSetTermsSchema(Schema):
     volunteers_may_self_submit = fields.Boolean(load_default=True)
     minimum_age = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0,
                                                                                                         max=120))
+    min_hours_previous_year = fields.Integer(
+        strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=8760),
+        metadata={"description": "hours certified the previous calendar year that earning points needs"})
     categories = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=50)),
                              values=fields.Nested(CategoryRuleSchema), load_default=dict)
     other_categories_count = fields.Boolean(load_default=True)

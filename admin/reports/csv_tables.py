@@ -69,6 +69,7 @@ COLUMNS = {
         ("withheld_points", NP_("withheld report column", "points withheld")),
         ("withheld_lifetime_cap", NP_("withheld report column", "lifetime cap")),
         ("withheld_yearly_cap", NP_("withheld report column", "yearly cap")),
+        ("withheld_previous_year_hours", NP_("withheld report column", "too few hours the previous year")),
     ],
     "tiers": [
         ("year", NP_("tiers report column", "year")),

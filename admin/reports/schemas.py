@@ -155,6 +155,7 @@ class WithheldRowSchema(Schema):
     withheld_points = fields.Integer(dump_only=True)
     withheld_lifetime_cap = fields.Integer(dump_only=True)
     withheld_yearly_cap = fields.Integer(dump_only=True)
+    withheld_previous_year_hours = fields.Integer(dump_only=True)
 
 
 class WithheldReportSchema(ReportSchema):

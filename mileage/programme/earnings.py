@@ -8,6 +8,8 @@ Approving or reversing a claim posts the difference the claim makes to that tota
 - a claim is paid by the rule set in force on the day of the volunteering (`rule_for(work_date)`);
 - a band edge or a cap splits a claim: each minute earns at the band of its cumulative position, and a
   cap (lifetime, or yearly by Seoul calendar year of the volunteering) takes what is over it;
+- a rule set may let only volunteers certified enough hours the previous calendar year earn (Seodaemun:
+  10 h): their hours still count (for tiers, bands and certificates) but earn nothing that year;
 - reversing the latest claim takes back exactly what it gave, remainder included; reversing an
   earlier one takes back the difference it makes to the whole replay, so the total stays right.
 
@@ -24,6 +26,8 @@ from mileage.programme.rules import RuleSet
 
 LIFETIME_CAP = "lifetime_cap"
 YEARLY_CAP = "yearly_cap"
+# Not a cap: the volunteer lacked the previous calendar year's hours that earning in this one needs.
+PREVIOUS_YEAR_HOURS = "previous_year_hours"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Replay:
     certified_minutes: int = 0
     claims: dict[int, ClaimEarning] = field(default_factory=dict)
     yearly_point_minutes: dict[int, int] = field(default_factory=dict)
+    yearly_certified_minutes: dict[int, int] = field(default_factory=dict)
     # The cap that withheld something last in date order, if any.
     last_cap: str | None = None
 
@@ -87,10 +92,15 @@ def replay(claims: Iterable[CertifiedClaim], rule_for: Callable[[date], RuleSet]
         earned = rules.earned_by(result.certified_minutes, minutes)
         result.certified_minutes += minutes
         year = claim.work_date.year
+        result.yearly_certified_minutes[year] = result.yearly_certified_minutes.get(year, 0) + minutes
         room = earned
         withheld_by = None
         if not caps:
             pass
+        elif rules.min_hours_previous_year is not None and (
+            result.yearly_certified_minutes.get(year - 1, 0) < rules.min_hours_previous_year * 60
+        ):
+            room, withheld_by = 0, PREVIOUS_YEAR_HOURS
         elif rules.lifetime_cap is not None and rules.lifetime_cap * 60 - result.point_minutes < room:
             room, withheld_by = rules.lifetime_cap * 60 - result.point_minutes, LIFETIME_CAP
         yearly_so_far = result.yearly_point_minutes.get(year, 0)

@@ -52,7 +52,7 @@ PRESETS: dict[str, dict] = {
     },
     "seodaemun-2024": {
         "name": "서대문구 자원봉사 마일리지 (2024)",
-        "note": "성인, 1,000/시간, 연 100,000 한도 (전년도 10시간 이상 자격과 분기 지급은 규칙 세트 밖)",
+        "note": "성인, 전년도 10시간 이상, 1,000/시간, 연 100,000 한도 (분기 지급은 규칙 세트 밖)",
         "definition": {
             "bands": [{"from_hours": 0, "points_per_hour": 1000}],
             "lifetime_cap": None,
@@ -61,6 +61,7 @@ PRESETS: dict[str, dict] = {
             "claim_window_days": 90,
             "volunteers_may_self_submit": True,
             "minimum_age": 19,
+            "min_hours_previous_year": 10,
             "categories": BLOOD_DONATION,
             "other_categories_count": True,
             "tiers": [],

@@ -60,6 +60,8 @@ class RuleSet:
     claim_window_days: int = 90
     volunteers_may_self_submit: bool = True
     minimum_age: int | None = None
+    # Points are earned in a year only by volunteers certified this many hours the previous calendar year.
+    min_hours_previous_year: int | None = None
     categories: dict[str, CategoryRule] = field(default_factory=dict)
     other_categories_count: bool = True
     tiers: tuple[Tier, ...] = ()
@@ -108,6 +110,7 @@ class RuleSet:
             "claim_window_days": self.claim_window_days,
             "volunteers_may_self_submit": self.volunteers_may_self_submit,
             "minimum_age": self.minimum_age,
+            "min_hours_previous_year": self.min_hours_previous_year,
             "categories": {
                 name: {"counts": rule.counts, "fixed_minutes": rule.fixed_minutes}
                 for name, rule in sorted(self.categories.items())
@@ -190,6 +193,7 @@ def rule_set_from_definition(values: dict, *, name: str = "", version: int = 0,
         claim_window_days=_integer(merged, "claim_window_days", minimum=0, maximum=100_000),
         volunteers_may_self_submit=merged["volunteers_may_self_submit"],
         minimum_age=_integer(merged, "minimum_age", maximum=120, optional=True),
+        min_hours_previous_year=_integer(merged, "min_hours_previous_year", maximum=8_760, optional=True),
         categories=categories,
         other_categories_count=merged["other_categories_count"],
         tiers=tuple(tiers),

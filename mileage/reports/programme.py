@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from mileage.models import BenefitUse, Claim, ClaimState, Merchant, TierChange
-from mileage.programme.earnings import LIFETIME_CAP, YEARLY_CAP
+from mileage.programme.earnings import LIFETIME_CAP, PREVIOUS_YEAR_HOURS, YEARLY_CAP
 from mileage.reports.periods import Report, ReportPeriod, month_of, sum_fields, within_period
 
 
@@ -30,14 +30,15 @@ class WithheldRow:
     withheld_points: int
     withheld_lifetime_cap: int
     withheld_yearly_cap: int
+    withheld_previous_year_hours: int
 
 
 WITHHELD_TOTALS = ("approved_claims", "capped_claims", "paid_points", "withheld_points", "withheld_lifetime_cap",
-                   "withheld_yearly_cap")
+                   "withheld_yearly_cap", "withheld_previous_year_hours")
 
 
 def withheld_report(session: Session, period: ReportPeriod) -> Report:
-    """Return, per month of approval, the points approvals paid and the points caps withheld."""
+    """Return, per month of approval, the points approvals paid and the points caps (or eligibility) withheld."""
     withheld = func.coalesce(Claim.withheld_points, 0)
     month = month_of(Claim.reviewed_at, period).label("month")
     rows = session.execute(
@@ -49,14 +50,14 @@ def withheld_report(session: Session, period: ReportPeriod) -> Report:
             func.coalesce(func.sum(withheld), 0),
             func.coalesce(func.sum(case((Claim.withheld_by == LIFETIME_CAP, withheld), else_=0)), 0),
             func.coalesce(func.sum(case((Claim.withheld_by == YEARLY_CAP, withheld), else_=0)), 0),
+            func.coalesce(func.sum(case((Claim.withheld_by == PREVIOUS_YEAR_HOURS, withheld), else_=0)), 0),
         )
         .where(Claim.state.in_([str(ClaimState.APPROVED), str(ClaimState.REVERSED)]),
                within_period(Claim.reviewed_at, period))
         .group_by(month)
         .order_by(month)
     ).all()
-    report_rows = [WithheldRow(label, int(a), int(c), int(p), int(w), int(lw), int(yw))
-                   for label, a, c, p, w, lw, yw in rows]
+    report_rows = [WithheldRow(label, *(int(figure) for figure in figures)) for label, *figures in rows]
     return Report(period, report_rows, sum_fields(report_rows, WITHHELD_TOTALS))
 
 

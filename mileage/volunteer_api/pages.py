@@ -65,6 +65,7 @@ MESSAGES = {
     "tier_keep_missed": N_("Fewer than {need} hours in the last year: one tier down applies (now {have})"),
     "withheld_lifetime_cap": N_("{n} points not credited: the lifetime cap is reached"),
     "withheld_yearly_cap": N_("{n} points not credited: this year's cap is reached"),
+    "withheld_previous_year_hours": N_("{n} points not credited: last year's volunteer hours were too few"),
     "statement_heading": N_("Statement"),
     "statement_hint": N_("Leave the dates empty for the whole history."),
     "from": N_("From"),

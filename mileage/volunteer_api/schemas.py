@@ -110,7 +110,8 @@ class OwnClaimSchema(Schema):
     points = fields.Integer(dump_only=True, allow_none=True)
     withheld_points = fields.Integer(dump_only=True, allow_none=True,
                                      metadata={"description": "points a cap kept this approval from paying"})
-    withheld_by = fields.String(dump_only=True, allow_none=True, metadata={"description": "lifetime_cap or yearly_cap"})
+    withheld_by = fields.String(dump_only=True, allow_none=True,
+                               metadata={"description": "lifetime_cap, yearly_cap or previous_year_hours"})
     rejection_reason = fields.String(dump_only=True, allow_none=True)
     submitted_at = fields.DateTime(dump_only=True)
     reviewed_at = fields.DateTime(dump_only=True, allow_none=True)

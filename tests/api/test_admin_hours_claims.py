@@ -158,7 +158,8 @@ def test_a_coordinator_cannot_submit_for_another_organisation(client, session, m
 def test_a_coordinator_without_an_organisation_may_act_for_none(client, session, make, login, organisation):
     from mileage.people.tokens import Principal
 
-    headers = login(Principal(role="coordinator", user_id=make.unlinked_user(role="coordinator").id, organisation_id=None))
+    unlinked = make.unlinked_user(role="coordinator")
+    headers = login(Principal(role="coordinator", user_id=unlinked.id, organisation_id=None))
     card = make.card()
     submitted = client.post("/admin/claims", json=claim_body(card.volunteer, organisation), headers=headers)
     listed = client.get("/admin/claims", headers=headers)

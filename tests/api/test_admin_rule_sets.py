@@ -44,6 +44,10 @@ def test_staff_may_not_change_the_rules_and_a_past_start_is_refused_in_korean(cl
     bad = client.post("/admin/rule-sets", json={**body, "definition": {"bands": [
         {"from_hours": 0, "points_per_hour": 500}, {"from_hours": 10, "points_per_hour": 100}]}}, headers=admin)
     assert bad.status_code == 422 and bad.json["code"] == "invalid_rule_set"
+    too_many = client.post("/admin/rule-sets", json={**body, "definition": {**NOWON, "min_hours_previous_year": 9000}},
+                           headers=admin)
+    assert too_many.status_code == 422 and "min_hours_previous_year" in too_many.json["errors"]["definition"]
+    assert client.get("/admin/rule-sets", headers=admin).json["items"][0]["version"] == 1  # nothing was saved
 
 
 def test_a_version_may_not_start_on_a_day_already_paid(client, login_as, make, session):
@@ -64,6 +68,7 @@ def test_presets_are_listed_and_loaded(client, login_as):
                                                                 "effective_from": TODAY.isoformat()}, headers=admin)
     assert loaded.status_code == 201 and loaded.json["preset"] == "nw-2018"
     assert loaded.json["definition"]["bands"] == [{"from_hours": 0, "points_per_hour": 700}]
+    assert loaded.json["definition"]["min_hours_previous_year"] is None
     unknown = client.post("/admin/rule-sets/presets/load", json={"preset": "x", "effective_from": TODAY.isoformat()},
                           headers=admin)
     assert unknown.status_code == 404

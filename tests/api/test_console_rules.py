@@ -115,3 +115,16 @@ def test_staff_set_a_shop_s_tier_discount_and_points_share_in_the_console(client
     offer = offers.find_current_offer(session, shop.id)
     assert (offer.max_share_bp, offer.no_partial_payment) == (1000, True)
     assert "포인트 부분 결제 불가" in text_of(console.get(f"/console/merchants/{shop.id}"))
+
+
+def test_the_seodaemun_preset_fills_and_saves_the_hours_needed_the_year_before(client, make, session):
+    console = signed_in(client, make, "admin")
+    prefilled = console.get("/console/rules/?preset=seodaemun-2024").get_data(as_text=True)
+    assert 'name="min_hours_previous_year" min="0" max="8760" value="10"' in prefilled
+    assert "전년도 필요 봉사시간" in prefilled
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    form = {**NOWON_FORM, "name": "서대문 2024", "bands": "0:1000", "lifetime_cap": "", "yearly_cap": "100,000",
+            "minimum_age": "19", "min_hours_previous_year": "10", "tiers": "", "effective_from": tomorrow}
+    assert console.post("/console/rules/", form).status_code == 303
+    row = session.query(RuleSetVersion).filter_by(version=2).one()
+    assert row.definition["min_hours_previous_year"] == 10 and row.definition["yearly_cap"] == 100_000

@@ -197,3 +197,24 @@ def test_the_what_if_equals_the_real_posting_when_the_rules_do_not_change(sessio
     assert 0 <= whatif.what_if(session, doubled).what_if_points - 2 * result.actual_points <= len(volunteers)
     # Nothing was posted by either what-if.
     assert result.actual_points == sum(ledger.get_balance(session, card.account_id) for card in volunteers)
+
+
+def test_seodaemun_pays_only_volunteers_certified_10_hours_the_previous_year(session, make):
+    load(session, "seodaemun-2024")
+    card = make.card()
+    last_year = date(TODAY.year - 1, 12, 1)
+    this_year = max(date(TODAY.year, 1, 1), TODAY - timedelta(days=1))
+
+    first = approve(session, make, card, day=last_year, minutes=6 * 60)  # nothing the year before that
+    assert (first.points, first.withheld_points, first.withheld_by) == (0, 6_000, "previous_year_hours")
+    now = approve(session, make, card, day=this_year, minutes=2 * 60)  # last year: 6 h of the 10 needed
+    assert (now.points, now.withheld_points, now.withheld_by) == (0, 2_000, "previous_year_hours")
+    assert ledger.get_balance(session, card.account_id) == 0
+
+    # Hours of last year approved late make this year's hours earn: the approval pays the difference.
+    late = approve(session, make, card, day=last_year + timedelta(days=1), minutes=5 * 60)
+    assert late.points == 2_000
+    assert ledger.get_balance(session, card.account_id) == 2_000
+    # The rule is part of the stored terms, and a rule set without it pays as before.
+    assert book.current_rule_set(session).min_hours_previous_year == 10
+    assert book.current_rule_set(session).definition()["min_hours_previous_year"] == 10
