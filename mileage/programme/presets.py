@@ -36,7 +36,7 @@ PRESETS: dict[str, dict] = {
     },
     "nw-2018": {
         "name": "노원 지역화폐 NW (2018)",
-        "note": "700 NW/시간, 1인 50,000 NW 한도 (유효기간 3년과 회원 간 선물은 규칙 세트 밖)",
+        "note": "700 NW/시간, 1인 50,000 NW 한도; 유효기간 3년은 MILEAGE_EXPIRY_YEARS=3 (회원 간 선물은 규칙 세트 밖)",
         "definition": {
             "bands": [{"from_hours": 0, "points_per_hour": 700}],
             "lifetime_cap": 50_000,
