@@ -41,7 +41,7 @@ from mileage.audit import SYSTEM_ACTOR
 from mileage.clock import SEOUL, seoul_today, utc_now
 from mileage.db import run_in_transaction
 from mileage.models import JobRun, JobStatus, WorkerLease
-from mileage.tiers.review import DEFAULT_REVIEW_DAY, latest_review_day
+from mileage.tiers.review import DEFAULT_REVIEW_DAY, latest_review_day, review_tiers
 
 log = logging.getLogger("mileage.worker")
 
@@ -100,8 +100,8 @@ def _month_day(environ, name: str, default: tuple[int, int]) -> tuple[int, int]:
         month, day = (int(part) for part in raw.split("-"))
         date(2001, month, day)  # a year without 29 February
     except ValueError:
-        raise ConfigurationError(f"{name} must be a day of the year written MM-DD (e.g. 01-01), got {raw[:20]!r}") \
-            from None
+        message = f"{name} must be a day of the year written MM-DD (e.g. 01-01), got {raw[:20]!r}"
+        raise ConfigurationError(message) from None
     return month, day
 
 
@@ -164,8 +164,6 @@ def review_tiers_job(session_factory, settings: WorkerSettings) -> JobOutcome:
     A review that runs late is held as of the day it runs, never of the day it missed: the tiers
     that approvals have moved since then stay as they are.
     """
-    from mileage.tiers.review import review_tiers
-
     today = seoul_today()
     due = latest_review_day(today, settings.tier_review_day).isoformat()
     last = run_in_transaction(session_factory, lambda session: session.scalar(

@@ -156,6 +156,7 @@ class ErrorFinder:
 
 
 def _references_of(function: types.FunctionType) -> tuple:
+    """Return what a function of ours names: its globals and closure cells, and the attributes it reads on ours."""
     namespace = function.__globals__
     names = _attribute_names(function.__code__)
     referenced = [namespace[name] for name in names if name in namespace]
@@ -183,6 +184,7 @@ def _references_of(function: types.FunctionType) -> tuple:
     return tuple(obj for obj in referenced if not isinstance(obj, types.ModuleType))
 
 
+# One per process: every app documents the same views (see ErrorFinder).
 ERROR_FINDER = ErrorFinder()
 
 
