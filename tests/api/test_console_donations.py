@@ -50,8 +50,8 @@ def test_open_a_cause_and_close_it(console, session):
     console.post(f"/console/donations/causes/{cause.id}/status", {"status": "closed"})
     session.refresh(cause)
     assert cause.status == CauseStatus.CLOSED
-    assert [event.action for event in session.scalars(select(AuditEvent).where(AuditEvent.target_type == "cause"))] \
-        == ["cause.create", "cause.close"]
+    events = session.scalars(select(AuditEvent).where(AuditEvent.target_type == "cause").order_by(AuditEvent.id))
+    assert [event.action for event in events] == ["cause.create", "cause.close"]
 
 
 def test_donating_on_behalf_records_consent_and_posts_once_per_form(console, make, session):

@@ -193,7 +193,8 @@ def test_an_admin_creates_disables_resets_and_changes_roles_all_audited(app, adm
     session.refresh(user)
     assert not user.is_active
     actions = [event.action for event in session.scalars(
-        select(AuditEvent).where(AuditEvent.target_type == "user", AuditEvent.target_id == str(user.id)))]
+        select(AuditEvent).where(AuditEvent.target_type == "user", AuditEvent.target_id == str(user.id))
+        .order_by(AuditEvent.id))]
     assert actions == ["user.create", "user.set_role", "user.reset_password", "user.disable"]
     assert admin_console.post(f"/console/users/{admin_console.admin.id}/disable").status_code in (303, 403)
     session.refresh(admin_console.admin)

@@ -186,5 +186,7 @@ def test_set_role_requires_the_new_roles_links(session, make):
     assert (user.role, user.organisation_id) == ("coordinator", place.id)
     users.set_role(session, user.id, "auditor", actor=SYSTEM_ACTOR)
     assert (user.role, user.organisation_id) == ("auditor", None)
-    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.set_role")).all()[-1]
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.set_role").order_by(AuditEvent.id.desc())
+    ).first()
     assert event.before["role"] == "coordinator" and event.after["role"] == "auditor"
