@@ -31,14 +31,15 @@ def list_claims(
     :raises InvalidCursor:
     """
     statement = _filtered(
-        select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation)),
         organisation_scope=organisation_scope, state=state, organisation_id=organisation_id,
         volunteer_id=volunteer_id, category=category, date_from=date_from, date_to=date_to,
     )
     return fetch_page(session, statement, Claim.id, limit=limit, cursor=cursor, newest_first=True)
 
 
-def _filtered(statement, *, organisation_scope, state, organisation_id, volunteer_id, category, date_from, date_to):
+def _filtered(*, organisation_scope, state, organisation_id, volunteer_id, category, date_from, date_to):
+    """Select the claims a filter matches, with their volunteer and organisation (for the lists)."""
+    statement = select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
     if organisation_id is not None or organisation_scope is not None:
         statement = statement.where(Claim.organisation_id == organisation_in_scope(organisation_id, organisation_scope))
     if state:
@@ -74,7 +75,6 @@ def list_matching_claims(
     :raises NotOwner: a coordinator asked for another organisation.
     """
     statement = _filtered(
-        select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation)),
         organisation_scope=organisation_scope, state=state, organisation_id=organisation_id,
         volunteer_id=volunteer_id, category=category, date_from=date_from, date_to=date_to,
     )

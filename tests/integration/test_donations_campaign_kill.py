@@ -20,6 +20,7 @@ from mileage.donations.campaigns import CampaignSelection
 from mileage.migrations_runner import upgrade_database
 from mileage.models import CampaignItem, ConsentMethod, Donation
 from tests.support.databases import configured_server_url, scratch_database
+from tests.support.dying import dies_after_donations
 from tests.support.factories import Factories
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -28,23 +29,11 @@ KILLED_AT = 5
 
 # Runs the campaign and kills its own process after the KILLED_AT-th volunteer's entry and receipt
 # are written but before that volunteer's transaction commits.
-CAMPAIGN_RUNNER = """
-import os, signal, sys
+CAMPAIGN_RUNNER = dies_after_donations(3) + """
 from mileage.audit import SYSTEM_ACTOR
 from mileage.db import make_engine, make_session_factory
-from mileage.donations import campaigns, donate
+from mileage.donations import campaigns
 
-real_record_donation = donate.record_donation
-written = []
-
-def record_then_die(session, **values):
-    donation = real_record_donation(session, **values)
-    written.append(donation.id)
-    if len(written) == int(sys.argv[3]):
-        os.kill(os.getpid(), signal.SIGKILL)
-    return donation
-
-donate.record_donation = record_then_die
 engine = make_engine(sys.argv[1])
 campaigns.run_campaign(make_session_factory(engine), int(sys.argv[2]), actor=SYSTEM_ACTOR)
 """

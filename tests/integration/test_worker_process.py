@@ -23,6 +23,7 @@ from mileage.donations.campaigns import CampaignSelection
 from mileage.migrations_runner import upgrade_database
 from mileage.models import Campaign, CampaignItem, ConsentMethod, Donation, JobRun, WorkerLease
 from tests.support.databases import configured_server_url, scratch_database
+from tests.support.dying import dies_after_donations
 from tests.support.factories import Factories
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -32,21 +33,7 @@ KILLED_AT = 5
 WORKER = "from mileage.cli import main; main(['worker'])"
 # The worker, made to die with SIGKILL after the KILLED_AT-th volunteer's donation is written and
 # before that volunteer's transaction commits: the worst moment for a campaign.
-DYING_WORKER = """
-import os, signal, sys
-from mileage.donations import donate
-
-real_record_donation = donate.record_donation
-written = []
-
-def record_then_die(session, **values):
-    donation = real_record_donation(session, **values)
-    written.append(donation.id)
-    if len(written) == int(sys.argv[1]):
-        os.kill(os.getpid(), signal.SIGKILL)
-    return donation
-
-donate.record_donation = record_then_die
+DYING_WORKER = dies_after_donations(1) + """
 from mileage.cli import main
 main(['worker'])
 """
