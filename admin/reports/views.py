@@ -136,7 +136,7 @@ def donations_report(args):
 @blueprint.response(200, WithheldReportSchema)
 @CSV_ALTERNATIVE
 def withheld_report(args):
-    """Return, per month of approval, the points paid and the points the lifetime and yearly caps withheld."""
+    """Return, per month of approval, the points paid and the points withheld (caps, last year's hours)."""
     return _answer(programme.withheld_report(get_report_session(), _period(args)), "withheld", args)
 
 

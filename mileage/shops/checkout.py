@@ -141,7 +141,10 @@ def checkout(
                                requested_discount=requested_discount, now=now)
     benefit_key = ledger_key("benefit", till, idempotency_key)
     redemption, refusal = None, preview.points_refusal
-    if use_points and preview.quote is not None and not benefits.given_alone(session, benefit_key):
+    # Only a printed card can fall back after its PIN; a phone's token is single-use, so its retry
+    # never reaches a second outcome and needs no look-up on the counter's path.
+    fell_back = preview.needs_pin and benefits.given_alone(session, benefit_key)
+    if use_points and preview.quote is not None and not fell_back:
         savepoint = session.begin_nested()
         try:
             redemption = redemptions.redeem(
