@@ -159,6 +159,11 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and (sqlstate is None or sqlstate[:2] in ("08", "57"))
 
 
+# Built once per table: the counter sends two of them with every sale, and building one cost more
+# CPU than sending it.
+_INSERTS_UNLESS_TAKEN: dict[tuple[str, type, str], object] = {}
+
+
 def insert_unless_taken(session: Session, model: type, values: dict, *, unique: str) -> bool:
     """Insert a row unless its unique column's value is already taken; tell whether it was inserted.
 
@@ -166,14 +171,15 @@ def insert_unless_taken(session: Session, model: type, values: dict, *, unique: 
     A concurrent insert of the same value still makes this one wait for its transaction, then do
     nothing (it committed) or insert (it rolled back), as the savepoint's IntegrityError would tell.
     """
-    insert_statement = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
-    statement = (
-        insert_statement(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[unique])
-        .returning(getattr(model, unique))
-    )
-    return session.execute(statement).first() is not None
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS_UNLESS_TAKEN.get((dialect, model, unique))
+    if statement is None:
+        insert_statement = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        statement = insert_statement(model).on_conflict_do_nothing(index_elements=[unique]).returning(
+            getattr(model, unique)
+        )
+        _INSERTS_UNLESS_TAKEN[dialect, model, unique] = statement
+    return session.execute(statement, values).first() is not None
 
 
 # --- the unit of work -----------------------------------------------------------------------

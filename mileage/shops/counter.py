@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from mileage.cards.lookup import ensure_card_usable
@@ -160,6 +160,38 @@ def open_till(session: Session, till: Till):
     return merchant, current_offer(session, merchant.id)
 
 
+def _shop_for_sale_statement():
+    """Build the one statement `_lock_shop_for_sale` sends, with the shop and its Seoul day as parameters."""
+    merchant_id = bindparam("merchant_id")
+    day_closed = exists().where(
+        SettlementClosure.merchant_id == merchant_id,
+        or_(
+            and_(SettlementClosure.period_kind == str(PeriodKind.DAY),
+                 SettlementClosure.period_start == bindparam("day")),
+            and_(SettlementClosure.period_kind == str(PeriodKind.MONTH),
+                 SettlementClosure.period_start == bindparam("month")),
+        ),
+    )
+    newest_offer = (
+        select(OfferVersion.id)
+        .where(OfferVersion.merchant_id == merchant_id)
+        .order_by(OfferVersion.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(Merchant, OfferVersion, day_closed.label("day_closed"))
+        .outerjoin(OfferVersion, OfferVersion.id == newest_offer)
+        .where(Merchant.id == merchant_id)
+        .with_for_update(read=True, of=Merchant)
+        .execution_options(populate_existing=True)
+    )
+
+
+# Built once: every sale sends it, and building it cost more CPU than running it.
+_SHOP_FOR_SALE = _shop_for_sale_statement()
+
+
 def _lock_shop_for_sale(session: Session, merchant_id: int, day: date) -> tuple[Merchant, OfferVersion, date]:
     """Share-lock the shop as `lock_merchant_for_trade` does; return it, its offer in force, and the settlement day.
 
@@ -173,27 +205,8 @@ def _lock_shop_for_sale(session: Session, merchant_id: int, day: date) -> tuple[
     :raises MerchantNotActive:
     :raises MerchantHasNoOffer:
     """
-    day_closed = exists().where(
-        SettlementClosure.merchant_id == merchant_id,
-        or_(
-            and_(SettlementClosure.period_kind == str(PeriodKind.DAY), SettlementClosure.period_start == day),
-            and_(SettlementClosure.period_kind == str(PeriodKind.MONTH),
-                 SettlementClosure.period_start == month_start(day)),
-        ),
-    )
-    newest_offer = (
-        select(OfferVersion.id)
-        .where(OfferVersion.merchant_id == merchant_id)
-        .order_by(OfferVersion.version.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     row = session.execute(
-        select(Merchant, OfferVersion, day_closed.label("day_closed"))
-        .outerjoin(OfferVersion, OfferVersion.id == newest_offer)
-        .where(Merchant.id == merchant_id)
-        .with_for_update(read=True, of=Merchant)
-        .execution_options(populate_existing=True)
+        _SHOP_FOR_SALE, {"merchant_id": merchant_id, "day": day, "month": month_start(day)}
     ).first()
     if row is None:
         raise MerchantNotFound(merchant_id=merchant_id)
