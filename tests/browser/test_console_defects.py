@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-battery"
 EVENT_SIZE = 200
+BATCH_TIMEOUT_MS = 120_000
 
 
 def seed(live_server, work):
@@ -62,15 +63,17 @@ def test_approve_all_200_of_an_event_confirm_keep_the_filter_and_undo(page, live
     expect(page.locator("#confirm-summary")).to_contain_text("200건, 총 200,000점을 승인합니다.")
     assert page.locator("#confirm-claims tr[data-claim-id]").count() == EVENT_SIZE
     save_screenshot(page, "console-2-confirm")
-    page.locator("#confirm-approve").click()
+    # Each batch posts 200 entries in one request: on a CI machine busy with three suites at once
+    # that has taken more than the default 30 s.
+    page.locator("#confirm-approve").click(timeout=BATCH_TIMEOUT_MS)
 
     summary = page.locator("#bulk-summary")
-    expect(summary).to_have_text("200건 승인 (200,000점 적립), 0건 실패")
+    expect(summary).to_have_text("200건 승인 (200,000점 적립), 0건 실패", timeout=BATCH_TIMEOUT_MS)
     assert summary.bounding_box()["y"] < page.viewport_size["height"]  # the result is on top
     save_screenshot(page, "console-3-results")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#undo-batch button").click()
-    page.wait_for_url(filtered)  # back on the same filter
+    page.locator("#undo-batch button").click(timeout=BATCH_TIMEOUT_MS)
+    page.wait_for_url(filtered, timeout=BATCH_TIMEOUT_MS)  # back on the same filter
     expect(page.locator(".flash.success")).to_contain_text("200건 승인 취소")
     assert page.get_by_label("기관").input_value() == str(event["organisation_id"])
 
