@@ -159,7 +159,7 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and (sqlstate is None or sqlstate[:2] in ("08", "57"))
 
 
-# Built once per table: the counter sends two of them with every sale, and building one cost more
+# Built once per table: every sale sends them (its HTTP key, its QR token), and building one cost more
 # CPU than sending it.
 _INSERTS_UNLESS_TAKEN: dict[tuple[str, type, str], object] = {}
 
