@@ -31,6 +31,8 @@
   const SCAN_KEY_GAP_MS = 250;
   // ...and a burst this long ending in Enter is a scan (a printed card number has 16 digits).
   const SCAN_MIN_LENGTH = 12;
+  // A scanner that loses its link for a moment goes on typing the same code after up to this long.
+  const SCAN_STALL_MS = 1000;
   const NOTICE_MS = 10000;
 
   const format = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
@@ -374,8 +376,11 @@
 
   // A scanner that stalls mid-code (a weak Bluetooth link, a busy tablet) still types one code: keys
   // that go on landing in the same field, right after the burst's own, belong to that burst.
-  function stillTyping(current, target) {
-    return target === current.target && isTextField(target) && target.value.endsWith(current.text);
+  function stillTyping(current, target, now) {
+    if (target !== current.target) return false;
+    // Keys on a button (the receipt's "next sale") land nowhere: only the pause tells.
+    if (!isTextField(target)) return now - current.last <= SCAN_STALL_MS;
+    return target.value.endsWith(current.text);
   }
 
   // Every keystroke passes here first (capture), whatever has the focus.
@@ -384,7 +389,7 @@
     if ($("app").hidden || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     const now = performance.now();
     if (event.key.length === 1) {
-      if (!burst || (now - burst.last > SCAN_KEY_GAP_MS && !stillTyping(burst, document.activeElement))) {
+      if (!burst || (now - burst.last > SCAN_KEY_GAP_MS && !stillTyping(burst, document.activeElement, now))) {
         const target = document.activeElement;
         const field = isTextField(target);
         // Whether the burst starts on an empty or wholly selected field: then the field holds

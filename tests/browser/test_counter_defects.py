@@ -124,6 +124,22 @@ def test_a_scanner_that_stalls_mid_code_still_lands_one_whole_scan(page, live_se
     assert "실물 카드" in page.inner_text("#preview-card")
 
 
+def test_a_scanner_that_stalls_on_the_receipt_still_starts_the_next_sale_with_the_whole_code(page, live_server,
+                                                                                            counter):
+    start_phone_sale(page, live_server, counter)
+    page.click("#confirm")
+    page.wait_for_selector("#receipt", state="visible")
+    next_token = volunteer_qr_token(page, live_server, counter)
+
+    page.keyboard.type(next_token[:40])  # the focus is on "next sale", a button: these keys land nowhere
+    page.wait_for_timeout(600)
+    scan(page, next_token[40:])
+
+    page.wait_for_selector("#sale", state="visible")
+    assert page.input_value("#scan") == next_token
+    assert page.evaluate("document.activeElement.id") == "amount"
+
+
 def test_typing_an_amount_asks_for_one_quote_and_flashes_no_error(page, live_server, counter):
     sign_in_at_the_counter(page, live_server, counter)
     quotes = []
