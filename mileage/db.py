@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, create_engine, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from mileage.clock import as_utc
@@ -159,9 +160,11 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and (sqlstate is None or sqlstate[:2] in ("08", "57"))
 
 
-# Built once per table: every sale sends them (its HTTP key, its QR token), and building one cost more
-# CPU than sending it.
-_INSERTS_UNLESS_TAKEN: dict[tuple[str, type, str], object] = {}
+@functools.cache
+def _insert_unless_taken_statement(dialect: str, table: Table, unique: str):
+    """Build one table's `INSERT … ON CONFLICT DO NOTHING`, once: every sale sends two (its HTTP key, its QR token)."""
+    insert_statement = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert_statement(table).on_conflict_do_nothing(index_elements=[unique]).returning(table.c[unique])
 
 
 def insert_unless_taken(session: Session, model: type, values: dict, *, unique: str) -> bool:
@@ -171,15 +174,50 @@ def insert_unless_taken(session: Session, model: type, values: dict, *, unique: 
     A concurrent insert of the same value still makes this one wait for its transaction, then do
     nothing (it committed) or insert (it rolled back), as the savepoint's IntegrityError would tell.
     """
-    dialect = session.get_bind().dialect.name
-    statement = _INSERTS_UNLESS_TAKEN.get((dialect, model, unique))
-    if statement is None:
-        insert_statement = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        statement = insert_statement(model).on_conflict_do_nothing(index_elements=[unique]).returning(
-            getattr(model, unique)
-        )
-        _INSERTS_UNLESS_TAKEN[dialect, model, unique] = statement
+    # On the table, not the mapped class: the ORM's bulk insert would cost twice the CPU for a row
+    # nobody reads back.
+    statement = _insert_unless_taken_statement(session.get_bind().dialect.name, model.__table__, unique)
     return session.execute(statement, values).first() is not None
+
+
+@functools.cache
+def _insert_returning_ids(table: Table):
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+@functools.cache
+def _columns_but_the_id(table: Table) -> frozenset[str]:
+    return frozenset(column.key for column in table.columns if column.key != "id")
+
+
+def insert_persistent(session: Session, model: type[T], rows: list[dict], **loaded) -> list[T]:
+    """Insert new rows with one Core INSERT and return them as persistent instances, in order.
+
+    Every column but the id must be in each row: the instances are built from the rows as if just
+    loaded, so nothing is read back. `loaded` gives related objects they hold from the start (a
+    receipt's card), so that reading them costs no query. On the hot paths this is about half the
+    CPU of the unit of work's flush, or of the ORM's bulk insert with RETURNING.
+    """
+    table = model.__table__
+    columns = _columns_but_the_id(table)
+    for row in rows:
+        if row.keys() != columns:
+            raise TypeError(f"{table.name}: give every column but the id, exactly: {sorted(columns)}")
+    ids = session.execute(_insert_returning_ids(table), rows).scalars().all()
+    return [adopt_persistent(session, model, row_id, row, **loaded) for row_id, row in zip(ids, rows, strict=True)]
+
+
+def adopt_persistent(session: Session, model: type[T], row_id: int, row: dict, **loaded) -> T:
+    """Put a row this unit has just inserted into the session as a persistent instance, without reading it back."""
+    # A row inserted in a savepoint that rolled back can stay in the session (a kept refusal's
+    # traceback holds it), and SQLite gives its id again.
+    rolled_back = session.identity_map.get(session.identity_key(model, row_id))
+    if rolled_back is not None:
+        session.expunge(rolled_back)
+    instance = model(id=row_id, **row, **loaded)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 # --- the unit of work -----------------------------------------------------------------------

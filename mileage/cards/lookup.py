@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from mileage import ledger
@@ -28,15 +28,16 @@ def _locked_with_volunteer(statement):
     )
 
 
+# Built once: every sale with a phone's token sends it.
+_LOCKED_CARD_BY_ID = _locked_with_volunteer(select(Card).where(Card.id == bindparam("card_id")))
+
+
 def get_card(session: Session, card_id: int, *, lock: bool = False) -> Card:
     """Return a card; with `lock`, locked for this transaction and with its volunteer loaded.
 
     :raises CardNotFound:
     """
-    if lock:
-        card = session.scalar(_locked_with_volunteer(select(Card).where(Card.id == card_id)))
-    else:
-        card = session.get(Card, card_id)
+    card = session.scalar(_LOCKED_CARD_BY_ID, {"card_id": card_id}) if lock else session.get(Card, card_id)
     if card is None:
         raise CardNotFound(card_id=card_id)
     return card

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial, wraps
 
 from flask import Response, current_app, g, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from mileage.db import insert_unless_taken, keep_through_rollback
@@ -136,13 +136,19 @@ def _ensure_caller_may_replay(allowed_roles: frozenset[str]) -> None:
             raise
 
 
+# Built once, on the table: every idempotent request sends it.
+_STORE_ANSWER = (
+    update(IdempotentRequest.__table__)
+    .where(IdempotentRequest.__table__.c.scoped_key == bindparam("key"))
+    .values(status_code=bindparam("status_code"), response_body=bindparam("response_body"))
+)
+
+
 def _store_answer(session: Session, scoped_key: str, response: Response) -> None:
     """Store the answer to a key this unit claimed."""
     session.execute(
-        update(IdempotentRequest)
-        .where(IdempotentRequest.scoped_key == scoped_key)
-        .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
-        .execution_options(synchronize_session=False)
+        _STORE_ANSWER,
+        {"key": scoped_key, "status_code": response.status_code, "response_body": response.get_data(as_text=True)},
     )
 
 

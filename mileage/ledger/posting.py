@@ -8,6 +8,7 @@ balance can go negative, even for an instant another transaction sees.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -16,12 +17,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from mileage.clock import utc_now
-from mileage.db import insert_unless_taken, keep_through_rollback
+from mileage.db import adopt_persistent, insert_persistent, insert_unless_taken, keep_through_rollback
 from mileage.errors import (
     AccountNotFound,
     DomainError,
@@ -198,9 +199,9 @@ def post_entries(session: Session, entries: list[NewEntry]) -> list[JournalEntry
     return _post(session, entries) if entries else []
 
 
-# Postings go in one multi-row INSERT up to this many rows (a sale writes two); bigger batches are
-# sent as an executemany, below every database's limit on bound parameters.
-MULTI_ROW_POSTINGS = 200
+# One statement for any number of postings: SQLAlchemy sends the rows in as few multi-row INSERTs
+# as each database's limit on bound parameters allows.
+_INSERT_POSTINGS = insert(Posting.__table__)
 
 
 def _post(
@@ -214,6 +215,9 @@ def _post(
     locked in id order, so that two postings cannot deadlock; then each entry applied in turn to the
     locked balances, refusing any step below zero; last, one conditional UPDATE that writes the
     balances and refuses again, in the database, to take an account below zero.
+
+    A caller that already holds the locks (the counter) has its entry applied, and refused, before
+    anything is written; on PostgreSQL one statement then writes it, its postings and the balances.
     """
     deltas = [_net_amounts_by_account(list(entry.legs)) for entry in entries]
     touched = sorted({account_id for entry_deltas in deltas for account_id in entry_deltas})
@@ -227,49 +231,137 @@ def _post(
             "reverses_entry_id": entry.reverses_entry_id,
             "actor_user_id": entry.actor_user_id,
             "created_at": utc_now(),
+            "refusal": None,
         }
         for entry in entries
     ]
+    prelocked = already_locked is not None and set(touched) <= set(already_locked)
     with session.begin_nested() if atomic else nullcontext():
-        try:
-            # The entries' postings are written below: loading them now would only find none.
-            posted = list(session.scalars(
-                insert(JournalEntry)
-                .returning(JournalEntry, sort_by_parameter_order=True)
-                .options(lazyload(JournalEntry.postings)),
-                rows,
-            ))
-        except IntegrityError as exc:
-            raise TransactionConflict(idempotency_key=entries[0].idempotency_key) from exc
-        locked = (
-            already_locked if already_locked is not None and set(touched) <= set(already_locked)
-            else lock_accounts(session, touched)
-        )
-        balances = {account_id: balance for account_id, (balance, _) in locked.items()}
-        # Stamped while every touched account is locked: a posting that waited for another's lock
-        # must not look older than it, or the balance as of a moment is wrong.
-        posted_at = utc_now()
-        postings = []
-        for entry, entry_deltas in zip(posted, deltas, strict=True):
-            for account_id in sorted(entry_deltas):
-                delta = entry_deltas[account_id]
-                may_go_negative = locked[account_id][1]
-                if balances[account_id] + delta < 0 and not may_go_negative:
-                    raise InsufficientBalance(account_id=account_id, available=balances[account_id], requested=-delta)
-                balances[account_id] += delta
-                postings.append(
-                    {"entry_id": entry.id, "account_id": account_id, "amount": delta,
-                     "balance_after": balances[account_id], "created_at": posted_at}
-                )
-        if len(postings) <= MULTI_ROW_POSTINGS:
-            session.execute(insert(Posting).values(postings))
+        if prelocked:
+            # Every refusal comes before anything is written.
+            legs, balances = _apply(deltas, already_locked)
+            if len(entries) == 1 and session.get_bind().dialect.name == "postgresql":
+                return [_post_in_one_statement(session, rows[0], legs[0], balances)]
+            posted = _insert_entries(session, entries, rows)
+            locked = already_locked
         else:
-            session.execute(insert(Posting), postings)
+            posted = _insert_entries(session, entries, rows)
+            locked = lock_accounts(session, touched)
+            legs, balances = _apply(deltas, locked)
+        session.execute(_INSERT_POSTINGS, [
+            {**leg, "entry_id": entry.id} for entry, entry_legs in zip(posted, legs, strict=True) for leg in entry_legs
+        ])
         _store_balances(session, {account_id: balances[account_id] - locked[account_id][0] for account_id in touched},
                         balances)
-    for entry in posted:
-        session.expire(entry, ["postings"])
     return posted
+
+
+def _insert_entries(session: Session, entries: list[NewEntry], rows: list[dict]) -> list[JournalEntry]:
+    """Insert the entries' rows; a key another unit holds makes this one wait, then fail.
+
+    :raises TransactionConflict:
+    """
+    try:
+        return insert_persistent(session, JournalEntry, rows)
+    except IntegrityError as exc:
+        raise TransactionConflict(idempotency_key=entries[0].idempotency_key) from exc
+
+
+def _apply(
+    deltas: list[dict[int, int]], locked: Mapping[int, tuple[int, bool]]
+) -> tuple[list[list[dict]], dict[int, int]]:
+    """Apply each entry in turn to the locked balances; return each entry's postings and the final balances.
+
+    :raises InsufficientBalance: a step would take an account below zero (unless it may go negative).
+    """
+    balances = {account_id: balance for account_id, (balance, _) in locked.items()}
+    # Stamped while every touched account is locked: a posting that waited for another's lock
+    # must not look older than it, or the balance as of a moment is wrong.
+    posted_at = utc_now()
+    legs = []
+    for entry_deltas in deltas:
+        entry_legs = []
+        for account_id in sorted(entry_deltas):
+            delta = entry_deltas[account_id]
+            if balances[account_id] + delta < 0 and not locked[account_id][1]:
+                raise InsufficientBalance(account_id=account_id, available=balances[account_id], requested=-delta)
+            balances[account_id] += delta
+            entry_legs.append({"account_id": account_id, "amount": delta, "balance_after": balances[account_id],
+                               "created_at": posted_at})
+        legs.append(entry_legs)
+    return legs, balances
+
+
+def _post_in_one_statement_sql():
+    """Build the PostgreSQL statement that writes one entry, its postings and the balances: one round trip.
+
+    PostgreSQL runs an INSERT or UPDATE inside WITH. The entry's columns come from its table, so a
+    new column cannot be left out; the UPDATE keeps the condition that refuses to take an account
+    below zero.
+    """
+    entries = JournalEntry.__table__
+    columns = sorted(column.name for column in entries.columns if column.name != "id")
+    return text(f"""
+WITH entry AS (
+    INSERT INTO journal_entries ({", ".join(columns)})
+    VALUES ({", ".join(":" + name for name in columns)})
+    RETURNING id
+), postings AS (
+    INSERT INTO postings (entry_id, account_id, amount, balance_after, created_at)
+    SELECT entry.id, leg.account_id, leg.amount, leg.balance_after, :posted_at
+    FROM entry, unnest(CAST(:account_ids AS bigint[]), CAST(:amounts AS bigint[]),
+                       CAST(:balances_after AS bigint[])) AS leg (account_id, amount, balance_after)
+)
+UPDATE accounts SET balance = accounts.balance + leg.amount
+FROM unnest(CAST(:account_ids AS bigint[]), CAST(:amounts AS bigint[])) AS leg (account_id, amount)
+WHERE accounts.id = leg.account_id
+  AND (accounts.balance + leg.amount >= 0 OR accounts.kind = ANY(CAST(:may_go_negative AS text[])))
+RETURNING accounts.id, accounts.balance, (SELECT id FROM entry)
+""").bindparams(
+        *(bindparam(name, type_=entries.c[name].type) for name in columns),
+        bindparam("posted_at", type_=Posting.__table__.c.created_at.type),
+    )
+
+
+# Built once: every sale and hold on PostgreSQL sends it.
+_POST_IN_ONE_STATEMENT = _post_in_one_statement_sql()
+_MAY_GO_NEGATIVE_KINDS = sorted(str(kind) for kind in MAY_GO_NEGATIVE)
+
+
+def _post_in_one_statement(session: Session, row: dict, legs: list[dict], balances: dict[int, int]) -> JournalEntry:
+    """Write one applied entry, its postings and the new balances in one PostgreSQL statement.
+
+    :raises TransactionConflict: a concurrent unit posted an entry with this key.
+    :raises InsufficientBalance: (only if the checks before were wrong)
+    """
+    try:
+        written = session.execute(_POST_IN_ONE_STATEMENT, {
+            **row,
+            "posted_at": legs[0]["created_at"],
+            "account_ids": [leg["account_id"] for leg in legs],
+            "amounts": [leg["amount"] for leg in legs],
+            "balances_after": [leg["balance_after"] for leg in legs],
+            "may_go_negative": _MAY_GO_NEGATIVE_KINDS,
+        }).all()
+    except IntegrityError as exc:
+        raise TransactionConflict(idempotency_key=row["idempotency_key"]) from exc
+    _ensure_balances_written({account_id: balance for account_id, balance, _ in written},
+                             {leg["account_id"]: leg["amount"] for leg in legs}, balances)
+    return adopt_persistent(session, JournalEntry, written[0][2], row)
+
+
+def _lock_accounts_statement():
+    accounts = Account.__table__
+    return (
+        select(accounts.c.id, accounts.c.kind, accounts.c.balance)
+        .where(accounts.c.id.in_(bindparam("account_ids", expanding=True)))
+        .order_by(accounts.c.id)
+        .with_for_update()
+    )
+
+
+# Built once, on the table: every posting sends it.
+_LOCK_ACCOUNTS = _lock_accounts_statement()
 
 
 def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, tuple[int, bool]]:
@@ -282,13 +374,8 @@ def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, tup
     """
     account_ids = sorted(set(account_ids))
     locked = {
-        account.id: (account.balance, account.kind in MAY_GO_NEGATIVE)
-        for account in session.execute(
-            select(Account.id, Account.kind, Account.balance)
-            .where(Account.id.in_(account_ids))
-            .order_by(Account.id)
-            .with_for_update()
-        )
+        account_id: (balance, kind in MAY_GO_NEGATIVE)
+        for account_id, kind, balance in session.execute(_LOCK_ACCOUNTS, {"account_ids": account_ids})
     }
     missing = sorted(set(account_ids) - set(locked))
     if missing:
@@ -307,22 +394,41 @@ def _store_balances(session: Session, changes: dict[int, int], expected: dict[in
     changed = {account_id: change for account_id, change in changes.items() if change}
     if not changed:
         return
-    # One statement for any number of accounts, on both databases: a CASE maps each id to its change.
-    delta = case(changed, value=Account.id)
-    may_go_negative = Account.kind.in_([str(kind) for kind in MAY_GO_NEGATIVE])
-    written = dict(
-        session.execute(
-            update(Account)
-            .where(Account.id.in_(list(changed)), (Account.balance + delta >= 0) | may_go_negative)
-            .values(balance=Account.balance + delta)
-            .returning(Account.id, Account.balance)
-            .execution_options(synchronize_session=False)
-        ).all()
-    )
+    parameters = {}
+    for n, (account_id, change) in enumerate(changed.items()):
+        parameters[f"account_{n}"] = account_id
+        parameters[f"change_{n}"] = change
+    written = dict(session.execute(_balance_update(len(changed)), parameters).all())
+    _ensure_balances_written(written, changed, expected)
+
+
+def _ensure_balances_written(written: dict[int, int], changed: dict[int, int], expected: dict[int, int]) -> None:
+    """Refuse the unit if the conditional UPDATE did not write every balance as the checks before expected.
+
+    :raises InsufficientBalance:
+    """
     for account_id in changed:
         if written.get(account_id) != expected[account_id]:
             raise InsufficientBalance(account_id=account_id, available=written.get(account_id, 0),
                                       requested=-changed[account_id])
+
+
+@functools.lru_cache(maxsize=64)
+def _balance_update(accounts: int):
+    """Build the conditional balance UPDATE for this many accounts, once: a sale sends one for two.
+
+    One statement for any number of accounts, on both databases: a CASE maps each id to its change.
+    """
+    table = Account.__table__
+    change = case(*((table.c.id == bindparam(f"account_{n}"), bindparam(f"change_{n}")) for n in range(accounts)))
+    may_go_negative = table.c.kind.in_([str(kind) for kind in MAY_GO_NEGATIVE])
+    return (
+        update(table)
+        .where(table.c.id.in_([bindparam(f"account_{n}") for n in range(accounts)]),
+               (table.c.balance + change >= 0) | may_go_negative)
+        .values(balance=table.c.balance + change)
+        .returning(table.c.id, table.c.balance)
+    )
 
 
 def _net_amounts_by_account(legs: list[Leg]) -> dict[int, int]:

@@ -81,8 +81,8 @@ class JournalEntry(Base):
     # Words a person typed (a reason, a hand-over note); entries before 0010 kept an English sentence here.
     memo: Mapped[str] = mapped_column(Text, default="")
     # What the entry is about (shop, cause, claim, card, dates, note): rendered in the reader's language
-    # by `ledger.memos.render_memo`, never stored as a sentence.
-    memo_params: Mapped[dict | None] = mapped_column(JSON)
+    # by `ledger.memos.render_memo`, never stored as a sentence. None is SQL NULL, however the row is written.
+    memo_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     # Unique: an entry can be reversed at most once, and the database enforces it.
     reverses_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("journal_entries.id"), unique=True
@@ -90,7 +90,7 @@ class JournalEntry(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
     # Set on refusal rows only: {"kind": what was asked, "code": the error, "params": its parameters}.
-    refusal: Mapped[dict | None] = mapped_column(JSON)
+    refusal: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     postings: Mapped[list[Posting]] = relationship(
         back_populates="entry", order_by="Posting.id", lazy="selectin"

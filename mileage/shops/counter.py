@@ -161,7 +161,7 @@ def open_till(session: Session, till: Till):
 
 
 def _shop_for_sale_statement():
-    """Build the one statement `_lock_shop_for_sale` sends, with the shop and its Seoul day as parameters."""
+    """Build the one statement `lock_shop_for_sale` sends, with the shop, its Seoul day and the key as parameters."""
     merchant_id = bindparam("merchant_id")
     day_closed = exists().where(
         SettlementClosure.merchant_id == merchant_id,
@@ -179,8 +179,9 @@ def _shop_for_sale_statement():
         .limit(1)
         .scalar_subquery()
     )
+    key_outcome = select(JournalEntry.kind).where(JournalEntry.idempotency_key == bindparam("key")).scalar_subquery()
     return (
-        select(Merchant, OfferVersion, day_closed.label("day_closed"))
+        select(Merchant, OfferVersion, day_closed.label("day_closed"), key_outcome.label("key_outcome"))
         .outerjoin(OfferVersion, OfferVersion.id == newest_offer)
         .where(Merchant.id == merchant_id)
         .with_for_update(read=True, of=Merchant)
@@ -192,29 +193,49 @@ def _shop_for_sale_statement():
 _SHOP_FOR_SALE = _shop_for_sale_statement()
 
 
-def _lock_shop_for_sale(session: Session, merchant_id: int, day: date) -> tuple[Merchant, OfferVersion, date]:
-    """Share-lock the shop as `lock_merchant_for_trade` does; return it, its offer in force, and the settlement day.
+@dataclass(frozen=True)
+class ShopAtSale:
+    """The shop share-locked for a sale or a hold, what its key already did, and the day it settles on."""
 
-    One statement reads the shop, its newest offer version and whether the day (or its month) is
-    already closed: it almost never is, and then no other query is needed; otherwise
-    `settlement_date_for` finds the next open day. All are read under the share lock, so a closure
-    cannot commit in between.
+    merchant: Merchant
+    offer: OfferVersion | None
+    settlement_date: date
+    # The kind of entry the sale's ledger key already posted (`EntryKind.REFUSAL` if it was refused), or None.
+    key_outcome: str | None
 
+    @property
+    def key_already_posted(self) -> bool:
+        """Tell whether the key already bought something: its first receipt is the answer."""
+        return self.key_outcome is not None and self.key_outcome != EntryKind.REFUSAL
+
+
+def lock_shop_for_sale(session: Session, till: Till, *, key: str | None, now: datetime) -> ShopAtSale:
+    """Check the terminal and share-lock its shop as `lock_merchant_for_trade` does, without refusing anything yet.
+
+    One statement reads the shop, its newest offer version, whether the day (or its month) is
+    already closed, and what the ledger key already posted: one look-up answers both questions a
+    key asks (did it buy something, was it refused for good). The day is almost never closed, and
+    then no other query is needed; otherwise `settlement_date_for` finds the next open day. All are
+    read under the share lock, so a closure cannot commit in between. The shop's refusals come in
+    `debit_scanned_card`, after a retried sale has had the chance to replay its receipt.
+
+    :raises TerminalRevoked:
     :raises MerchantNotFound:
-    :raises MerchantSuspended:
-    :raises MerchantNotActive:
-    :raises MerchantHasNoOffer:
     """
+    ensure_terminal_may_trade(session, till.merchant_id, till.terminal_id)
+    day = seoul_today(now)
     row = session.execute(
-        _SHOP_FOR_SALE, {"merchant_id": merchant_id, "day": day, "month": month_start(day)}
+        _SHOP_FOR_SALE, {"merchant_id": till.merchant_id, "day": day, "month": month_start(day), "key": key}
     ).first()
     if row is None:
-        raise MerchantNotFound(merchant_id=merchant_id)
-    merchant, offer, closed = row
-    ensure_merchant_may_trade(merchant)
-    if offer is None:
-        raise MerchantHasNoOffer(merchant_id=merchant_id)
-    return merchant, offer, settlement_date_for(session, merchant.id, day) if closed else day
+        raise MerchantNotFound(merchant_id=till.merchant_id)
+    merchant, offer, closed, key_outcome = row
+    return ShopAtSale(
+        merchant=merchant,
+        offer=offer,
+        settlement_date=settlement_date_for(session, merchant.id, day) if closed else day,
+        key_outcome=key_outcome,
+    )
 
 
 def _check_pin(session: Session, scan: ScannedCard, pin: str | None) -> None:
@@ -273,6 +294,7 @@ def debit_scanned_card(
     session: Session,
     signer: TokenSigner,
     till: Till,
+    shop: ShopAtSale,
     *,
     scanned: str,
     purchase_amount: int,
@@ -281,16 +303,21 @@ def debit_scanned_card(
     key: str | None,
     into_holds: bool,
     now: datetime,
-    replay_checked: bool = False,
 ) -> CounterDebit:
     """Run every counter check, then move the discount off the scanned card: to the shop, or into holds.
 
-    The order is the one both sales and holds rely on: shop and offer first, then the card row lock,
-    the token used up (in the same transaction as the entry) and the PIN, then both balances locked
-    in account-id order. `replay_checked` says the caller found no entry under `key` a moment ago.
+    The order is the one both sales and holds rely on: shop and offer first (`lock_shop_for_sale`),
+    then the card row lock, the token used up (in the same transaction as the entry) and the PIN,
+    then both balances locked in account-id order.
+
+    :raises MerchantSuspended:
+    :raises MerchantNotActive:
+    :raises MerchantHasNoOffer:
     """
-    ensure_terminal_may_trade(session, till.merchant_id, till.terminal_id)
-    merchant, offer, settles_on = _lock_shop_for_sale(session, till.merchant_id, seoul_today(now))
+    ensure_merchant_may_trade(shop.merchant)
+    if shop.offer is None:
+        raise MerchantHasNoOffer(merchant_id=shop.merchant.id)
+    merchant, offer = shop.merchant, shop.offer
     ensure_offer_applies(offer, now)
     ensure_purchase_qualifies(offer, purchase_amount)
     # The card is locked as it is read (it comes with its volunteer, for the receipt), and a phone's
@@ -311,11 +338,13 @@ def debit_scanned_card(
         amount=amount,
         idempotency_key=key,
         memo_params={"shop": merchant.name},
-        replay_checked=replay_checked,
+        # The shop's read just asked the key: unless it was refused for good, nothing is there.
+        replay_checked=shop.key_outcome is None,
         locked=locked,
         # Every failure here fails the whole request, which is rolled back: no savepoint needed.
         atomic=False,
     )
     return CounterDebit(
-        merchant=merchant, offer=offer, card=scan.card, amount=amount, entry=entry, settlement_date=settles_on
+        merchant=merchant, offer=offer, card=scan.card, amount=amount, entry=entry,
+        settlement_date=shop.settlement_date,
     )

@@ -36,6 +36,7 @@ from mileage.shops.counter import (
     debit_scanned_card,
     find_replayed,
     ledger_key,
+    lock_shop_for_sale,
     open_till,
     owned_by_till,
 )
@@ -64,11 +65,13 @@ def authorize_hold(
     """
     now = now or utc_now()
     key = ledger_key("authorize", till, idempotency_key)
-    replay = find_replayed(session, Hold, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
-    if replay is not None:
-        return replay
+    shop = lock_shop_for_sale(session, till, key=key, now=now)
+    if shop.key_already_posted:
+        replay = find_replayed(session, Hold, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
+        if replay is not None:
+            return replay
     debit = debit_scanned_card(
-        session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
+        session, signer, till, shop, scanned=scanned, purchase_amount=purchase_amount,
         requested_discount=requested_discount, pin=pin, key=key, into_holds=True, now=now,
     )
     hold = Hold(

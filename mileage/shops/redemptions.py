@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from mileage.cards.lookup import ensure_card_usable, lock_card_holding_points
 from mileage.cards.qr import read_scan
 from mileage.clock import seoul_day_start, seoul_today, utc_now
+from mileage.db import insert_persistent
 from mileage.errors import (
     InvalidAmount,
     RedemptionNotFound,
@@ -22,7 +23,6 @@ from mileage.models import (
     Account,
     Card,
     EntryKind,
-    JournalEntry,
     Redemption,
     Refund,
 )
@@ -38,6 +38,7 @@ from mileage.shops.counter import (
     ensure_purchase_qualifies,
     find_replayed,
     ledger_key,
+    lock_shop_for_sale,
     open_till,
     owned_by_till,
 )
@@ -127,35 +128,34 @@ def redeem(
     """
     now = now or utc_now()
     key = ledger_key("redeem", till, idempotency_key)
-    # One look-up answers both questions a key asks: did it already buy something (the receipt is
-    # replayed), and was it refused for good (the ledger replays that refusal when it posts)?
-    posted_kind = None if key is None else session.scalar(
-        select(JournalEntry.kind).where(JournalEntry.idempotency_key == key)
-    )
-    if posted_kind is not None and posted_kind != EntryKind.REFUSAL:
+    shop = lock_shop_for_sale(session, till, key=key, now=now)
+    if shop.key_already_posted:
         replay = find_replayed(session, Redemption, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
         if replay is not None:
             return replay
     debit = debit_scanned_card(
-        session, signer, till, scanned=scanned, purchase_amount=purchase_amount,
+        session, signer, till, shop, scanned=scanned, purchase_amount=purchase_amount,
         requested_discount=requested_discount, pin=pin, key=key, into_holds=False, now=now,
-        replay_checked=posted_kind is None,
     )
-    redemption = Redemption(
-        merchant_id=debit.merchant.id,
-        terminal_id=till.terminal_id,
-        card=debit.card,  # the object, not its id: the receipt shows it without reading it again
-        offer_version_id=debit.offer.id,
-        purchase_amount=purchase_amount,
-        discount=debit.amount,
-        refunded_amount=0,
-        idempotency_key=key,
-        entry_id=debit.entry.id,
-        settlement_date=debit.settlement_date,
-        created_at=now,
+    [redemption] = insert_persistent(
+        session,
+        Redemption,
+        [{
+            "merchant_id": debit.merchant.id,
+            "terminal_id": till.terminal_id,
+            "card_id": debit.card.id,
+            "offer_version_id": debit.offer.id,
+            "hold_id": None,
+            "purchase_amount": purchase_amount,
+            "discount": debit.amount,
+            "refunded_amount": 0,
+            "idempotency_key": key,
+            "entry_id": debit.entry.id,
+            "settlement_date": debit.settlement_date,
+            "created_at": now,
+        }],
+        card=debit.card,  # the receipt shows the holder without reading the card again
     )
-    session.add(redemption)
-    session.flush()
     return redemption
 
 

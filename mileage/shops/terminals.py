@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from mileage.audit import Actor, record_audit
@@ -192,6 +192,12 @@ def issue_terminal_token(session: Session, signer: TokenSigner, key_id: str, sec
     return TerminalToken(token, int(signer.access_ttl.total_seconds()), terminal)
 
 
+# Built once: every merchant request sends it.
+_TERMINAL_WITH_SHOP = (
+    select(Terminal).options(joinedload(Terminal.merchant)).where(Terminal.id == bindparam("terminal_id"))
+)
+
+
 def ensure_terminal_may_trade(session: Session, merchant_id: int | None, terminal_id: int | None) -> Terminal:
     """Check on every request that a terminal is live and its shop active, whatever token it holds.
 
@@ -199,10 +205,12 @@ def ensure_terminal_may_trade(session: Session, merchant_id: int | None, termina
     :raises MerchantSuspended:
     :raises MerchantNotActive:
     """
-    # Every merchant request runs this: the shop comes in the same query.
-    terminal = (
-        session.get(Terminal, terminal_id, options=[joinedload(Terminal.merchant)]) if terminal_id is not None else None
-    )
+    terminal = None
+    if terminal_id is not None:
+        # Once per request from the database, with its shop; a service's own check then finds it in the session.
+        terminal = session.identity_map.get(session.identity_key(Terminal, terminal_id)) or session.scalar(
+            _TERMINAL_WITH_SHOP, {"terminal_id": terminal_id}
+        )
     if terminal is None or terminal.merchant_id != merchant_id or terminal.revoked_at is not None:
         raise TerminalRevoked(terminal_id=terminal_id)
     ensure_merchant_may_trade(terminal.merchant)

@@ -36,11 +36,11 @@ def _till(make, login):
     return login(terminals.terminal_principal(terminal))
 
 
-# What a sale needs, one statement each: claim the HTTP key; the terminal and its shop; the ledger
-# key; the shop share-locked with its offer and any closure of the day; the card locked with its
-# volunteer; the token used up; both accounts locked; the entry; its postings; the balances; the
-# receipt; the HTTP key's answer.
-STATEMENTS_PER_SALE = 12
+# What a sale needs, one statement each: claim the HTTP key; the terminal and its shop; the shop
+# share-locked with its offer, any closure of the day and what the ledger key already posted; the
+# card locked with its volunteer; the token used up; both accounts locked; the entry, its postings
+# and the balances (one statement on PostgreSQL, three on SQLite); the receipt; the HTTP key's answer.
+STATEMENTS_PER_SALE = {"postgresql": 9, "sqlite": 11}
 
 
 def _sale_statements(statements: list[str]) -> list[str]:
@@ -48,7 +48,7 @@ def _sale_statements(statements: list[str]) -> list[str]:
     return [" ".join(s.split()) for s in statements if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
-def test_a_sale_with_a_phone_token_sends_each_question_once(client, make, login, app, statements):
+def test_a_sale_with_a_phone_token_sends_each_question_once(client, make, login, app, statements, connection):
     headers = _till(make, login)
     card = make.card(balance=10_000)
     token = issue_qr_token(app.extensions["mileage.token_signer"], card).token
@@ -60,11 +60,11 @@ def test_a_sale_with_a_phone_token_sends_each_question_once(client, make, login,
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.json["holder_name"] == card.volunteer.masked_name
     sent = _sale_statements(statements)
-    assert len(sent) <= STATEMENTS_PER_SALE, "\n".join(sent)
+    assert len(sent) <= STATEMENTS_PER_SALE[connection.dialect.name], "\n".join(sent)
     # The request's own savepoints (the test's outer one is left out above) would be round trips too.
     assert len(statements) - len(sent) == 2, statements
     assert not [s for s in sent if s.startswith("SELECT") and "used_qr_tokens" in s], "token looked up, then inserted"
-    assert sum(s.startswith("INSERT INTO postings") for s in sent) == 1
+    assert sum("INSERT INTO postings" in s for s in sent) == 1
     assert sum(" FROM cards" in s for s in sent) == 1, "the card is read once, with its volunteer"
     assert not [s for s in sent if "FROM volunteers" in s], "the volunteer is loaded lazily"
     assert not [s for s in sent if "FROM settlement_closures" in s and s.startswith("SELECT settlement_closures")]

@@ -151,6 +151,21 @@ def test_an_insufficient_balance_leaves_no_partial_state(session, make, issuance
     assert ledger.check_invariants(session).ok
 
 
+def test_a_refused_entry_leaves_nothing_behind_for_the_next_one_in_the_same_unit(session, make, merchant):
+    """A campaign keeps a refusal and carries on: the next entry may get the refused one's id (SQLite reuses it)."""
+    poor, rich = make.card(balance=100), make.card(balance=5_000)
+    with pytest.raises(InsufficientBalance) as refused:
+        _redeem(session, poor, merchant, 200)
+
+    entry = _redeem(session, rich, merchant, 300)
+
+    assert refused.value.params["available"] == 100
+    assert session.get(JournalEntry, entry.id) is entry
+    assert {(p.account_id, p.amount) for p in entry.postings} == {(rich.account_id, -300), (merchant.id, 300)}
+    assert ledger.get_balance(session, rich.account_id) == 4_700
+    assert ledger.check_invariants(session).ok
+
+
 def test_a_debit_of_exactly_the_balance_empties_the_card(session, make, merchant):
     card = make.card(balance=2_000)
     _redeem(session, card, merchant, 2_000)

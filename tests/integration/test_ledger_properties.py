@@ -85,20 +85,25 @@ def ledger_machine(engine):
             if keyed:
                 self.keyed.append((key, card_account, amount, entry.id))
 
-        @rule(volunteer=st.integers(0, VOLUNTEERS - 1), sink=st.integers(0, SINKS - 1), amount=POINTS)
-        def debit(self, volunteer, sink, amount):
+        @rule(volunteer=st.integers(0, VOLUNTEERS - 1), sink=st.integers(0, SINKS - 1), amount=POINTS,
+              at_the_counter=st.booleans())
+        def debit(self, volunteer, sink, amount, at_the_counter):
             card_account, sink_account = self._card_account(volunteer), self.sinks[sink]
+            # The counter locks both accounts to read the balance, then posts against its locks
+            # without a savepoint: every refusal must come before anything is written.
+            options = {"locked": ledger.lock_accounts(self.session, (card_account, sink_account)),
+                       "atomic": False} if at_the_counter else {}
             if amount > self.model[card_account]:
                 event("debit refused: insufficient balance")
                 with pytest.raises(InsufficientBalance):
                     ledger.transfer(
                         self.session, kind="redemption", from_account_id=card_account,
-                        to_account_id=sink_account, amount=amount,
+                        to_account_id=sink_account, amount=amount, **options,
                     )
                 return
             entry = ledger.transfer(
                 self.session, kind="redemption", from_account_id=card_account, to_account_id=sink_account,
-                amount=amount,
+                amount=amount, **options,
             )
             self._record(entry, {card_account: -amount, sink_account: amount})
 
