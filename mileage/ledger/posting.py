@@ -202,6 +202,7 @@ def post_entries(session: Session, entries: list[NewEntry]) -> list[JournalEntry
 # One statement for any number of postings: SQLAlchemy sends the rows in as few multi-row INSERTs
 # as each database's limit on bound parameters allows.
 _INSERT_POSTINGS = insert(Posting.__table__)
+_MAY_GO_NEGATIVE_KINDS = sorted(str(kind) for kind in MAY_GO_NEGATIVE)
 
 
 def _post(
@@ -325,7 +326,6 @@ RETURNING accounts.id, accounts.balance, (SELECT id FROM entry)
 
 # Built once: every sale and hold on PostgreSQL sends it.
 _POST_IN_ONE_STATEMENT = _post_in_one_statement_sql()
-_MAY_GO_NEGATIVE_KINDS = sorted(str(kind) for kind in MAY_GO_NEGATIVE)
 
 
 def _post_in_one_statement(session: Session, row: dict, legs: list[dict], balances: dict[int, int]) -> JournalEntry:
@@ -421,7 +421,7 @@ def _balance_update(accounts: int):
     """
     table = Account.__table__
     change = case(*((table.c.id == bindparam(f"account_{n}"), bindparam(f"change_{n}")) for n in range(accounts)))
-    may_go_negative = table.c.kind.in_([str(kind) for kind in MAY_GO_NEGATIVE])
+    may_go_negative = table.c.kind.in_(_MAY_GO_NEGATIVE_KINDS)
     return (
         update(table)
         .where(table.c.id.in_([bindparam(f"account_{n}") for n in range(accounts)]),
