@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
 
-import PIL.Image
 import pytest
-import zxingcpp
 
 from mileage.audit import SYSTEM_ACTOR
 from mileage.cards import lifecycle
@@ -17,6 +14,7 @@ from mileage.cards.qr_images import render_qr_png, render_qr_svg
 from mileage.clock import utc_now
 from mileage.errors import QrTokenReplayed
 from mileage.models import CardStatus
+from tests.support.qr import read_one_qr_code
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 DYNAMIC_ROUTES = ["/me/card/qr", "/me/card/qr.png", "/me/card/qr.svg"]
@@ -35,10 +33,7 @@ def me(make, login):
 
 def decode_png(data: bytes) -> str:
     """Read the one QR code in a PNG with zxing-cpp."""
-    results = zxingcpp.read_barcodes(PIL.Image.open(io.BytesIO(data)))
-    assert len(results) == 1
-    assert results[0].format == zxingcpp.BarcodeFormat.QRCode
-    return results[0].text
+    return read_one_qr_code(data)
 
 
 def parse_svg(data: bytes) -> ElementTree.Element:

@@ -13,9 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
-import PIL.Image
 import pytest
-import zxingcpp
 from openpyxl import Workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -26,6 +24,7 @@ from mileage.clock import SEOUL, seoul_today
 from mileage.db import run_in_transaction
 from mileage.models import Claim, SiteVisit
 from tests.support.factories import Factories
+from tests.support.qr import read_one_qr_code, read_qr_codes
 
 pytestmark = pytest.mark.browser
 
@@ -56,9 +55,7 @@ def phone_qr(page) -> str:
     image = page.locator("#qr")
     expect(image).to_have_attribute("src", re.compile(r"^blob:"))
     image.evaluate("img => img.decode()")
-    results = zxingcpp.read_barcodes(PIL.Image.open(io.BytesIO(image.screenshot())))
-    assert len(results) == 1
-    return results[0].text
+    return read_one_qr_code(image.screenshot())
 
 
 def seoul(hour: int, minute: int = 0) -> datetime:
@@ -179,8 +176,7 @@ def test_the_certificate_printed_to_pdf_carries_a_qr_that_opens_its_verification
         subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(Path(folder) / "p")],
                        check=True, timeout=60)
         (png,) = Path(folder).glob("p*.png")
-        results = zxingcpp.read_barcodes(PIL.Image.open(png))
-    urls = [result.text for result in results if "/verify/" in result.text]
+        urls = [text for text in read_qr_codes(png) if "/verify/" in text]
     assert urls == [f"{live_server.base_url}/verify/{serial}"]
 
     with urllib.request.urlopen(urls[0], timeout=10) as answer:

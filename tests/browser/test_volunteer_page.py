@@ -3,7 +3,6 @@ donating to a cause, and the points about to expire."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 from datetime import datetime, time, timedelta
@@ -11,9 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
-import PIL.Image
 import pytest
-import zxingcpp
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -25,6 +22,7 @@ from mileage.clock import SEOUL, seoul_today
 from mileage.db import run_in_transaction
 from mileage.models import Cause, Donation, ExpiryDonationChoice
 from tests.support.factories import Factories
+from tests.support.qr import read_one_qr_code
 
 pytestmark = pytest.mark.browser
 
@@ -87,9 +85,7 @@ def scanned_qr(page) -> str:
     image = page.locator("#qr")
     expect(image).to_have_attribute("src", re.compile(r"^blob:"))
     image.evaluate("img => img.decode()")
-    results = zxingcpp.read_barcodes(PIL.Image.open(io.BytesIO(page.locator("#qr").screenshot())))
-    assert len(results) == 1
-    return results[0].text
+    return read_one_qr_code(page.locator("#qr").screenshot())
 
 
 def test_volunteer_signs_in_and_sees_balance_qr_and_history(live_server, page, volunteer):
