@@ -7,11 +7,9 @@ from datetime import timedelta
 
 from mileage.audit import SYSTEM_ACTOR
 from mileage.claims import review
-from mileage.clock import seoul_today
+from mileage.clock import seoul_today as today
 from mileage.models import AuditEvent, JournalEntry, RuleSetVersion
 from tests.api.console_client import ConsoleClient, text_of
-
-TODAY = seoul_today()
 
 
 def signed_in(client, make, role):
@@ -39,7 +37,7 @@ def test_the_page_lists_versions_and_a_preset_prefills_the_form(client, make):
 
 def test_an_admin_saves_a_version_from_the_form_and_it_is_audited(client, make, session):
     console = signed_in(client, make, "admin")
-    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    tomorrow = (today() + timedelta(days=1)).isoformat()
     answer = console.post("/console/rules/", {**NOWON_FORM, "effective_from": tomorrow, "preset": "nowon-2011"})
     assert answer.status_code == 303
     row = session.query(RuleSetVersion).filter_by(version=2).one()
@@ -49,21 +47,21 @@ def test_an_admin_saves_a_version_from_the_form_and_it_is_audited(client, make, 
     assert row.definition["categories"] == {"헌혈": {"counts": True, "fixed_minutes": 240}}
     assert [tier["name"] for tier in row.definition["tiers"]] == ["일반", "그린", "골드"]
     assert session.query(AuditEvent).filter_by(action="rule_set.create", actor_user_id=console.user.id).count() == 1
-    past = console.post("/console/rules/", {**NOWON_FORM, "effective_from": (TODAY - timedelta(days=1)).isoformat()})
+    past = console.post("/console/rules/", {**NOWON_FORM, "effective_from": (today() - timedelta(days=1)).isoformat()})
     assert past.status_code in (303, 422)
     assert session.query(RuleSetVersion).count() == 2
 
 
 def test_staff_cannot_save_rules(client, make, session):
     console = signed_in(client, make, "staff")
-    refused = console.post("/console/rules/", {**NOWON_FORM, "effective_from": TODAY.isoformat()})
+    refused = console.post("/console/rules/", {**NOWON_FORM, "effective_from": today().isoformat()})
     assert refused.status_code == 403
     assert session.query(RuleSetVersion).count() == 1
 
 
 def test_staff_run_the_what_if_and_nothing_is_posted(client, make, session):
     card = make.card()
-    claim = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=5), minutes=180)
+    claim = make.claim(volunteer=card.volunteer, work_date=today() - timedelta(days=5), minutes=180)
     review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     entries = session.query(JournalEntry).count()
     console = signed_in(client, make, "staff")
@@ -80,11 +78,11 @@ def test_the_volunteer_page_shows_the_tier_and_its_history(client, make, session
     from mileage.programme import book as rule_book
     from mileage.programme import presets
 
-    rule_book.create_rule_set(session, name="노원", effective_from=TODAY - timedelta(days=100), actor=SYSTEM_ACTOR,
+    rule_book.create_rule_set(session, name="노원", effective_from=today() - timedelta(days=100), actor=SYSTEM_ACTOR,
                               definition=presets.preset("nowon-2011")["definition"], allow_past=True)
     card = make.card()
     for days_ago in range(20, 28):
-        claim = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=days_ago), minutes=7 * 60)
+        claim = make.claim(volunteer=card.volunteer, work_date=today() - timedelta(days=days_ago), minutes=7 * 60)
         review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     console = signed_in(client, make, "auditor")
     page = text_of(console.get(f"/console/volunteers/{card.volunteer_id}"))
@@ -97,7 +95,7 @@ def test_staff_set_a_shop_s_tier_discount_and_points_share_in_the_console(client
     from mileage.programme import presets
     from mileage.shops import benefits, offers
 
-    rule_book.create_rule_set(session, name="노원", effective_from=TODAY - timedelta(days=100), actor=SYSTEM_ACTOR,
+    rule_book.create_rule_set(session, name="노원", effective_from=today() - timedelta(days=100), actor=SYSTEM_ACTOR,
                               definition=presets.preset("nowon-2011")["definition"], allow_past=True)
     shop = make.merchant()
     console = signed_in(client, make, "staff")
@@ -122,7 +120,7 @@ def test_the_seodaemun_preset_fills_and_saves_the_hours_needed_the_year_before(c
     prefilled = console.get("/console/rules/?preset=seodaemun-2024").get_data(as_text=True)
     assert 'name="min_hours_previous_year" min="0" max="8760" value="10"' in prefilled
     assert "전년도 필요 봉사시간" in prefilled
-    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    tomorrow = (today() + timedelta(days=1)).isoformat()
     form = {**NOWON_FORM, "name": "서대문 2024", "bands": "0:1000", "lifetime_cap": "", "yearly_cap": "100,000",
             "minimum_age": "19", "min_hours_previous_year": "10", "tiers": "", "effective_from": tomorrow}
     assert console.post("/console/rules/", form).status_code == 303

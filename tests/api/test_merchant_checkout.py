@@ -11,19 +11,17 @@ from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.cards.qr import issue_qr_token
 from mileage.claims import review
-from mileage.clock import seoul_today
+from mileage.clock import seoul_today as today
 from mileage.models import BenefitUse, JournalEntry
 from mileage.programme import book, presets
 from mileage.shops import benefits, terminals
 from mileage.shops import checkout as sales
 from tests.api.test_merchant_api import OFFER, Shop
 
-TODAY = seoul_today()
-
 
 @pytest.fixture
 def nowon(session):
-    return book.create_rule_set(session, name="노원", effective_from=TODAY - timedelta(days=200), actor=SYSTEM_ACTOR,
+    return book.create_rule_set(session, name="노원", effective_from=today() - timedelta(days=200), actor=SYSTEM_ACTOR,
                                 definition=presets.preset("nowon-2011")["definition"], allow_past=True)
 
 
@@ -31,7 +29,7 @@ def green_card(session, make, *, extra_points=0, pin="4321"):
     """A card whose holder reached 그린 with 56 hours (600 points after the free first 50)."""
     card = make.card(pin=pin)
     for days_ago in range(10, 18):
-        claim = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=days_ago), minutes=7 * 60)
+        claim = make.claim(volunteer=card.volunteer, work_date=today() - timedelta(days=days_ago), minutes=7 * 60)
         review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     if extra_points:
         make.credit(card, extra_points)
@@ -102,7 +100,7 @@ def test_an_empty_card_still_gets_its_tier_benefit_and_is_told_why_no_points(cli
     shop = benefit_shop()
     card = make.card()
     for days_ago in range(10, 18):  # 56 hours: 그린, but only 600 points
-        claim = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=days_ago), minutes=7 * 60)
+        claim = make.claim(volunteer=card.volunteer, work_date=today() - timedelta(days=days_ago), minutes=7 * 60)
         review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     ledger.transfer(session, kind="test_debit", from_account_id=card.account_id,
                     to_account_id=ledger.system_account(session, "issuance").id, amount=600)

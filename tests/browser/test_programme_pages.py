@@ -11,7 +11,7 @@ import pytest
 from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.claims import review
-from mileage.clock import seoul_today
+from mileage.clock import seoul_today as today
 from mileage.db import run_in_transaction
 from mileage.models import BenefitUse, Card
 from mileage.programme import book, presets
@@ -21,7 +21,6 @@ from tests.support.factories import Factories
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-battery"
-TODAY = seoul_today()
 
 
 @dataclass
@@ -39,7 +38,7 @@ def seeded(live_server) -> Seeded:
     """The Nowon rules; a 그린 volunteer (56 h: 600 points) with 4,400 more; a shop with 그린 10 % and points 10 %."""
 
     def seed(session):
-        book.create_rule_set(session, name="노원 2011", effective_from=TODAY - timedelta(days=200),
+        book.create_rule_set(session, name="노원 2011", effective_from=today() - timedelta(days=200),
                              definition=presets.preset("nowon-2011")["definition"], actor=SYSTEM_ACTOR,
                              allow_past=True, preset="nowon-2011")
         make = Factories(session)
@@ -47,7 +46,7 @@ def seeded(live_server) -> Seeded:
         organisation = make.organisation(name="노원 어르신 돌봄센터")
         for days_ago in range(10, 18):
             claim = make.claim(volunteer=card.volunteer, organisation=organisation,
-                               work_date=TODAY - timedelta(days=days_ago), start_minute=9 * 60, minutes=7 * 60)
+                               work_date=today() - timedelta(days=days_ago), start_minute=9 * 60, minutes=7 * 60)
             review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
         make.credit(card, 4_400)
         volunteer = make.user(role="volunteer", volunteer_id=card.volunteer_id, password=PASSWORD)
@@ -117,7 +116,7 @@ def test_the_admin_previews_new_rules_on_the_last_year_and_saves_them(page, live
     page.wait_for_selector("#what-if")
     assert "실제 지급 600점 · 새 규칙 1,200점 · 차이 600점" in page.inner_text("#what-if")
     page.fill("#r-name", "노원 2027 인상안")
-    page.fill("#r-from", (TODAY + timedelta(days=1)).isoformat())
+    page.fill("#r-from", (today() + timedelta(days=1)).isoformat())
     page.click("#save-rules")
     page.wait_for_selector("text=저장했습니다")
     assert "노원 2027 인상안" in page.inner_text("#rule-versions")

@@ -10,7 +10,7 @@ from mileage import ledger
 from mileage.audit import SYSTEM_ACTOR
 from mileage.claims import review
 from mileage.claims.rules import ClaimPolicy
-from mileage.clock import seoul_today
+from mileage.clock import seoul_today as today
 from mileage.errors import (
     ClaimBelowMinimumAge,
     InvalidRuleSet,
@@ -21,8 +21,7 @@ from mileage.errors import (
 from mileage.models import AuditEvent
 from mileage.programme import book, presets, whatif
 
-TODAY = seoul_today()
-LONG_AGO = TODAY - timedelta(days=400)
+LONG_AGO = today() - timedelta(days=400)
 OPEN_SUBMISSION = ClaimPolicy(max_minutes_per_day=1440, claim_window_days=100_000)
 
 
@@ -47,7 +46,7 @@ def days_from(first: date):
 
 def test_the_default_rule_set_pays_today_s_flat_rate(session, make):
     card = make.card()
-    claim = approve(session, make, card, day=TODAY - timedelta(days=1), minutes=150)
+    claim = approve(session, make, card, day=today() - timedelta(days=1), minutes=150)
     assert claim.points == 2_500 and claim.rule_set_version == 1 and claim.withheld_points == 0
     assert ledger.get_balance(session, card.account_id) == 2_500
 
@@ -99,13 +98,13 @@ def test_the_lifetime_cap_splits_a_claim_and_says_what_it_withheld(session, make
 
 
 def test_the_yearly_cap_is_per_seoul_calendar_year(session, make):
-    book.create_rule_set(session, name="yearly", effective_from=date(TODAY.year - 1, 12, 1), actor=SYSTEM_ACTOR,
+    book.create_rule_set(session, name="yearly", effective_from=date(today().year - 1, 12, 1), actor=SYSTEM_ACTOR,
                          allow_past=True, definition={"bands": [{"from_hours": 0, "points_per_hour": 1000}],
                                                       "yearly_cap": 5_000})
     card = make.card()
-    december = approve(session, make, card, day=date(TODAY.year - 1, 12, 30), minutes=8 * 60)
+    december = approve(session, make, card, day=date(today().year - 1, 12, 30), minutes=8 * 60)
     assert (december.points, december.withheld_points, december.withheld_by) == (5_000, 3_000, "yearly_cap")
-    january = approve(session, make, card, day=date(TODAY.year, 1, 1), minutes=2 * 60)
+    january = approve(session, make, card, day=date(today().year, 1, 1), minutes=2 * 60)
     assert january.points == 2_000 and january.withheld_points == 0
 
 
@@ -115,9 +114,9 @@ def test_a_claim_is_paid_by_the_rules_of_its_day_not_of_its_approval(session, ma
     card = make.card()
     early = make.claim(volunteer=card.volunteer, work_date=LONG_AGO + timedelta(days=1), minutes=60,
                        policy=OPEN_SUBMISSION)
-    book.create_rule_set(session, name="new", effective_from=TODAY - timedelta(days=5), actor=SYSTEM_ACTOR,
+    book.create_rule_set(session, name="new", effective_from=today() - timedelta(days=5), actor=SYSTEM_ACTOR,
                          allow_past=True, definition={"bands": [{"from_hours": 0, "points_per_hour": 900}]})
-    late = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=2), minutes=60)
+    late = make.claim(volunteer=card.volunteer, work_date=today() - timedelta(days=2), minutes=60)
     assert review.approve_claim(session, late.id, actor=SYSTEM_ACTOR).points == 900
     assert review.approve_claim(session, early.id, actor=SYSTEM_ACTOR).points == 300
     assert ledger.get_balance(session, card.account_id) == 1_200
@@ -137,17 +136,17 @@ def test_blood_donation_counts_four_hours_and_other_categories_can_count_nothing
 def test_a_new_version_starts_today_or_later_and_after_every_paid_day(session, make):
     card = make.card()
     with pytest.raises(RuleSetStartsInPast):
-        book.create_rule_set(session, name="x", effective_from=TODAY - timedelta(days=1), actor=SYSTEM_ACTOR,
+        book.create_rule_set(session, name="x", effective_from=today() - timedelta(days=1), actor=SYSTEM_ACTOR,
                              definition={})
-    claim = make.claim(volunteer=card.volunteer, work_date=TODAY - timedelta(days=3), minutes=60)
+    claim = make.claim(volunteer=card.volunteer, work_date=today() - timedelta(days=3), minutes=60)
     review.approve_claim(session, claim.id, actor=SYSTEM_ACTOR)
     with pytest.raises(RuleSetRewritesPaidClaims):
-        book.create_rule_set(session, name="x", effective_from=TODAY - timedelta(days=3), actor=SYSTEM_ACTOR,
+        book.create_rule_set(session, name="x", effective_from=today() - timedelta(days=3), actor=SYSTEM_ACTOR,
                              definition={}, allow_past=True)
-    row = book.create_rule_set(session, name="next month", effective_from=TODAY + timedelta(days=30),
+    row = book.create_rule_set(session, name="next month", effective_from=today() + timedelta(days=30),
                                actor=SYSTEM_ACTOR, definition={"bands": [{"from_hours": 0, "points_per_hour": 50}]})
     assert book.current_rule_set(session).bands[0].points_per_hour == 1000
-    assert book.rule_set_on(session, TODAY + timedelta(days=30)).version == row.version
+    assert book.rule_set_on(session, today() + timedelta(days=30)).version == row.version
     assert session.query(AuditEvent).filter_by(action="rule_set.create", target_id=str(row.version)).count() == 1
 
 
@@ -161,13 +160,13 @@ def test_a_new_version_starts_today_or_later_and_after_every_paid_day(session, m
 ])
 def test_a_rule_set_that_cannot_be_applied_is_refused_naming_the_field(session, definition, field):
     with pytest.raises(InvalidRuleSet) as refused:
-        book.create_rule_set(session, name="bad", effective_from=TODAY, actor=SYSTEM_ACTOR, definition=definition)
+        book.create_rule_set(session, name="bad", effective_from=today(), actor=SYSTEM_ACTOR, definition=definition)
     assert refused.value.params["field"] == field
 
 
 def test_the_minimum_age_refuses_a_younger_volunteer_s_claim(session, make):
     load(session, "seodaemun-2024")
-    young = make.card(volunteer=make.volunteer(birth_date=TODAY.replace(year=TODAY.year - 17)))
+    young = make.card(volunteer=make.volunteer(birth_date=today().replace(year=today().year - 17)))
     with pytest.raises(ClaimBelowMinimumAge):
         make.claim(volunteer=young.volunteer, policy=None)
     adult = make.card(volunteer=make.volunteer(birth_date=date(1980, 5, 5)))
@@ -182,7 +181,7 @@ def test_an_unknown_preset_is_refused():
 def test_the_what_if_equals_the_real_posting_when_the_rules_do_not_change(session, make):
     load(session, "nowon-2011")
     volunteers = [make.card() for _ in range(3)]
-    days = days_from(TODAY - timedelta(days=330))
+    days = days_from(today() - timedelta(days=330))
     for index, card in enumerate(volunteers):
         for _ in range(4 + 3 * index):
             approve(session, make, card, day=next(days), minutes=7 * 60 + 13)
@@ -202,8 +201,8 @@ def test_the_what_if_equals_the_real_posting_when_the_rules_do_not_change(sessio
 def test_seodaemun_pays_only_volunteers_certified_10_hours_the_previous_year(session, make):
     load(session, "seodaemun-2024")
     card = make.card()
-    last_year = date(TODAY.year - 1, 12, 1)
-    this_year = max(date(TODAY.year, 1, 1), TODAY - timedelta(days=1))
+    last_year = date(today().year - 1, 12, 1)
+    this_year = max(date(today().year, 1, 1), today() - timedelta(days=1))
 
     first = approve(session, make, card, day=last_year, minutes=6 * 60)  # nothing the year before that
     assert (first.points, first.withheld_points, first.withheld_by) == (0, 6_000, "previous_year_hours")
