@@ -15,13 +15,13 @@ from mileage.errors import (
     ConsoleNotAllowed,
     InvalidCredentials,
     PasswordChangeRequired,
-    RefreshTokenReused,
     TokenExpired,
     TokenRevoked,
     UserNotFound,
 )
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import RefreshToken, User
+from mileage.people import token_families
 from mileage.people.roles import STAFF_READERS
 from mileage.people.tokens import REFRESH, Principal, TokenSigner, issue_access_token
 from mileage.people.users import change_password
@@ -135,22 +135,13 @@ def refresh_tokens(session: Session, signer: TokenSigner, refresh_token: str) ->
     :raises TokenExpired:
     :raises TokenInvalid:
     :raises TokenRevoked:
+    :raises RefreshTokenReused: the token was used before; its sign-in has ended.
     """
     claims = signer.verify(refresh_token, token_type=REFRESH)
     stored = session.scalar(select(RefreshToken).where(RefreshToken.jti == claims["jti"]))
     if stored is None or stored.revoked_at is not None:
         raise TokenRevoked()
-    now = utc_now()
-    # Conditional: of two concurrent refreshes with one token, only one rotates it.
-    rotated = session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if rotated != 1:
-        revoke_family(session, stored.family)
-        raise RefreshTokenReused()
+    token_families.use_once(session, RefreshToken, stored, now=utc_now())
     user = session.get(User, stored.user_id)
     if user is None or not user.is_active:
         raise TokenRevoked()
@@ -175,16 +166,6 @@ def ensure_user_still_signed_in(session: Session, principal: Principal) -> None:
         raise TokenRevoked()
 
 
-def revoke_family(session: Session, family: str) -> None:
-    """Revoke every refresh token of one sign-in."""
-    session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utc_now())
-        .execution_options(synchronize_session=False)
-    )
-
-
 def sign_out(session: Session, signer: TokenSigner, refresh_token: str) -> None:
     """Revoke the sign-in a refresh token belongs to. Signing out twice is harmless.
 
@@ -194,7 +175,7 @@ def sign_out(session: Session, signer: TokenSigner, refresh_token: str) -> None:
         claims = signer.verify(refresh_token, token_type=REFRESH)
     except TokenExpired:
         return
-    revoke_family(session, claims.get("fam", ""))
+    token_families.end_family(session, RefreshToken, claims.get("fam", ""))
 
 
 def end_sign_ins(session: Session, user_id: int, *, actor: Actor) -> int:

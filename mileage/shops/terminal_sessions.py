@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
-from mileage.errors import NoTerminalSession, RefreshTokenReused, TokenExpired, TokenRevoked
+from mileage.errors import NoTerminalSession, TokenExpired, TokenRevoked
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import Terminal, TerminalSession
+from mileage.people import token_families
 from mileage.people.tokens import TokenSigner, issue_access_token
 from mileage.shops.terminals import (
     TerminalToken,
@@ -98,16 +99,7 @@ def refresh_terminal_session(session: Session, signer: TokenSigner, presented: s
     now = utc_now()
     if row.expires_at <= now:
         raise TokenExpired()
-    # Conditional: of two refreshes racing with one token, only one rotates it.
-    rotated = session.execute(
-        update(TerminalSession)
-        .where(TerminalSession.id == row.id, TerminalSession.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if rotated != 1:
-        _end_family(session, row.family)
-        raise RefreshTokenReused()
+    token_families.use_once(session, TerminalSession, row, now=now)
     terminal = get_terminal(session, row.terminal_id)
     ensure_terminal_may_trade(session, terminal.merchant_id, terminal.id)
     successor = _start(session, signer, terminal, family=row.family, persistent=row.persistent)
@@ -122,22 +114,13 @@ def refresh_terminal_session(session: Session, signer: TokenSigner, presented: s
     return TerminalSessionGrant(successor.token, successor.session_token, row.persistent, max(left, 0))
 
 
-def _end_family(session: Session, family: str) -> None:
-    session.execute(
-        update(TerminalSession)
-        .where(TerminalSession.family == family, TerminalSession.revoked_at.is_(None))
-        .values(revoked_at=utc_now())
-        .execution_options(synchronize_session=False)
-    )
-
-
 def end_terminal_session(session: Session, presented: str) -> None:
     """End the counter-page session a token belongs to (sign-out). Unknown or ended tokens are harmless."""
     try:
         row = _find(session, presented)
     except TokenRevoked:
         return
-    _end_family(session, row.family)
+    token_families.end_family(session, TerminalSession, row.family)
 
 
 def count_live_terminal_sessions(session: Session, terminal_id: int) -> int:
