@@ -93,3 +93,18 @@ def when_ready(server):
     cfg.set("worker_connections", balanced_worker_connections(cfg.workers, cfg.threads))
     server.log.info("worker_connections=%s (keep-alive clients spread over %s workers)",
                     cfg.worker_connections, cfg.workers)
+
+
+def post_worker_init(worker):
+    """Keep what the app built at start-up out of the garbage collector's full passes.
+
+    Modules, the API document and SQLAlchemy's caches live as long as the worker, yet each full
+    collection walked them all again: about 66 ms with every thread of the worker stopped, which
+    showed as the counter's slowest 1 % of sales. Frozen, a full pass walks only what requests
+    made since (under a millisecond).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    worker.log.info("froze %s start-up objects out of the garbage collector's full passes", gc.get_freeze_count())

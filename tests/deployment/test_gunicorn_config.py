@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -80,3 +81,6 @@ def test_the_production_settings_serve_and_log_one_json_line_per_request(tmp_pat
     assert access, output[-2000:]
     assert {"method", "path", "status", "duration_ms", "caller", "request_id"} <= access[-1].keys()
     assert access[-1]["time"].endswith("Z") and access[-1]["status"] == 200
+    # The worker froze what the app built at start-up, so full collections stop every thread for less.
+    frozen = re.search(r"froze (\d+) start-up objects", output)
+    assert frozen and int(frozen[1]) > 10_000, output[-2000:]
