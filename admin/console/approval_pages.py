@@ -54,17 +54,20 @@ def _claim_points(claim) -> int:
     return policy_on(get_session(), claim.work_date, _policy()).points_for(claim.end_minute - claim.start_minute)
 
 
+def _claim_filter(filters: dict) -> dict:
+    """The queue's filter, but for its state, as the claim lists take it."""
+    return {
+        "organisation_id": filters["organisation_id"],
+        "volunteer_id": filters["volunteer_id"],
+        "category": filters["category"] or None,
+        "date_from": filters["date_from"],
+        "date_to": filters["date_to"],
+    }
+
+
 def _matching_waiting(session, filters: dict) -> list:
     """Return the waiting claims a queue filter matches (every page of it, not only the one shown)."""
-    return list_matching_claims(
-        session,
-        state=str(ClaimState.SUBMITTED),
-        organisation_id=filters["organisation_id"],
-        volunteer_id=filters["volunteer_id"],
-        category=filters["category"] or None,
-        date_from=filters["date_from"],
-        date_to=filters["date_to"],
-    )
+    return list_matching_claims(session, state=str(ClaimState.SUBMITTED), **_claim_filter(filters))
 
 
 @blueprint.get("/")
@@ -76,15 +79,8 @@ def queue():
     state = filters["state"] if "state" in request.args else str(ClaimState.SUBMITTED)
     matching = _matching_waiting(session, filters) if state == str(ClaimState.SUBMITTED) else []
     page = list_claims(
-        session,
-        state=state or None,
-        organisation_id=filters["organisation_id"],
-        volunteer_id=filters["volunteer_id"],
-        category=filters["category"] or None,
-        date_from=filters["date_from"],
-        date_to=filters["date_to"],
-        limit=QUEUE_PAGE_SIZE,
-        cursor=request.args.get("cursor") or None,
+        session, state=state or None, **_claim_filter(filters),
+        limit=QUEUE_PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     return render_template(
         "console/claims/queue.html",
