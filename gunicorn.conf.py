@@ -107,4 +107,6 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
-    worker.log.info("froze %s start-up objects out of the garbage collector's full passes", gc.get_freeze_count())
+    # Also the line that says this worker is about to accept (tests/support/gunicorn.py waits for it).
+    worker.log.info("worker %s ready: froze %s start-up objects out of the garbage collector's full passes",
+                    worker.pid, gc.get_freeze_count())

@@ -69,8 +69,20 @@ class GunicornServer:
         )
         # The child has its own copy of the log's descriptor; close ours.
         log.close()
+        deadline = time.monotonic() + timeout
         self.wait_until_healthy(timeout=timeout)
+        self._wait_until_every_worker_is_ready(deadline)
         return self
+
+    def _wait_until_every_worker_is_ready(self, deadline: float) -> None:
+        """Wait until each worker has loaded the app: one answering /healthz is not all of them accepting."""
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            log = self.log_path.read_text(errors="replace")
+            if len(pids) == self.workers and all(f"worker {pid} ready" in log for pid in pids):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"not every gunicorn worker became ready: see {self.log_path}")
 
     def wait_until_healthy(self, *, timeout: float = 30) -> None:
         """Poll /healthz until it answers 200, or fail after the timeout."""
