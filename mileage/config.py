@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import os
 import secrets
-from collections import Counter
+import string
 from pathlib import Path
 
 from mileage.claims.exchange_1365 import ExchangeProfile
@@ -17,9 +18,24 @@ REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "TOKEN_SIGNING_KEY", "DATABASE_URL")
 ENVIRONMENTS = ("development", "production")
 SECRET_KEYS = ("SECRET_KEY", "TOKEN_SIGNING_KEY")
 # A production secret must be long and random: 32 characters and an estimated 128 bits at least
-# (secrets.token_urlsafe(32) gives 43 characters of about 6 bits each).
+# (`openssl rand -hex 16` gives 32 characters of 4 bits each, secrets.token_urlsafe(32) 43 of 6 bits).
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_BITS = 128
+# The alphabets random keys are written in, smallest first, with the bits each character of such a key carries.
+_KEY_ALPHABETS = (
+    (frozenset(string.digits), math.log2(10)),
+    (frozenset("0123456789abcdef"), 4.0),
+    (frozenset("0123456789ABCDEF"), 4.0),
+    (frozenset(string.ascii_uppercase + "234567="), 5.0),
+    (frozenset(string.ascii_letters + string.digits), math.log2(62)),
+    (frozenset(string.ascii_letters + string.digits + "+/-_="), 6.0),
+)
+_ANY_CHARACTER_BITS = math.log2(95)
+# Words of a key someone typed in to be replaced later; six letters or more, which a random key spells by chance
+# about once in a billion.
+PLACEHOLDER_WORDS = ("secret", "change", "password", "example", "default", "sample", "replace", "mileage")
+# Random keys repeat stretches of up to about 24 bits by chance; a longer repeat is a pattern.
+_CHANCE_REPEAT_BITS = 24
 GENERATE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
@@ -60,16 +76,40 @@ def environment_integer(environ, name: str, default: int, *, minimum: int = 0, m
 
 
 def secret_strength_bits(secret: str) -> float:
-    """Estimate a secret's entropy in bits from its own character frequencies (Shannon, times its length).
+    """Estimate a secret's entropy in bits: its characters that repeat no earlier stretch, at the bits each carries.
 
-    Rough, but it tells a random key from "changeme", a repeated word or a short password.
+    A random key's characters each carry the bits of the alphabet it is written in (4 in hex, 6 in base64);
+    a stretch that repeats an earlier one adds nothing: a repeated word, a run of one letter, or "abcdef…"
+    (whose steps from one character to the next repeat).
     """
     if not secret:
         return 0.0
-    counts = Counter(secret)
-    length = len(secret)
-    per_character = -sum(count / length * math.log2(count / length) for count in counts.values())
-    return per_character * length
+    bits = next((bits for alphabet, bits in _KEY_ALPHABETS if set(secret) <= alphabet), _ANY_CHARACTER_BITS)
+    shortest_pattern = math.ceil(_CHANCE_REPEAT_BITS / bits)
+    steps = [ord(after) - ord(before) for before, after in itertools.pairwise(secret)]
+    novel = min(_novel_symbols(list(secret), shortest_pattern), 1 + _novel_symbols(steps, shortest_pattern))
+    return novel * bits
+
+
+def _novel_symbols(symbols: list, shortest_pattern: int) -> int:
+    """Count the symbols left once each repeat of an earlier stretch (`shortest_pattern` or longer) is dropped."""
+    novel = position = 0
+    while position < len(symbols):
+        repeat = max((_common_length(symbols, earlier, position) for earlier in range(position)), default=0)
+        if repeat >= shortest_pattern:
+            position += repeat
+        else:
+            novel += 1
+            position += 1
+    return novel
+
+
+def _common_length(symbols: list, earlier: int, position: int) -> int:
+    """How far the symbols from `position` repeat those from `earlier` (the two stretches may overlap)."""
+    length = 0
+    while position + length < len(symbols) and symbols[earlier + length] == symbols[position + length]:
+        length += 1
+    return length
 
 
 def check_production_secret(name: str, secret: str) -> None:
@@ -82,7 +122,12 @@ def check_production_secret(name: str, secret: str) -> None:
             f"{name} is too short for production ({len(secret)} characters, at least {MIN_SECRET_LENGTH}); "
             f"generate one with: {GENERATE_A_SECRET}"
         )
-    if secret_strength_bits(secret) < MIN_SECRET_BITS or len(set(secret)) < 12:
+    placeholder = next((word for word in PLACEHOLDER_WORDS if word in secret.lower()), None)
+    if placeholder is not None:
+        raise ConfigurationError(
+            f"{name} looks like a placeholder (it contains {placeholder!r}); generate one with: {GENERATE_A_SECRET}"
+        )
+    if secret_strength_bits(secret) < MIN_SECRET_BITS:
         raise ConfigurationError(
             f"{name} is not random enough for production; generate one with: {GENERATE_A_SECRET}"
         )

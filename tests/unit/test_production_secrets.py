@@ -1,0 +1,57 @@
+"""Production secrets: every usual way of generating a key is accepted, a typed-in or patterned one is refused."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+
+import pytest
+
+from mileage.config import ConfigurationError, check_production_secret
+
+GENERATORS = {
+    "openssl rand -hex 16": lambda: secrets.token_hex(16),
+    "openssl rand -hex 32": lambda: secrets.token_hex(32),
+    "openssl rand -base64 24": lambda: base64.b64encode(secrets.token_bytes(24)).decode(),
+    "secrets.token_urlsafe(24)": lambda: secrets.token_urlsafe(24),
+    "secrets.token_urlsafe(48)": lambda: secrets.token_urlsafe(48),
+    "upper-case hex": lambda: secrets.token_hex(16).upper(),
+    "base32": lambda: base64.b32encode(secrets.token_bytes(20)).decode(),
+    "32 letters and digits": lambda: "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32)),
+}
+
+
+@pytest.mark.parametrize("generator", GENERATORS.values(), ids=GENERATORS.keys())
+def test_every_usual_generator_gives_an_accepted_key(generator):
+    for _ in range(500):
+        check_production_secret("SECRET_KEY", generator())
+
+
+@pytest.mark.parametrize("secret", [
+    "a" * 44,
+    "kimchi12" * 4,
+    "0123456789abcdef" * 2,
+    "abcdefghijklmnopqrstuvwxyz012345",
+    "9876543210" * 4,
+    "Tr0ub4dor&3" * 3,
+    "aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpP",
+])
+def test_a_patterned_key_is_not_random_enough(secret):
+    with pytest.raises(ConfigurationError, match="^SECRET_KEY is not random enough for production; generate one"):
+        check_production_secret("SECRET_KEY", secret)
+
+
+@pytest.mark.parametrize("secret, word", [
+    ("test-secret-key-please-change-me!!", "secret"),
+    ("Zt8Kq2Lm5Vx9Rp3Wn7Yc1Hd4Gs6Fb0JuAo-CHANGE", "change"),
+    ("mileage-production-key-2026-12-03-district", "mileage"),
+])
+def test_a_placeholder_is_named(secret, word):
+    with pytest.raises(ConfigurationError, match=f"^TOKEN_SIGNING_KEY looks like a placeholder .*'{word}'"):
+        check_production_secret("TOKEN_SIGNING_KEY", secret)
+
+
+def test_a_short_key_says_how_long_it_must_be():
+    with pytest.raises(ConfigurationError, match=r"too short for production \(31 characters, at least 32\)"):
+        check_production_secret("SECRET_KEY", secrets.token_hex(16)[:31])
