@@ -8,7 +8,13 @@ from admin.console import forms
 from admin.console.i18n import N_, NP_, _, console_language, number
 from admin.console.navigation import BACK_FIELD, redirect_back, safe_console_path
 from mileage.claims import batches, review, submission
-from mileage.claims.queue import MAX_MATCHING_CLAIMS, claim_history, list_claims, list_matching_claims
+from mileage.claims.queue import (
+    MAX_MATCHING_CLAIMS,
+    ClaimFilter,
+    claim_history,
+    list_claims,
+    list_matching_claims,
+)
 from mileage.claims.rules import ClaimPolicy, policy_on
 from mileage.errors import ClaimNotFound
 from mileage.http.boundary import get_session
@@ -54,20 +60,21 @@ def _claim_points(claim) -> int:
     return policy_on(get_session(), claim.work_date, _policy()).points_for(claim.end_minute - claim.start_minute)
 
 
-def _claim_filter(filters: dict) -> dict:
-    """The queue's filter, but for its state, as the claim lists take it."""
-    return {
-        "organisation_id": filters["organisation_id"],
-        "volunteer_id": filters["volunteer_id"],
-        "category": filters["category"] or None,
-        "date_from": filters["date_from"],
-        "date_to": filters["date_to"],
-    }
+def _claim_filter(filters: dict, state: str | None) -> ClaimFilter:
+    """The queue's filter, with the state asked for, as the claim lists take it."""
+    return ClaimFilter(
+        state=state,
+        organisation_id=filters["organisation_id"],
+        volunteer_id=filters["volunteer_id"],
+        category=filters["category"] or None,
+        date_from=filters["date_from"],
+        date_to=filters["date_to"],
+    )
 
 
 def _matching_waiting(session, filters: dict) -> list:
     """Return the waiting claims a queue filter matches (every page of it, not only the one shown)."""
-    return list_matching_claims(session, state=str(ClaimState.SUBMITTED), **_claim_filter(filters))
+    return list_matching_claims(session, _claim_filter(filters, str(ClaimState.SUBMITTED)))
 
 
 @blueprint.get("/")
@@ -79,8 +86,7 @@ def queue():
     state = filters["state"] if "state" in request.args else str(ClaimState.SUBMITTED)
     matching = _matching_waiting(session, filters) if state == str(ClaimState.SUBMITTED) else []
     page = list_claims(
-        session, state=state or None, **_claim_filter(filters),
-        limit=QUEUE_PAGE_SIZE, cursor=request.args.get("cursor") or None,
+        session, _claim_filter(filters, state or None), limit=QUEUE_PAGE_SIZE, cursor=request.args.get("cursor") or None
     )
     return render_template(
         "console/claims/queue.html",

@@ -76,7 +76,7 @@ def detail(volunteer_id: int):
         session, volunteer_id, limit=HISTORY_PAGE_SIZE, cursor=request.args.get("cursor") or None,
         language=console_language(),
     )
-    claims = queue.list_claims(session, volunteer_id=volunteer_id, limit=RECENT_CLAIMS)
+    claims = queue.list_claims(session, queue.ClaimFilter(volunteer_id=volunteer_id), limit=RECENT_CLAIMS)
     return render_template(
         "console/volunteers/detail.html",
         profile=profile,

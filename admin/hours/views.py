@@ -280,7 +280,10 @@ def import_claims(args, files):
 @blueprint.response(200, StaffClaimPageSchema)
 def list_claims(args):
     """List claims newest first, by state, organisation, volunteer and work dates."""
-    return queue.list_claims(get_session(), organisation_scope=_organisation_scope(), **args)
+    limit, cursor = args.pop("limit", None), args.pop("cursor", None)
+    return queue.list_claims(
+        get_session(), queue.ClaimFilter(**args), organisation_scope=_organisation_scope(), limit=limit, cursor=cursor
+    )
 
 
 @blueprint.route("/claims/<int:claim_id>", methods=["GET"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -12,47 +13,55 @@ from mileage.models import AuditEvent, Claim, User
 from mileage.pagination import Page, fetch_page
 
 
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Which claims a list holds: by state, organisation, volunteer, category and work dates (inclusive)."""
+
+    state: str | None = None
+    organisation_id: int | None = None
+    volunteer_id: int | None = None
+    category: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def statement(self, organisation_scope: int | None):
+        """Select the claims this filter matches, with their volunteer and organisation (for the lists).
+
+        :raises NotOwner: a coordinator asked for another organisation.
+        """
+        statement = select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
+        if self.organisation_id is not None or organisation_scope is not None:
+            statement = statement.where(
+                Claim.organisation_id == organisation_in_scope(self.organisation_id, organisation_scope)
+            )
+        if self.state:
+            statement = statement.where(Claim.state == self.state)
+        if self.volunteer_id is not None:
+            statement = statement.where(Claim.volunteer_id == self.volunteer_id)
+        if self.category:
+            statement = statement.where(Claim.category == self.category)
+        if self.date_from is not None:
+            statement = statement.where(Claim.work_date >= self.date_from)
+        if self.date_to is not None:
+            statement = statement.where(Claim.work_date <= self.date_to)
+        return statement
+
+
 def list_claims(
     session: Session,
+    claim_filter: ClaimFilter,
     *,
     organisation_scope: int | None = None,
-    state: str | None = None,
-    organisation_id: int | None = None,
-    volunteer_id: int | None = None,
-    category: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page[Claim]:
-    """Return claims newest first, filtered by state, organisation, volunteer, category and work dates (inclusive).
+    """Return one page of the claims a filter matches, newest first.
 
     :raises NotOwner: a coordinator asked for another organisation.
     :raises InvalidCursor:
     """
-    statement = _filtered(
-        organisation_scope=organisation_scope, state=state, organisation_id=organisation_id,
-        volunteer_id=volunteer_id, category=category, date_from=date_from, date_to=date_to,
-    )
+    statement = claim_filter.statement(organisation_scope)
     return fetch_page(session, statement, Claim.id, limit=limit, cursor=cursor, newest_first=True)
-
-
-def _filtered(*, organisation_scope, state, organisation_id, volunteer_id, category, date_from, date_to):
-    """Select the claims a filter matches, with their volunteer and organisation (for the lists)."""
-    statement = select(Claim).options(selectinload(Claim.volunteer), selectinload(Claim.organisation))
-    if organisation_id is not None or organisation_scope is not None:
-        statement = statement.where(Claim.organisation_id == organisation_in_scope(organisation_id, organisation_scope))
-    if state:
-        statement = statement.where(Claim.state == state)
-    if volunteer_id is not None:
-        statement = statement.where(Claim.volunteer_id == volunteer_id)
-    if category:
-        statement = statement.where(Claim.category == category)
-    if date_from is not None:
-        statement = statement.where(Claim.work_date >= date_from)
-    if date_to is not None:
-        statement = statement.where(Claim.work_date <= date_to)
-    return statement
 
 
 # A whole event's claims, with room to spare; a larger selection is approved in several rounds.
@@ -60,25 +69,14 @@ MAX_MATCHING_CLAIMS = 2000
 
 
 def list_matching_claims(
-    session: Session,
-    *,
-    organisation_scope: int | None = None,
-    state: str | None = None,
-    organisation_id: int | None = None,
-    volunteer_id: int | None = None,
-    category: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    session: Session, claim_filter: ClaimFilter, *, organisation_scope: int | None = None
 ) -> list[Claim]:
     """Return every claim a filter matches (oldest first, at most MAX_MATCHING_CLAIMS), for "select all N".
 
     :raises NotOwner: a coordinator asked for another organisation.
     """
-    statement = _filtered(
-        organisation_scope=organisation_scope, state=state, organisation_id=organisation_id,
-        volunteer_id=volunteer_id, category=category, date_from=date_from, date_to=date_to,
-    )
-    return list(session.scalars(statement.order_by(Claim.id).limit(MAX_MATCHING_CLAIMS)))
+    statement = claim_filter.statement(organisation_scope).order_by(Claim.id).limit(MAX_MATCHING_CLAIMS)
+    return list(session.scalars(statement))
 
 
 def my_claims(session: Session, volunteer_id: int, *, limit: int | None = None, cursor: str | None = None) -> Page:

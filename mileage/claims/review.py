@@ -70,6 +70,17 @@ def _move_claim_state(session: Session, claim: Claim, expected: ClaimState, **va
         raise ClaimAlreadyReviewed(claim_id=claim.id, state=claim.state)
 
 
+def _mark_reviewed(session: Session, claim: Claim, outcome: ClaimState, actor: Actor, **values) -> None:
+    """Move a submitted claim to its review's outcome, with who reviewed it and when.
+
+    :raises ClaimAlreadyReviewed:
+    """
+    _move_claim_state(
+        session, claim, ClaimState.SUBMITTED,
+        state=str(outcome), reviewed_by_user_id=actor.user_id, reviewed_at=utc_now(), **values,
+    )
+
+
 def approve_claim(session: Session, claim_id: int, *, actor: Actor, policy: ClaimPolicy | None = None) -> Claim:
     """Approve a submitted claim and credit what it adds to the volunteer's replay, exactly once.
 
@@ -82,17 +93,8 @@ def approve_claim(session: Session, claim_id: int, *, actor: Actor, policy: Clai
     :raises VolunteerHasNoCard:
     """
     claim = get_claim(session, claim_id)
-    if claim.state != ClaimState.SUBMITTED:
-        raise ClaimAlreadyReviewed(claim_id=claim_id, state=claim.state)
     # The claim row first, then the volunteer and their earning row, then the card, then the accounts.
-    _move_claim_state(
-        session,
-        claim,
-        ClaimState.SUBMITTED,
-        state=str(ClaimState.APPROVED),
-        reviewed_by_user_id=actor.user_id,
-        reviewed_at=utc_now(),
-    )
+    _mark_reviewed(session, claim, ClaimState.APPROVED, actor)
     earning = payout.lock_volunteer_earnings(session, [claim.volunteer_id])[claim.volunteer_id]
     base = [c for c in payout.certified_claims(session, [claim.volunteer_id])[claim.volunteer_id]
             if c.claim_id != claim_id]
@@ -181,17 +183,7 @@ def reject_claim(session: Session, claim_id: int, *, actor: Actor, reason: str) 
     if not reason or not reason.strip():
         raise RejectionReasonRequired()
     claim = get_claim(session, claim_id)
-    if claim.state != ClaimState.SUBMITTED:
-        raise ClaimAlreadyReviewed(claim_id=claim_id, state=claim.state)
-    _move_claim_state(
-        session,
-        claim,
-        ClaimState.SUBMITTED,
-        state=str(ClaimState.REJECTED),
-        reviewed_by_user_id=actor.user_id,
-        reviewed_at=utc_now(),
-        rejection_reason=reason.strip(),
-    )
+    _mark_reviewed(session, claim, ClaimState.REJECTED, actor, rejection_reason=reason.strip())
     session.refresh(claim)
     record_audit(
         session,

@@ -84,10 +84,10 @@ def test_list_claims_confines_a_coordinator_to_their_organisation(session, make)
     mine, theirs = make.organisation(), make.organisation()
     own_claim = make.claim(organisation=mine)
     make.claim(organisation=theirs)
-    page = queue.list_claims(session, organisation_scope=mine.id)
+    page = queue.list_claims(session, queue.ClaimFilter(), organisation_scope=mine.id)
     assert [claim.id for claim in page.items] == [own_claim.id]
     with pytest.raises(NotOwner):
-        queue.list_claims(session, organisation_scope=mine.id, organisation_id=theirs.id)
+        queue.list_claims(session, queue.ClaimFilter(organisation_id=theirs.id), organisation_scope=mine.id)
 
 
 def test_a_replaced_card_cannot_be_reissued_again_and_nothing_is_audited(session, make):
