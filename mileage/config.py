@@ -31,11 +31,13 @@ _KEY_ALPHABETS = (
     (frozenset(string.ascii_letters + string.digits + "+/-_="), 6.0),
 )
 _ANY_CHARACTER_BITS = math.log2(95)
+# Random keys repeat stretches of up to about 24 bits by chance; a longer repeat is a pattern.
+_CHANCE_REPEAT_BITS = 24
+# The estimate reads this much of a key: far more than 128 bits, and its cost grows with the square of the length.
+_ESTIMATED_LENGTH = 256
 # Words of a key someone typed in to be replaced later; six letters or more, which a random key spells by chance
 # about once in a billion.
 PLACEHOLDER_WORDS = ("secret", "change", "password", "example", "default", "sample", "replace", "mileage")
-# Random keys repeat stretches of up to about 24 bits by chance; a longer repeat is a pattern.
-_CHANCE_REPEAT_BITS = 24
 GENERATE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
@@ -82,6 +84,7 @@ def secret_strength_bits(secret: str) -> float:
     a stretch that repeats an earlier one adds nothing: a repeated word, a run of one letter, or "abcdef…"
     (whose steps from one character to the next repeat).
     """
+    secret = secret[:_ESTIMATED_LENGTH]
     if not secret:
         return 0.0
     bits = next((bits for alphabet, bits in _KEY_ALPHABETS if set(secret) <= alphabet), _ANY_CHARACTER_BITS)
