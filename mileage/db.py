@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, create_engine, event, insert
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, create_engine, event, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -178,6 +178,17 @@ def insert_unless_taken(session: Session, model: type, values: dict, *, unique: 
     # nobody reads back.
     statement = _insert_unless_taken_statement(session.get_bind().dialect.name, model.__table__, unique)
     return session.execute(statement, values).first() is not None
+
+
+def update_rows(session: Session, model: type, /, *conditions, **values) -> int:
+    """Set `values` on every row of `model` meeting all `conditions`, in one UPDATE; return how many rows changed.
+
+    The conditions are how a state change stays safe under concurrency: the UPDATE takes the row lock,
+    so of two racing changes the second finds the condition no longer met and changes nothing. The
+    session's loaded copies are not touched; refresh those that are read again.
+    """
+    statement = update(model).where(*conditions).values(**values).execution_options(synchronize_session=False)
+    return session.execute(statement).rowcount
 
 
 @functools.cache

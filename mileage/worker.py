@@ -32,14 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mileage.audit import SYSTEM_ACTOR
 from mileage.clock import SEOUL, seoul_today, utc_now
-from mileage.db import run_in_transaction
+from mileage.db import run_in_transaction, update_rows
 from mileage.models import JobRun, JobStatus, WorkerLease
 from mileage.tiers.review import DEFAULT_REVIEW_DAY, latest_review_day, review_tiers
 
@@ -317,12 +317,11 @@ class WorkerLeaseHolder:
         return True
 
     def _close_interrupted_runs(self, session: Session) -> None:
-        session.execute(
-            update(JobRun)
-            .where(JobRun.status == str(JobStatus.RUNNING))
-            .values(status=str(JobStatus.FAILED), finished_at=utc_now(),
-                    detail={"error": "interrupted", "message": "the worker stopped during this run"})
-            .execution_options(synchronize_session=False)
+        update_rows(
+            session, JobRun, JobRun.status == str(JobStatus.RUNNING),
+            status=str(JobStatus.FAILED),
+            finished_at=utc_now(),
+            detail={"error": "interrupted", "message": "the worker stopped during this run"},
         )
 
     def renew(self) -> bool:
@@ -336,12 +335,10 @@ class WorkerLeaseHolder:
 
         def extend(session: Session) -> int:
             now = utc_now()
-            return session.execute(
-                update(WorkerLease)
-                .where(WorkerLease.name == LEASE_NAME, WorkerLease.holder == self.holder)
-                .values(renewed_at=now, expires_at=now + timedelta(seconds=self.settings.lease_seconds))
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            return update_rows(
+                session, WorkerLease, WorkerLease.name == LEASE_NAME, WorkerLease.holder == self.holder,
+                renewed_at=now, expires_at=now + timedelta(seconds=self.settings.lease_seconds),
+            )
 
         try:
             return run_in_transaction(self.session_factory, extend) == 1
@@ -352,11 +349,9 @@ class WorkerLeaseHolder:
     def release(self) -> None:
         """Give the lease up so that a standby worker can take over at once."""
         try:
-            run_in_transaction(self.session_factory, lambda session: session.execute(
-                update(WorkerLease)
-                .where(WorkerLease.name == LEASE_NAME, WorkerLease.holder == self.holder)
-                .values(expires_at=utc_now())
-                .execution_options(synchronize_session=False)
+            run_in_transaction(self.session_factory, lambda session: update_rows(
+                session, WorkerLease, WorkerLease.name == LEASE_NAME, WorkerLease.holder == self.holder,
+                expires_at=utc_now(),
             ))
         except SQLAlchemyError:
             log.warning("could not release the worker lease", exc_info=True)

@@ -5,7 +5,7 @@ Each change is written to the audit log in the same transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage import ledger
@@ -13,6 +13,7 @@ from mileage.audit import Actor, record_audit
 from mileage.cards.lookup import CardWithBalance, audit_state, card_balance, find_active_card, get_card, with_balance
 from mileage.cards.numbers import new_card_number
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     CardStatusTransitionRefused,
     VolunteerCardAwaitsReissue,
@@ -119,12 +120,10 @@ def _change_status(session: Session, card_id: int, target: CardStatus, action: s
     if target == CardStatus.ACTIVE and find_active_card(session, card.volunteer_id) is not None:
         raise VolunteerHasActiveCard(volunteer_id=card.volunteer_id)
     # Conditional on the status read above, so two staff changing one card cannot both win.
-    changed = session.execute(
-        update(Card)
-        .where(Card.id == card_id, Card.status == str(current))
-        .values(status=str(target), status_changed_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = update_rows(
+        session, Card, Card.id == card_id, Card.status == str(current),
+        status=str(target), status_changed_at=utc_now(),
+    )
     if changed != 1:
         raise CardStatusTransitionRefused(current=str(current), target=str(target))
     session.refresh(card)
@@ -144,12 +143,10 @@ def reissue_card(session: Session, card_id: int, *, actor: Actor) -> CardWithBal
     before = audit_state(old) | {"balance": card_balance(session, old)}
     # Flip the status first with a conditional update: it takes the card's row lock, so a second
     # reissue of the same card waits here and then sees "replaced".
-    changed = session.execute(
-        update(Card)
-        .where(Card.id == card_id, Card.status == old.status)
-        .values(status=str(CardStatus.REPLACED), status_changed_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = update_rows(
+        session, Card, Card.id == card_id, Card.status == old.status,
+        status=str(CardStatus.REPLACED), status_changed_at=utc_now(),
+    )
     if changed != 1:
         raise CardStatusTransitionRefused(current=old.status, target=str(CardStatus.REPLACED))
     session.refresh(old)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.cards.lookup import CardWithBalance, audit_state, current_card, get_card, with_balance
+from mileage.db import update_rows
 from mileage.errors import CardPinLocked, CardPinNotLocked, CurrentPinRequired, InvalidPinFormat, PinNotSet, WrongPin
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import Card
@@ -107,10 +108,7 @@ def verify_pin(session: Session, card: Card, pin: str) -> None:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     if attempts >= MAX_WRONG_PINS:
-        session.execute(
-            update(Card).where(Card.id == card.id).values(pin_locked=True)
-            .execution_options(synchronize_session=False)
-        )
+        update_rows(session, Card, Card.id == card.id, pin_locked=True)
         session.refresh(card)
         raise CardPinLocked()
     session.refresh(card)

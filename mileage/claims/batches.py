@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.claims import review
 from mileage.claims.rules import DEFAULT_POLICY, ClaimPolicy
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import ClaimBatchAlreadyUndone, ClaimBatchNotFound, ClaimBatchUndoExpired, DomainError
 from mileage.models import Claim, ClaimBatch, ClaimBatchItem
 
@@ -109,10 +109,10 @@ def undo_batch(session: Session, batch_id: int, *, actor: Actor, reason: str = "
         raise ClaimBatchAlreadyUndone(batch_id=batch_id)
     if now > undo_deadline(batch):
         raise ClaimBatchUndoExpired(batch_id=batch_id, minutes=int(UNDO_WINDOW.total_seconds() // 60))
-    claimed = session.execute(
-        update(ClaimBatch).where(ClaimBatch.id == batch.id, ClaimBatch.undone_at.is_(None))
-        .values(undone_at=now, undone_by_user_id=actor.user_id).execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = update_rows(
+        session, ClaimBatch, ClaimBatch.id == batch.id, ClaimBatch.undone_at.is_(None),
+        undone_at=now, undone_by_user_id=actor.user_id,
+    )
     if claimed != 1:
         raise ClaimBatchAlreadyUndone(batch_id=batch_id)
     session.refresh(batch)

@@ -15,6 +15,7 @@ from mileage.audit import Actor, record_audit
 from mileage.cards.lookup import lock_current_card
 from mileage.claims.rules import ClaimPolicy, rule_book_for
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     ClaimAlreadyReviewed,
     ClaimNotApproved,
@@ -59,12 +60,7 @@ def _move_claim_state(session: Session, claim: Claim, expected: ClaimState, **va
 
     :raises ClaimAlreadyReviewed:
     """
-    changed = session.execute(
-        update(Claim)
-        .where(Claim.id == claim.id, Claim.state == str(expected))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = update_rows(session, Claim, Claim.id == claim.id, Claim.state == str(expected), **values)
     if changed != 1:
         session.refresh(claim)
         raise ClaimAlreadyReviewed(claim_id=claim.id, state=claim.state)
@@ -112,10 +108,7 @@ def approve_claim(session: Session, claim_id: int, *, actor: Actor, policy: Clai
             memo_params={"claim": claim_id},
             actor_user_id=actor.user_id,
         ).id
-    session.execute(
-        update(Claim).where(Claim.id == claim_id).values(approval_entry_id=entry_id, **paid.claim_values())
-        .execution_options(synchronize_session=False)
-    )
+    update_rows(session, Claim, Claim.id == claim_id, approval_entry_id=entry_id, **paid.claim_values())
     session.refresh(claim)
     _record_approval(session, claim, actor)
     tier_review.reevaluate_tier(session, claim.volunteer_id, reason=tier_review.REASON_APPROVED)
@@ -245,9 +238,7 @@ def reverse_claim(
             actor_user_id=actor.user_id,
         )
         values["reversal_entry_id"] = entry.id
-    session.execute(
-        update(Claim).where(Claim.id == claim_id).values(**values).execution_options(synchronize_session=False)
-    )
+    update_rows(session, Claim, Claim.id == claim_id, **values)
     session.refresh(claim)
     record_audit(
         session,

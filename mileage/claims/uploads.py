@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage import i18n
@@ -36,6 +36,7 @@ from mileage.claims import imports, spreadsheets
 from mileage.claims.rules import LIVE_STATES, ClaimPolicy
 from mileage.claims.submission import ClaimDraft, organisation_in_scope, submit_claim_draft
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     CardNotFound,
     CardNumberCellLostDigits,
@@ -599,12 +600,10 @@ def confirm_claim_upload(
     upload = get_claim_upload(session, upload_id, organisation_scope=organisation_scope)
     # Claim the confirmation first: of two racing confirmations, one moves the state, the other waits
     # on the row and then finds it confirmed.
-    moved = session.execute(
-        update(ClaimImport)
-        .where(ClaimImport.id == upload.id, ClaimImport.state == ClaimImportState.PREVIEWED)
-        .values(state=ClaimImportState.CONFIRMED, confirmed_by_user_id=actor.user_id, confirmed_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = update_rows(
+        session, ClaimImport, ClaimImport.id == upload.id, ClaimImport.state == ClaimImportState.PREVIEWED,
+        state=ClaimImportState.CONFIRMED, confirmed_by_user_id=actor.user_id, confirmed_at=utc_now(),
+    )
     session.refresh(upload)
     if not moved:
         return _stored_report(upload)

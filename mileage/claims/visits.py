@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
@@ -24,6 +24,7 @@ from mileage.cards.qr import read_scan, use_qr_token
 from mileage.claims.rules import ClaimPolicy, ClaimRequest, check_claim_policy
 from mileage.claims.submission import format_clock_time, submit_claim
 from mileage.clock import SEOUL, utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     CardNotActive,
     ClaimAlreadyReviewed,
@@ -74,12 +75,10 @@ def _minute_of_day(moment: datetime) -> int:
 def flag_stale_visits(session: Session, *, now: datetime | None = None, organisation_id: int | None = None) -> int:
     """Flag every visit still open after its Seoul day ended; return how many were flagged."""
     today = _local(now or utc_now()).date()
-    statement = update(SiteVisit).where(SiteVisit.state == SiteVisitState.OPEN, SiteVisit.work_date < today)
+    conditions = [SiteVisit.state == SiteVisitState.OPEN, SiteVisit.work_date < today]
     if organisation_id is not None:
-        statement = statement.where(SiteVisit.organisation_id == organisation_id)
-    flagged = session.execute(
-        statement.values(state=SiteVisitState.FLAGGED).execution_options(synchronize_session=False)
-    ).rowcount
+        conditions.append(SiteVisit.organisation_id == organisation_id)
+    flagged = update_rows(session, SiteVisit, *conditions, state=SiteVisitState.FLAGGED)
     if flagged:
         session.expire_all()
     return flagged
@@ -241,10 +240,7 @@ def _correct_claim_times(
 ) -> None:
     """Move a submitted claim to new times, checked against every rule as if it were new."""
     # Set the claim aside while its new times are checked, so that it does not overlap itself.
-    moved = session.execute(
-        update(Claim).where(Claim.id == claim.id, Claim.state == ClaimState.SUBMITTED)
-        .values(state="correcting").execution_options(synchronize_session=False)
-    ).rowcount
+    moved = update_rows(session, Claim, Claim.id == claim.id, Claim.state == ClaimState.SUBMITTED, state="correcting")
     if not moved:
         raise ClaimAlreadyReviewed(claim_id=claim.id)
     request = ClaimRequest(
@@ -252,10 +248,9 @@ def _correct_claim_times(
         start_minute=start_minute, end_minute=end_minute, category=claim.category, note=claim.note,
     )
     check_claim_policy(session, request, policy, now=now)
-    session.execute(
-        update(Claim).where(Claim.id == claim.id)
-        .values(state=ClaimState.SUBMITTED, start_minute=start_minute, end_minute=end_minute)
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session, Claim, Claim.id == claim.id,
+        state=ClaimState.SUBMITTED, start_minute=start_minute, end_minute=end_minute,
     )
     session.refresh(claim)
 

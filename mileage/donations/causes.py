@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     CauseClosed,
     CauseNameTaken,
@@ -158,12 +159,10 @@ def set_cause_status(session: Session, cause_id: int, status: CauseStatus, *, ac
     cause = get_cause(session, cause_id)
     before = _cause_state(cause)
     # Conditional on the current status, so two staff members cannot both "close" it.
-    changed = session.execute(
-        update(Cause)
-        .where(Cause.id == cause_id, Cause.status != str(status))
-        .values(status=str(status), closed_at=utc_now() if status == CauseStatus.CLOSED else None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = update_rows(
+        session, Cause, Cause.id == cause_id, Cause.status != str(status),
+        status=str(status), closed_at=utc_now() if status == CauseStatus.CLOSED else None,
+    )
     if changed != 1:
         raise CauseStatusUnchanged(status=str(status))
     session.refresh(cause)

@@ -6,11 +6,12 @@ import secrets
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     ConsoleNotAllowed,
     InvalidCredentials,
@@ -188,11 +189,10 @@ def end_sign_ins(session: Session, user_id: int, *, actor: Actor) -> int:
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id=user_id)
-    ended = session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None), RefreshToken.used_at.is_(None))
-        .values(revoked_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    ended = update_rows(
+        session, RefreshToken,
+        RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None), RefreshToken.used_at.is_(None),
+        revoked_at=utc_now(),
+    )
     record_audit(session, actor, "user.end_sign_ins", target_type="user", target_id=user.id, after={"ended": ended})
     return ended

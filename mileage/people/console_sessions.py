@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.models import ConsoleSession
 
 
@@ -36,19 +37,15 @@ def end_console_sign_in(session: Session, token: str | None) -> None:
     """End a console sign-in (sign-out): its cookie, and any copy of it, stops working."""
     if not token:
         return
-    session.execute(
-        update(ConsoleSession)
-        .where(ConsoleSession.token_hash == _digest(token), ConsoleSession.ended_at.is_(None))
-        .values(ended_at=utc_now())
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session, ConsoleSession, ConsoleSession.token_hash == _digest(token), ConsoleSession.ended_at.is_(None),
+        ended_at=utc_now(),
     )
 
 
 def end_console_sign_ins_of(session: Session, user_id: int) -> int:
     """End every console sign-in of a user (disabled, password reset); return how many."""
-    return session.execute(
-        update(ConsoleSession)
-        .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
-        .values(ended_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return update_rows(
+        session, ConsoleSession, ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None),
+        ended_at=utc_now(),
+    )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import RefreshTokenReused
 
 
@@ -21,12 +21,7 @@ def use_once(session: Session, model: type, row, *, now: datetime) -> None:
     :raises RefreshTokenReused: the token was used before.
     """
     # Conditional: of two refreshes racing with one token, only one rotates it.
-    rotated = session.execute(
-        update(model)
-        .where(model.id == row.id, model.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    rotated = update_rows(session, model, model.id == row.id, model.used_at.is_(None), used_at=now)
     if rotated != 1:
         end_family(session, model, row.family)
         raise RefreshTokenReused()
@@ -34,9 +29,4 @@ def use_once(session: Session, model: type, row, *, now: datetime) -> None:
 
 def end_family(session: Session, model: type, family: str) -> None:
     """End every live token of one family."""
-    session.execute(
-        update(model)
-        .where(model.family == family, model.revoked_at.is_(None))
-        .values(revoked_at=utc_now())
-        .execution_options(synchronize_session=False)
-    )
+    update_rows(session, model, model.family == family, model.revoked_at.is_(None), revoked_at=utc_now())

@@ -11,11 +11,12 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     CannotChangeOwnAccount,
     InvalidRole,
@@ -240,19 +241,15 @@ def _revoke_sign_ins(session: Session, user_id: int, *, console: bool = True) ->
     """Revoke every refresh token of a user (their API sign-ins end when the access token expires) and,
     unless told otherwise, end their console sign-ins at once."""
     now = utc_now()
-    session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session, RefreshToken, RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None),
+        revoked_at=now,
     )
     if not console:
         return
-    session.execute(
-        update(ConsoleSession)
-        .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
-        .values(ended_at=now)
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session, ConsoleSession, ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None),
+        ended_at=now,
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.cards.lookup import lock_card_holding_points
 from mileage.clock import seoul_today, utc_now
-from mileage.db import run_in_transaction
+from mileage.db import run_in_transaction, update_rows
 from mileage.errors import (
     CaptureExceedsHold,
     HoldExpired,
@@ -110,10 +110,7 @@ def _settle_hold(session: Session, hold: Hold, target: HoldStatus, now: datetime
     condition = [Hold.id == hold.id, Hold.status == str(HoldStatus.HELD)]
     if must_be_live:
         condition.append(Hold.expires_at > now)
-    changed = session.execute(
-        update(Hold).where(*condition).values(status=str(target), settled_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = update_rows(session, Hold, *condition, status=str(target), settled_at=now)
     if changed == 1:
         return
     session.refresh(hold)

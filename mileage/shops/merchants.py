@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     BusinessNumberTaken,
     InvalidBusinessNumber,
@@ -171,12 +172,10 @@ def change_merchant_status(session: Session, merchant_id: int, target: MerchantS
     current = MerchantStatus(merchant.status)
     if target not in ALLOWED_STATUS_CHANGES[current]:
         raise MerchantStatusTransitionRefused(current=str(current), target=str(target))
-    changed = session.execute(
-        update(Merchant)
-        .where(Merchant.id == merchant_id, Merchant.status == str(current))
-        .values(status=str(target), status_changed_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = update_rows(
+        session, Merchant, Merchant.id == merchant_id, Merchant.status == str(current),
+        status=str(target), status_changed_at=utc_now(),
+    )
     if changed != 1:
         raise MerchantStatusTransitionRefused(current=str(current), target=str(target))
     session.refresh(merchant)

@@ -12,11 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import NoTerminalSession, TokenExpired, TokenRevoked
 from mileage.hashing import hash_secret, verify_secret
 from mileage.models import Terminal, TerminalSession
@@ -104,11 +105,9 @@ def refresh_terminal_session(session: Session, signer: TokenSigner, presented: s
     ensure_terminal_may_trade(session, terminal.merchant_id, terminal.id)
     successor = _start(session, signer, terminal, family=row.family, persistent=row.persistent)
     # The successor keeps the family's first deadline: refreshing never extends a session for ever.
-    session.execute(
-        update(TerminalSession)
-        .where(TerminalSession.id == int(successor.session_token.partition(".")[0]))
-        .values(expires_at=row.expires_at)
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session, TerminalSession, TerminalSession.id == int(successor.session_token.partition(".")[0]),
+        expires_at=row.expires_at,
     )
     left = int((row.expires_at - now).total_seconds())
     return TerminalSessionGrant(successor.token, successor.session_token, row.persistent, max(left, 0))
@@ -142,12 +141,10 @@ def end_terminal_sessions(session: Session, terminal_id: int, *, actor: Actor, r
     :raises TerminalNotFound:
     """
     terminal = get_terminal(session, terminal_id)
-    ended = session.execute(
-        update(TerminalSession)
-        .where(TerminalSession.terminal_id == terminal.id, TerminalSession.revoked_at.is_(None))
-        .values(revoked_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    ended = update_rows(
+        session, TerminalSession, TerminalSession.terminal_id == terminal.id, TerminalSession.revoked_at.is_(None),
+        revoked_at=utc_now(),
+    )
     record_audit(
         session, actor, "terminal.end_sessions", target_type="terminal", target_id=terminal.id,
         after={"merchant_id": terminal.merchant_id, "key_id": terminal.key_id, "ended": ended, "reason": reason},

@@ -9,11 +9,12 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from mileage.audit import Actor, record_audit
 from mileage.clock import utc_now
+from mileage.db import update_rows
 from mileage.errors import (
     InvalidTerminalCredentials,
     TerminalAlreadyRevoked,
@@ -133,11 +134,9 @@ def revoke_terminal(session: Session, terminal_id: int, *, actor: Actor) -> Term
 
 
 def _end_sessions(session: Session, terminal_id: int) -> None:
-    session.execute(
-        update(TerminalSession)
-        .where(TerminalSession.terminal_id == terminal_id, TerminalSession.revoked_at.is_(None))
-        .values(revoked_at=utc_now())
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session, TerminalSession, TerminalSession.terminal_id == terminal_id, TerminalSession.revoked_at.is_(None),
+        revoked_at=utc_now(),
     )
 
 
