@@ -1,4 +1,4 @@
-"""Production secrets: every usual way of generating a key is accepted, a typed-in or patterned one is refused."""
+"""Production secrets: every usual way of generating a key is accepted, a short or patterned one is refused."""
 
 from __future__ import annotations
 
@@ -40,16 +40,6 @@ def test_every_usual_generator_gives_an_accepted_key(generator):
 def test_a_patterned_key_is_not_random_enough(secret):
     with pytest.raises(ConfigurationError, match="^SECRET_KEY is not random enough for production; generate one"):
         check_production_secret("SECRET_KEY", secret)
-
-
-@pytest.mark.parametrize("secret, word", [
-    ("test-secret-key-please-change-me!!", "secret"),
-    ("Zt8Kq2Lm5Vx9Rp3Wn7Yc1Hd4Gs6Fb0JuAo-CHANGE", "change"),
-    ("mileage-production-key-2026-12-03-district", "mileage"),
-])
-def test_a_placeholder_is_named(secret, word):
-    with pytest.raises(ConfigurationError, match=f"^TOKEN_SIGNING_KEY looks like a placeholder .*'{word}'"):
-        check_production_secret("TOKEN_SIGNING_KEY", secret)
 
 
 def test_a_short_key_says_how_long_it_must_be():
