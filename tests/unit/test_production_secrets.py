@@ -45,3 +45,12 @@ def test_a_patterned_key_is_not_random_enough(secret):
 def test_a_short_key_says_how_long_it_must_be():
     with pytest.raises(ConfigurationError, match=r"too short for production \(31 characters, at least 32\)"):
         check_production_secret("SECRET_KEY", secrets.token_hex(16)[:31])
+
+
+@pytest.mark.parametrize("secret", [
+    "Qm3v9-Xr7TzLp2Wd8Yk4Hs6Nc1Bf5Gj0UaPe",
+    "production-secret-key-0123456789abcdef",
+    "this-is-a-long-and-random-enough-production-key-42",
+])
+def test_a_key_an_earlier_release_accepted_still_starts(secret):
+    check_production_secret("TOKEN_SIGNING_KEY", secret)
