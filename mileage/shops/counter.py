@@ -200,13 +200,21 @@ class ShopAtSale:
     merchant: Merchant
     offer: OfferVersion | None
     settlement_date: date
-    # The kind of entry the sale's ledger key already posted (`EntryKind.REFUSAL` if it was refused), or None.
+    # The sale's ledger key (`ledger_key`), and the kind of entry it already posted (`EntryKind.REFUSAL`
+    # if it was refused), or None.
+    key: str | None
     key_outcome: str | None
 
-    @property
-    def key_already_posted(self) -> bool:
-        """Tell whether the key already bought something: its first receipt is the answer."""
-        return self.key_outcome is not None and self.key_outcome != EntryKind.REFUSAL
+    def replayed(self, session: Session, receipt_model, till: Till, purchase_amount: int):
+        """Return the receipt (a redemption or a hold) a retried sale's key already bought, or None.
+
+        :raises IdempotencyKeyReused: the key bought something else.
+        """
+        if self.key_outcome is None or self.key_outcome == EntryKind.REFUSAL:
+            return None
+        return find_replayed(
+            session, receipt_model, self.key, terminal_id=till.terminal_id, purchase_amount=purchase_amount
+        )
 
 
 def lock_shop_for_sale(session: Session, till: Till, *, key: str | None, now: datetime) -> ShopAtSale:
@@ -234,6 +242,7 @@ def lock_shop_for_sale(session: Session, till: Till, *, key: str | None, now: da
         merchant=merchant,
         offer=offer,
         settlement_date=settlement_date_for(session, merchant.id, day) if closed else day,
+        key=key,
         key_outcome=key_outcome,
     )
 
@@ -300,7 +309,6 @@ def debit_scanned_card(
     purchase_amount: int,
     requested_discount: int | None,
     pin: str | None,
-    key: str | None,
     into_holds: bool,
     now: datetime,
 ) -> CounterDebit:
@@ -336,7 +344,7 @@ def debit_scanned_card(
         from_account_id=scan.card.account_id,
         to_account_id=destination,
         amount=amount,
-        idempotency_key=key,
+        idempotency_key=shop.key,
         memo_params={"shop": merchant.name},
         # The shop's read just asked the key: unless it was refused for good, nothing is there.
         replay_checked=shop.key_outcome is None,

@@ -34,7 +34,6 @@ from mileage.shops.counter import (
     Till,
     compute_discount,
     debit_scanned_card,
-    find_replayed,
     ledger_key,
     lock_shop_for_sale,
     open_till,
@@ -64,15 +63,13 @@ def authorize_hold(
     :raises: the same refusals as `redeem`.
     """
     now = now or utc_now()
-    key = ledger_key("authorize", till, idempotency_key)
-    shop = lock_shop_for_sale(session, till, key=key, now=now)
-    if shop.key_already_posted:
-        replay = find_replayed(session, Hold, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
-        if replay is not None:
-            return replay
+    shop = lock_shop_for_sale(session, till, key=ledger_key("authorize", till, idempotency_key), now=now)
+    replay = shop.replayed(session, Hold, till, purchase_amount)
+    if replay is not None:
+        return replay
     debit = debit_scanned_card(
         session, signer, till, shop, scanned=scanned, purchase_amount=purchase_amount,
-        requested_discount=requested_discount, pin=pin, key=key, into_holds=True, now=now,
+        requested_discount=requested_discount, pin=pin, into_holds=True, now=now,
     )
     hold = Hold(
         merchant_id=debit.merchant.id,
@@ -83,7 +80,7 @@ def authorize_hold(
         amount=debit.amount,
         status=HoldStatus.HELD,
         expires_at=now + timedelta(minutes=policy.hold_minutes),
-        idempotency_key=key,
+        idempotency_key=shop.key,
         authorize_entry_id=debit.entry.id,
         created_at=now,
     )

@@ -127,15 +127,13 @@ def redeem(
     :raises IdempotencyKeyReused:
     """
     now = now or utc_now()
-    key = ledger_key("redeem", till, idempotency_key)
-    shop = lock_shop_for_sale(session, till, key=key, now=now)
-    if shop.key_already_posted:
-        replay = find_replayed(session, Redemption, key, terminal_id=till.terminal_id, purchase_amount=purchase_amount)
-        if replay is not None:
-            return replay
+    shop = lock_shop_for_sale(session, till, key=ledger_key("redeem", till, idempotency_key), now=now)
+    replay = shop.replayed(session, Redemption, till, purchase_amount)
+    if replay is not None:
+        return replay
     debit = debit_scanned_card(
         session, signer, till, shop, scanned=scanned, purchase_amount=purchase_amount,
-        requested_discount=requested_discount, pin=pin, key=key, into_holds=False, now=now,
+        requested_discount=requested_discount, pin=pin, into_holds=False, now=now,
     )
     [redemption] = insert_persistent(
         session,
@@ -149,7 +147,7 @@ def redeem(
             "purchase_amount": purchase_amount,
             "discount": debit.amount,
             "refunded_amount": 0,
-            "idempotency_key": key,
+            "idempotency_key": shop.key,
             "entry_id": debit.entry.id,
             "settlement_date": debit.settlement_date,
             "created_at": now,
