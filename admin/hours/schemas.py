@@ -202,6 +202,7 @@ class StaffClaimArgsSchema(StaffPageArgsSchema):
     state = fields.String(validate=validate.OneOf([str(state) for state in ClaimState]))
     organisation_id = fields.Integer()
     volunteer_id = fields.Integer()
+    category = fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "the field of work"})
     date_from = fields.Date(metadata={"description": "first work day, inclusive"})
     date_to = fields.Date(metadata={"description": "last work day, inclusive"})
 

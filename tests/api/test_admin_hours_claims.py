@@ -178,10 +178,11 @@ def test_auditors_and_volunteers_cannot_submit_here(client, session, make, login
 
 # --- listing --------------------------------------------------------------------------------
 
-def test_list_filters_by_state_organisation_volunteer_and_dates(client, session, make, staff, organisation):
+def test_list_filters_by_state_organisation_volunteer_category_and_dates(client, session, make, staff, organisation):
     volunteer = make.card().volunteer
     other_org = make.organisation()
-    old = make.claim(volunteer=volunteer, organisation=organisation, work_date=seoul_today() - timedelta(days=10))
+    old = make.claim(volunteer=volunteer, organisation=organisation, work_date=seoul_today() - timedelta(days=10),
+                     category="환경")
     recent = make.claim(volunteer=volunteer, organisation=organisation, work_date=seoul_today() - timedelta(days=2))
     elsewhere = make.claim(organisation=other_org, work_date=seoul_today() - timedelta(days=2))
     client.post(f"/admin/claims/{recent.id}/approve", headers=staff[1])
@@ -196,6 +197,8 @@ def test_list_filters_by_state_organisation_volunteer_and_dates(client, session,
     assert ids(state="submitted", volunteer_id=volunteer.id) == [old.id]
     assert ids(date_from=days_ago(3), date_to=days_ago(1)) == [elsewhere.id, recent.id]
     assert ids(date_from=days_ago(10), date_to=days_ago(10)) == [old.id]
+    assert ids(category="환경") == [old.id]
+    assert ids(category="복지", organisation_id=organisation.id) == [recent.id]
     bad = client.get("/admin/claims", query_string={"date_from": days_ago(1), "date_to": days_ago(3)}, headers=staff[1])
     assert bad.status_code == 422 and "date_to" in bad.json["errors"]
 
