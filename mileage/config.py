@@ -31,7 +31,8 @@ _KEY_ALPHABETS = (
     (frozenset(string.ascii_letters + string.digits + "+/-_="), 6.0),
 )
 _ANY_CHARACTER_BITS = math.log2(95)
-# Random keys repeat stretches of up to about 24 bits by chance; a longer repeat is a pattern.
+# A repeat counts as a pattern only if fewer than one random key in 2**24 of the same length and
+# alphabet would hold one as long by chance.
 _CHANCE_REPEAT_BITS = 24
 # The estimate reads this much of a key: far more than 128 bits, and its cost grows with the square of the length.
 _ESTIMATED_LENGTH = 256
@@ -85,7 +86,9 @@ def secret_strength_bits(secret: str) -> float:
     if not secret:
         return 0.0
     bits = next((bits for alphabet, bits in _KEY_ALPHABETS if set(secret) <= alphabet), _ANY_CHARACTER_BITS)
-    shortest_pattern = math.ceil(_CHANCE_REPEAT_BITS / bits)
+    # The longer the key, the more pairs of places (in its characters and in its steps) may repeat by chance.
+    places = max(1, len(secret) * (len(secret) - 1))
+    shortest_pattern = math.ceil((_CHANCE_REPEAT_BITS + math.log2(places)) / bits)
     steps = [ord(after) - ord(before) for before, after in itertools.pairwise(secret)]
     novel = min(_novel_symbols(list(secret), shortest_pattern), 1 + _novel_symbols(steps, shortest_pattern))
     return novel * bits
