@@ -204,8 +204,12 @@ def test_a_refund_is_typed_in_won_and_confirmed_before_anything_moves(page, live
     button = page.locator("#today-list li .refund-button").first
     button.wait_for(state="visible")
     page.wait_for_timeout(300)  # today's list is drawn again once the till answers
-    lines = button.evaluate("b => { const r = document.createRange(); r.selectNodeContents(b); "
-                            "return new Set(Array.from(r.getClientRects(), c => Math.round(c.top))).size; }")
+    # Counted in one evaluation, once the label is laid out: under load the list may still be redrawn.
+    lines = page.wait_for_function(
+        "() => { const b = document.querySelector('#today-list li .refund-button'); if (!b) return null;"
+        " const r = document.createRange(); r.selectNodeContents(b);"
+        " return new Set(Array.from(r.getClientRects(), c => Math.round(c.top))).size || null; }"
+    ).json_value()
     assert lines == 1, "the refund button's label wraps"
     button.click()
     refund = page.locator("#today-list li .refund").first
