@@ -79,8 +79,9 @@ def secret_strength_bits(secret: str) -> float:
     """Estimate a secret's entropy in bits: its characters that repeat no earlier stretch, at the bits each carries.
 
     A random key's characters each carry the bits of the alphabet it is written in (4 in hex, 6 in base64);
-    a stretch that repeats an earlier one adds nothing: a repeated word, a run of one letter, or "abcdef…"
-    (whose steps from one character to the next repeat).
+    a stretch that repeats an earlier one, longer than a random key of its length would repeat by chance,
+    adds nothing: a repeated word, a run of one letter, or "abcdef…" (whose steps from one character to
+    the next repeat).
     """
     secret = secret[:_ESTIMATED_LENGTH]
     if not secret:
