@@ -288,8 +288,3 @@ def label(group: str, value: str | None, language: str | None) -> str:
     if marked is None:
         return str(value)
     return translate_in_context(language, *marked)
-
-
-def has_label(group: str, value: str) -> bool:
-    """Tell whether a value of a group has a name in the catalogue."""
-    return str(value) in LABELS.get(group, {})

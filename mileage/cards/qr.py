@@ -115,15 +115,6 @@ def read_scan(
     )
 
 
-def ensure_scan_matches_card(scan: ScannedCard, card_id: int) -> None:
-    """Refuse a token presented for a different card than the one the caller named.
-
-    :raises QrTokenCardMismatch:
-    """
-    if scan.card.id != card_id:
-        raise QrTokenCardMismatch()
-
-
 def use_qr_token(session: Session, scan: ScannedCard) -> None:
     """Mark a dynamic token used, in the caller's transaction; a printed card needs nothing.
 

@@ -34,8 +34,9 @@ from mileage.errors import (
     WeakPassword,
 )
 from mileage.hashing import hash_secret, verify_secret
-from mileage.models import ConsoleSession, Organisation, RefreshToken, Role, User, Volunteer
+from mileage.models import Organisation, RefreshToken, Role, User, Volunteer
 from mileage.pagination import Page, fetch_page
+from mileage.people.console_sessions import end_console_sign_ins_of
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -245,12 +246,8 @@ def _revoke_sign_ins(session: Session, user_id: int, *, console: bool = True) ->
         session, RefreshToken, RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None),
         revoked_at=now,
     )
-    if not console:
-        return
-    update_rows(
-        session, ConsoleSession, ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None),
-        ended_at=now,
-    )
+    if console:
+        end_console_sign_ins_of(session, user_id)
 
 
 def disable_user(session: Session, user_id: int, *, actor: Actor) -> User:

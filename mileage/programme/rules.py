@@ -80,14 +80,6 @@ class RuleSet:
         """Return the minutes a claim earns with: a category may not count, or count fixed minutes."""
         return self.category_rule(category).recognised(minutes)
 
-    def rate_at(self, cumulative_minutes: int) -> int:
-        """Return the points per hour of the minute after `cumulative_minutes` certified minutes."""
-        rate = 0
-        for band in self.bands:
-            if cumulative_minutes >= band.from_minutes:
-                rate = band.points_per_hour
-        return rate
-
     def earned_by(self, already_minutes: int, minutes: int) -> int:
         """Return the point-minutes (points × 60) earned by `minutes` after `already_minutes`, split at band edges."""
         total = 0

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mileage.audit import Actor, record_audit
@@ -120,19 +119,6 @@ def end_terminal_session(session: Session, presented: str) -> None:
     except TokenRevoked:
         return
     token_families.end_family(session, TerminalSession, row.family)
-
-
-def count_live_terminal_sessions(session: Session, terminal_id: int) -> int:
-    """Return how many counter pages are signed in as a terminal now."""
-    rows = session.scalars(
-        select(TerminalSession).where(
-            TerminalSession.terminal_id == terminal_id,
-            TerminalSession.revoked_at.is_(None),
-            TerminalSession.used_at.is_(None),
-        )
-    )
-    now = utc_now()
-    return sum(1 for row in rows if row.expires_at > now)
 
 
 def end_terminal_sessions(session: Session, terminal_id: int, *, actor: Actor, reason: str = "staff") -> int:

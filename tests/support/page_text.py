@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from html.parser import HTMLParser
 
 READ_ATTRIBUTES = ("aria-label", "placeholder", "title", "alt", "data-confirm", "data-template")
@@ -64,7 +63,3 @@ def flat_messages(messages) -> list[str]:
     if isinstance(messages, list):
         return [text for value in messages for text in flat_messages(value)]
     return [messages] if isinstance(messages, str) else []
-
-
-def collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
