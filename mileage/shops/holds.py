@@ -149,10 +149,15 @@ def capture_hold(
     if final_purchase_amount is not None:
         captured = compute_discount(hold.offer, final_purchase_amount, hold.amount, captured)
     _settle_hold(session, hold, HoldStatus.CAPTURED, now, must_be_live=True)
+    # The card before the accounts, as every money path locks, even when none of its points come
+    # back: the hold row changes twice in this transaction, so PostgreSQL checks its card again when
+    # the entry is recorded on it, and a sale holding that card while it waits for these accounts
+    # would deadlock with this capture.
+    card = lock_card_holding_points(session, hold.card_id)
     holds_account = system_account(session, AccountKind.HOLDS)
     legs = [Leg(holds_account.id, -hold.amount), Leg(merchant.account_id, captured)]
     if captured < hold.amount:
-        legs.append(Leg(lock_card_holding_points(session, hold.card_id).account_id, hold.amount - captured))
+        legs.append(Leg(card.account_id, hold.amount - captured))
     entry = post_entry(
         session, kind=EntryKind.HOLD_CAPTURE, legs=legs, idempotency_key=f"hold:{hold.id}:settle",
         memo_params={"hold": hold.id, "shop": merchant.name},

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import threading
+import time
+
+from sqlalchemy import func, select, text
 
 from mileage import ledger
 from mileage.cards.qr import issue_qr_token
 from mileage.errors import HoldExpired, HoldNotOpen, InsufficientBalance, QrTokenReplayed, RefundExceedsRemaining
-from mileage.models import Card, Hold, HoldStatus, Merchant, Redemption, Refund, UsedQrToken
+from mileage.models import Account, AccountKind, Card, Hold, HoldStatus, Merchant, Redemption, Refund, UsedQrToken
 from mileage.people.tokens import TokenSigner
 from mileage.shops import holds, redemptions
 from mileage.shops.counter import Till
@@ -149,3 +152,42 @@ def test_capture_void_and_sweep_racing_for_one_hold_settle_it_once(concurrent_en
     card_balance, shop_balance, ok = _balances(commit, till, card_id)
     assert ok and card_balance + shop_balance == 5_000
     assert shop_balance == (DISCOUNT if status == HoldStatus.CAPTURED else 0)
+
+
+def _wait_for_a_blocked_transaction(engine, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    with engine.connect() as watcher:
+        while watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")) == 0:
+            assert time.monotonic() < deadline, "the capture never waited for the card"
+            time.sleep(0.02)
+            watcher.rollback()
+
+
+def test_a_capture_waits_for_the_card_before_it_locks_an_account(concurrent_engine, commit):
+    """Every money path locks the card before the accounts; a capture that did not deadlocked with sales."""
+    till, card_id = _shop_and_card(commit, 5_000)
+    (token,) = _tokens(commit, card_id, 1)
+    hold_id = commit(lambda session: holds.authorize_hold(
+        session, SIGNER, till, scanned=token, purchase_amount=PURCHASE
+    ).id)
+    accounts = commit(lambda session: [
+        ledger.system_account(session, AccountKind.HOLDS).id, session.get(Merchant, till.merchant_id).account_id,
+    ])
+    captured = {}
+
+    def capture() -> None:
+        captured["discount"] = commit(lambda session: holds.capture_hold(session, till, hold_id).discount)
+
+    with concurrent_engine.connect() as sale:
+        # A sale at this card has locked it and is about to lock the accounts.
+        sale.execute(select(Card.id).where(Card.id == card_id).with_for_update())
+        capturing = threading.Thread(target=capture)
+        capturing.start()
+        _wait_for_a_blocked_transaction(concurrent_engine)
+        # NOWAIT: if the waiting capture already held an account, this fails at once instead of deadlocking.
+        sale.execute(select(Account.id).where(Account.id.in_(accounts)).with_for_update(nowait=True))
+        sale.rollback()
+        capturing.join(30)
+
+    assert captured == {"discount": DISCOUNT}
+    assert _balances(commit, till, card_id) == (5_000 - DISCOUNT, DISCOUNT, True)
