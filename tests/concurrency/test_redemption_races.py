@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select, text
 
 from mileage import ledger
@@ -163,6 +164,8 @@ def _wait_for_a_blocked_transaction(engine, timeout: float = 20) -> None:
             watcher.rollback()
 
 
+# Row locks and pg_locks: SQLite locks the whole database instead.
+@pytest.mark.postgres_only
 def test_a_capture_waits_for_the_card_before_it_locks_an_account(concurrent_engine, commit):
     """Every money path locks the card before the accounts; a capture that did not deadlocked with sales."""
     till, card_id = _shop_and_card(commit, 5_000)
