@@ -54,24 +54,34 @@ def progress(message: str) -> None:
     sys.stderr.flush()
 
 
+def _cpu_fields(pid: int) -> list[int] | None:
+    """Return a process's utime, stime, cutime and cstime in clock ticks (fields 14 to 17 of stat(5))."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return [int(value) for value in fields[11:15]]
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """Return the CPU time (user + system) that some processes have used so far, in seconds."""
-    ticks_per_second = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat(5)
-    return total / ticks_per_second
+    ticks = sum(sum(fields[:2]) for pid in pids if (fields := _cpu_fields(pid)) is not None)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def reaped_children_cpu_seconds(pid: int) -> float:
+    """Return the CPU time of the children a process has waited for, in seconds (0 if it is gone)."""
+    fields = _cpu_fields(pid)
+    return sum(fields[2:]) / os.sysconf("SC_CLK_TCK") if fields is not None else 0.0
 
 
 def cpu_probe_for(server, engine) -> Callable[[], dict[str, float]]:
     """Return a probe of the CPU seconds used so far by a GunicornServer's workers, the database and this client.
 
-    The database backends are the server processes of the benchmark's own database (PostgreSQL
-    runs on this machine, as the benchmark requires), found in pg_stat_activity.
+    The workers' figure counts the workers gunicorn has already replaced (`max_requests`), through
+    their master: without them a fast run's figure fell, even below zero. The database backends are
+    the server processes of the benchmark's own database (PostgreSQL runs on this machine, as the
+    benchmark requires), found in pg_stat_activity.
     """
 
     def probe() -> dict[str, float]:
@@ -79,6 +89,7 @@ def cpu_probe_for(server, engine) -> Callable[[], dict[str, float]]:
             backends = list(connection.execute(text(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )).scalars())
-        return {"app": cpu_seconds(server.worker_pids()), "db": cpu_seconds(backends), "client": time.process_time()}
+        workers = cpu_seconds(server.worker_pids()) + reaped_children_cpu_seconds(server.process.pid)
+        return {"app": workers, "db": cpu_seconds(backends), "client": time.process_time()}
 
     return probe
