@@ -28,6 +28,9 @@ after the run), `app_cpu_ms`, `db_cpu_ms`, `client_cpu_ms` (CPU per successful r
 dear and would distort the figures), and the settings. Targets (issue 17): at 32 clients ratio >= 0.35, errors = 0,
 invariants_ok, recorded = acknowledged, worker RSS <= 150 MB; open loop at half the measured capacity p99 <= 50 ms;
 at 1 client p99 <= 20 ms.
+
+With `--stack LAYERS` the server's sale is a stand-in that moves nothing (bench/stack.py): the
+same load then measures what the web stack alone allows a sale, layer by layer, beside pgbench.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from itertools import accumulate
 
 from sqlalchemy import func, select, text
 
+from bench import stack
 from bench.ceiling import bracketed_ceiling, pgbench
 from bench.client import JsonClient
 from bench.common import cpu_probe_for, median, percentile, progress, report, server_url
@@ -286,6 +290,14 @@ def run_open_loop(
     return tallies, {group: after[group] - before[group] for group in after}, sum(late)
 
 
+def _served_app(layers: str | None) -> dict:
+    """Return the GunicornServer options that serve the app, or with --stack its stand-in sale."""
+    environment = {"TOKEN_SIGNING_KEY": SIGNING_KEY}
+    if layers is None:
+        return {"extra_environment": environment}
+    return {"app": "bench.stack:create_app()", "extra_environment": {**environment, stack.LAYERS_VARIABLE: layers}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30, help=f"measured load duration (at most {MAX_SECONDS})")
@@ -301,8 +313,17 @@ def main() -> None:
     parser.add_argument("--no-pgbench", action="store_true", help="skip the ceiling (for quick tuning runs)")
     parser.add_argument("--rate", type=float, default=None,
                         help="open loop: redemptions per second on a fixed schedule, over --clients connections")
+    parser.add_argument("--stack", default=None, metavar="LAYERS",
+                        help=f"serve the sale as one SELECT behind these layers only ({', '.join(stack.LAYERS)}); "
+                             "see bench/stack.py")
     options = parser.parse_args()
     seconds = max(1, min(options.seconds, MAX_SECONDS))
+    layers = None
+    if options.stack is not None:
+        try:
+            layers = stack.parse_layers(options.stack)
+        except ValueError as exc:
+            parser.error(str(exc))
 
     figures: dict = {}
     with scratch_database(server_url()) as url, ExitStack() as ceiling:
@@ -320,8 +341,7 @@ def main() -> None:
             pgbench(server_url(), scale=options.pgbench_scale)
         )
 
-        server = GunicornServer(url, workers=options.workers, threads=options.threads,
-                                extra_environment={"TOKEN_SIGNING_KEY": SIGNING_KEY})
+        server = GunicornServer(url, workers=options.workers, threads=options.threads, **_served_app(options.stack))
         with server:
             progress(f"gunicorn: {options.workers} workers x {options.threads} threads; signing in the terminals")
             tills = sign_in_tills(server.base_url, terminals, secret)
@@ -376,7 +396,8 @@ def main() -> None:
             "errors": sum(errors.values()),
             "refused": sum(tally.refused for tally in tallies),
             "invariants_ok": invariants.ok,
-            "recorded_equals_acknowledged": recorded == acknowledged,
+            # The stand-in sale of --stack records nothing.
+            "recorded_equals_acknowledged": recorded == acknowledged if layers is None else None,
             "worker_rss_mb": round(worker_rss, 1),
             # CPU milliseconds per successful redemption, by who spent them: robust to a busy machine.
             **{f"{group}_cpu_ms": round(1000 * used / len(latencies), 2) if latencies else None
@@ -384,6 +405,7 @@ def main() -> None:
             "client_cpu_share": round(cpu["client"] / (seconds * (os.cpu_count() or 1)), 3),
             **figures,
             "mode": f"open loop at {options.rate:g}/s" if options.rate else "closed loop",
+            **({"stack": ",".join(sorted(layers))} if layers is not None else {}),
             "clients": options.clients,
             "seconds": seconds,
             "workers": options.workers,

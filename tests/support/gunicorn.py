@@ -25,9 +25,10 @@ def free_port() -> int:
 
 @dataclass
 class GunicornServer:
-    """A gunicorn master with its workers, serving `mileage.app:create_app()`."""
+    """A gunicorn master with its workers, serving `mileage.app:create_app()` (or another app factory)."""
 
     database_url: str
+    app: str = "mileage.app:create_app()"
     workers: int = 4
     threads: int = 4
     port: int = field(default_factory=free_port)
@@ -59,7 +60,7 @@ class GunicornServer:
                 "--workers", str(self.workers),
                 "--worker-class", "gthread", "--threads", str(self.threads),
                 "--graceful-timeout", "5", "--timeout", "60",
-                "mileage.app:create_app()",
+                self.app,
             ],
             cwd=REPOSITORY,
             env=environment,
