@@ -135,17 +135,26 @@ def make_session_factory(bind) -> sessionmaker[Session]:
     return sessionmaker(bind=bind, expire_on_commit=False)
 
 
+# PostgreSQL's SQLSTATEs for a transaction that may simply be run again, by their names in its manual.
+_RETRYABLE_SQLSTATES = {"40001": "serialization_failure", "40P01": "deadlock_detected"}
+
+
+def retry_cause(exc: BaseException) -> str | None:
+    """Name why a failed transaction may simply be run again, or return None if it may not."""
+    if isinstance(exc, TransactionConflict):
+        return "transaction_conflict"
+    if not isinstance(exc, DBAPIError):
+        return None
+    original = exc.orig
+    cause = _RETRYABLE_SQLSTATES.get(getattr(original, "sqlstate", None))
+    if cause is None and isinstance(original, sqlite3.OperationalError) and "locked" in str(original):
+        cause = "database_locked"
+    return cause
+
+
 def is_retryable(exc: BaseException) -> bool:
     """Tell whether a failed transaction may simply be run again."""
-    if isinstance(exc, TransactionConflict):
-        return True
-    if not isinstance(exc, DBAPIError):
-        return False
-    original = exc.orig
-    # PostgreSQL: serialization_failure and deadlock_detected.
-    if getattr(original, "sqlstate", None) in ("40001", "40P01"):
-        return True
-    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
+    return retry_cause(exc) is not None
 
 
 def is_database_unavailable(exc: BaseException) -> bool:

@@ -14,7 +14,7 @@ from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
-from mileage.db import MAX_TRANSACTION_ATTEMPTS, end_failed_unit, is_retryable
+from mileage.db import MAX_TRANSACTION_ATTEMPTS, end_failed_unit, retry_cause
 from mileage.errors import MalformedJson
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -43,11 +43,13 @@ class MileageFlask(Flask):
                     _end_failed_session(exc)
                 except Exception as finishing_error:
                     failure = finishing_error
-                if attempt == MAX_TRANSACTION_ATTEMPTS or not is_retryable(failure):
+                cause = retry_cause(failure)
+                if attempt == MAX_TRANSACTION_ATTEMPTS or cause is None:
                     if failure is exc:
                         raise
                     raise failure from exc
-                log.info("retrying request after a transaction conflict", extra={"attempt": attempt})
+                # The cause tells a deadlock (a lock-order bug to find) from the races that are expected.
+                log.info("retrying request after a transaction conflict", extra={"attempt": attempt, "cause": cause})
         raise AssertionError("unreachable")
 
 

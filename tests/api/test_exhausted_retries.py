@@ -48,3 +48,18 @@ def test_a_sale_that_deadlocks_on_every_attempt_is_a_conflict_to_retry(client, m
     retried = client.post("/merchant/redemptions", json=sale, headers=headers)
     assert retried.status_code == 201, retried.get_data(as_text=True)
     assert get_balance(session, card.account_id) == 10_000 - 2_000
+
+
+def test_each_rerun_is_logged_with_its_cause(client, make, login, app, deadlocked_sales, caplog):
+    merchant = make.merchant(offer=OFFER)
+    headers = login(terminals.terminal_principal(make.terminal(merchant).terminal))
+    sale = {"scanned": issue_qr_token(app.extensions["mileage.token_signer"], make.card(balance=10_000)).token,
+            "purchase_amount": 20_000}
+
+    with caplog.at_level("INFO", logger="mileage.request"):
+        client.post("/merchant/redemptions", json=sale, headers={**headers, "Idempotency-Key": "sale-logged"})
+
+    reruns = [record for record in caplog.records if record.getMessage().startswith("retrying request")]
+    assert [(record.attempt, record.cause) for record in reruns] == [
+        (attempt, "deadlock_detected") for attempt in range(1, MAX_TRANSACTION_ATTEMPTS)
+    ]
