@@ -718,6 +718,11 @@ def _check_one_answer_per_key(session: Session, ops: list[Operation]) -> list[st
     return problems
 
 
+# What a problem says when an acknowledged operation acted on a row that is not there at all: only a
+# lost acknowledged write can do that (an asynchronous failover), as the row was there to act on.
+MISSING = "(ok): its row is missing"
+
+
 def _check_each_operation(session: Session, ops: list[Operation]) -> list[str]:
     """Every acknowledged operation exists exactly once, as acknowledged; every refused one not at all."""
     problems = []
@@ -752,19 +757,24 @@ def _check_each_operation(session: Session, ops: list[Operation]) -> list[str]:
                 problems.append(f"capture of hold {op.hold_id}: {[(r.id, r.discount) for r in captured]} vs {op.reply}")
         elif op.kind == "void" and done:
             hold = session.get(Hold, op.hold_id)
-            # A hold can be missing only if an acknowledged authorization was lost (an asynchronous failover).
-            if hold is None or hold.status != "voided":
-                problems.append(f"void of hold {op.hold_id} acknowledged, but the hold is {hold and hold.status}")
+            if hold is None:
+                problems.append(f"void of hold {op.hold_id} {MISSING}")
+            elif hold.status != "voided":
+                problems.append(f"void of hold {op.hold_id} acknowledged, but the hold is {hold.status}")
         elif op.kind == "approve" and done:
             claim = session.get(Claim, op.claim_id)
             entries = list(session.scalars(
                 select(JournalEntry).where(JournalEntry.idempotency_key == f"claim:{op.claim_id}:approval")
             ))
-            if claim.state != "approved" or len(entries) != 1 or claim.points != op.reply["points"]:
+            if claim is None:
+                problems.append(f"approval of claim {op.claim_id} {MISSING}")
+            elif claim.state != "approved" or len(entries) != 1 or claim.points != op.reply["points"]:
                 problems.append(f"approval of claim {op.claim_id}: {claim.state}, {len(entries)} entries")
         elif op.kind == "reissue" and done:
             old = session.get(Card, op.card_id)
-            if old.status != "replaced" or old.replaced_by_card_id != op.reply["card"]["id"]:
+            if old is None:
+                problems.append(f"reissue of card {op.card_id} {MISSING}")
+            elif old.status != "replaced" or old.replaced_by_card_id != op.reply["card"]["id"]:
                 problems.append(f"reissue of card {op.card_id}: {old.status}, replaced by {old.replaced_by_card_id}")
     return problems
 

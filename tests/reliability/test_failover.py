@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from mileage.db import make_engine
 from mileage.migrations_runner import upgrade_database
-from tests.reliability.bank import SERVER_ENVIRONMENT, Workload, check_history, seed_world
+from tests.reliability.bank import MISSING, SERVER_ENVIRONMENT, Workload, check_history, seed_world
 from tests.support.gunicorn import GunicornServer
 from tests.support.patroni import PatroniCluster, ha_packages_installed
 
@@ -55,7 +55,8 @@ def ha_cluster(postgres_server_url):
 
 def _lost_acknowledged(problems: list[str]) -> list[str]:
     """The problems that say an acknowledged operation is not in the database (the asynchronous case)."""
-    return [problem for problem in problems if "(ok): 0 entries" in problem or ", stored None" in problem]
+    return [problem for problem in problems
+            if "(ok): 0 entries" in problem or ", stored None" in problem or problem.endswith(MISSING)]
 
 
 def test_killing_the_primary_promotes_the_synchronous_standby_and_loses_nothing_acknowledged(ha_cluster):
