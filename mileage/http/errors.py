@@ -19,7 +19,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from mileage import errors, i18n
-from mileage.db import is_database_unavailable, is_retryable
+from mileage.db import is_database_unavailable, retry_cause
 from mileage.http.boundary import request_id
 from mileage.http.locale import select_language
 from mileage.http.validation import translate_field_errors
@@ -135,10 +135,12 @@ def describe_failure(error: BaseException, language: str | None = None) -> Failu
 
 
 def _describe_failure(error: BaseException, language: str) -> Failure:
-    if isinstance(error, SQLAlchemyError) and is_retryable(error):
+    cause = retry_cause(error) if isinstance(error, SQLAlchemyError) else None
+    if cause is not None:
         # Every rerun of the unit met a deadlock or a serialisation failure too; each was rolled
         # back, so the caller may simply try again.
-        log.warning("transaction conflict outlasted every attempt: %s", str(error.orig).splitlines()[0][:200])
+        log.warning("transaction conflict outlasted every attempt: %s", str(error.orig).splitlines()[0][:200],
+                    extra={"cause": cause})
         error = errors.TransactionConflict()
     if isinstance(error, errors.DomainError):
         retry_after = error.params.get("retry_after")
